@@ -1,0 +1,159 @@
+import { z } from 'zod';
+import { TrainConfig } from '../train/config.ts';
+import { TextModelConfig } from '../models/config.ts';
+import { SampleOptions } from '../generate/options.ts';
+
+/**
+ * The worker protocol: one schema for every transport (Electron MessagePort, WebSocket,
+ * in-process). Every message is validated where it enters a process.
+ */
+export const PROTOCOL_VERSION = 1;
+
+const Id = z.string().min(1).max(64);
+const RunId = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'a run id holds only letters, digits, - and _');
+
+// ---------------------------------------------------------------- shared shapes
+export const BackendRung = z.object({
+  name: z.string(),
+  available: z.boolean(),
+  reason: z.string(),
+});
+export const BackendInfo = z.object({
+  backend: z.string(),
+  device: z.string(),
+  threads: z.number().int(),
+  rungs: z.array(BackendRung),
+  versions: z.record(z.string(), z.string()),
+});
+export type BackendInfo = z.infer<typeof BackendInfo>;
+
+export const RunState = z.enum(['created', 'training', 'paused', 'completed', 'cancelled', 'interrupted', 'failed']);
+export type RunState = z.infer<typeof RunState>;
+
+export const MetricRecord = z.object({
+  step: z.number().int(),
+  time: z.number(),
+  trainLoss: z.number().optional(),
+  valLoss: z.number().optional(),
+  tokensPerSec: z.number().optional(),
+  lr: z.number().optional(),
+});
+export type MetricRecord = z.infer<typeof MetricRecord>;
+
+export const RunSummary = z.object({
+  id: RunId,
+  name: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  state: RunState,
+  step: z.number().int(),
+  totalSteps: z.number().int(),
+  dataset: z.string(),
+  model: TextModelConfig,
+  lastTrainLoss: z.number().nullable(),
+  lastValLoss: z.number().nullable(),
+  checkpointStep: z.number().int().nullable(),
+  backend: z.string(),
+});
+export type RunSummary = z.infer<typeof RunSummary>;
+
+export const RunDetail = RunSummary.extend({
+  config: TrainConfig,
+  metrics: z.array(MetricRecord),
+});
+export type RunDetail = z.infer<typeof RunDetail>;
+
+// ---------------------------------------------------------------- job events
+export const ProgressEvent = z.object({
+  kind: z.literal('progress'),
+  runId: RunId,
+  step: z.number().int(),
+  totalSteps: z.number().int(),
+  trainLoss: z.number(),
+  valLoss: z.number().optional(),
+  tokensPerSec: z.number(),
+  lr: z.number(),
+  elapsedSec: z.number(),
+  etaSec: z.number(),
+});
+export type ProgressEvent = z.infer<typeof ProgressEvent>;
+
+export const JobEvent = z.discriminatedUnion('kind', [
+  ProgressEvent,
+  z.object({ kind: z.literal('state'), state: z.enum(['running', 'paused']) }),
+  z.object({ kind: z.literal('checkpoint'), runId: RunId, step: z.number().int() }),
+  z.object({
+    kind: z.literal('token'),
+    index: z.number().int(),
+    tokenId: z.number().int(),
+    text: z.string(),
+    prob: z.number(),
+  }),
+  z.object({
+    kind: z.literal('done'),
+    reason: z.enum(['completed', 'cancelled']),
+    summary: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+  }),
+  z.object({ kind: z.literal('error'), code: z.string(), message: z.string() }),
+]);
+export type JobEvent = z.infer<typeof JobEvent>;
+
+// ---------------------------------------------------------------- requests
+export const Methods = {
+  info: { params: z.object({}), result: BackendInfo },
+  'corpora.list': { params: z.object({}), result: z.array(z.object({ name: z.string(), chars: z.number().int(), description: z.string() })) },
+  'train.start': {
+    params: z.object({ config: TrainConfig, name: z.string().max(200).optional() }),
+    result: z.object({ jobId: Id, runId: RunId }),
+  },
+  'train.resume': {
+    params: z.object({ runId: RunId, extraSteps: z.number().int().min(0).max(10_000_000).default(0) }),
+    result: z.object({ jobId: Id, runId: RunId }),
+  },
+  'sample.start': {
+    params: z.object({ runId: RunId, options: SampleOptions }),
+    result: z.object({ jobId: Id }),
+  },
+  'job.pause': { params: z.object({ jobId: Id }), result: z.object({}) },
+  'job.resume': { params: z.object({ jobId: Id }), result: z.object({}) },
+  'job.cancel': { params: z.object({ jobId: Id }), result: z.object({}) },
+  'runs.list': { params: z.object({}), result: z.array(RunSummary) },
+  'runs.get': { params: z.object({ runId: RunId }), result: RunDetail },
+  'runs.delete': { params: z.object({ runId: RunId }), result: z.object({}) },
+} as const;
+export type Methods = typeof Methods;
+export type MethodName = keyof Methods;
+export type ParamsOf<M extends MethodName> = z.input<Methods[M]['params']>;
+export type ResultOf<M extends MethodName> = z.infer<Methods[M]['result']>;
+
+export const MethodName = z.enum(Object.keys(Methods) as [MethodName, ...MethodName[]]);
+
+export const RequestMessage = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  type: z.literal('request'),
+  id: Id,
+  method: MethodName,
+  params: z.unknown(),
+});
+export type RequestMessage = z.infer<typeof RequestMessage>;
+
+export const ErrorInfo = z.object({ code: z.string(), message: z.string() });
+export type ErrorInfo = z.infer<typeof ErrorInfo>;
+
+export const ResponseMessage = z.discriminatedUnion('ok', [
+  z.object({ v: z.literal(PROTOCOL_VERSION), type: z.literal('response'), id: z.string(), ok: z.literal(true), result: z.unknown() }),
+  z.object({ v: z.literal(PROTOCOL_VERSION), type: z.literal('response'), id: z.string(), ok: z.literal(false), error: ErrorInfo }),
+]);
+export type ResponseMessage = z.infer<typeof ResponseMessage>;
+
+export const EventMessage = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  type: z.literal('event'),
+  jobId: Id,
+  event: JobEvent,
+});
+export type EventMessage = z.infer<typeof EventMessage>;
+
+/** Worker → client. */
+export const ServerMessage = z.union([ResponseMessage, EventMessage]);
+export type ServerMessage = z.infer<typeof ServerMessage>;
