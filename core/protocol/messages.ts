@@ -82,6 +82,8 @@ export const JobEvent = z.discriminatedUnion('kind', [
   ProgressEvent,
   z.object({ kind: z.literal('state'), state: z.enum(['running', 'paused']) }),
   z.object({ kind: z.literal('checkpoint'), runId: RunId, step: z.number().int() }),
+  /** Something the user should know that does not stop the job (e.g. a damaged checkpoint was skipped). */
+  z.object({ kind: z.literal('notice'), message: z.string() }),
   z.object({
     kind: z.literal('token'),
     index: z.number().int(),

@@ -24,7 +24,7 @@ export class WireCodecError extends Error {
   override name = 'WireCodecError';
 }
 
-export function encodeFrame(message: unknown): Uint8Array {
+export function encodeFrame(message: unknown): Uint8Array<ArrayBuffer> {
   const buffers: Uint8Array[] = [];
   const header = JSON.stringify(message, (_key, value: unknown) => {
     for (const name of Object.keys(TYPED) as TypedName[]) {

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { TextModelConfig } from '../models/config.ts';
+
+export const RUN_ID = /^[A-Za-z0-9_-]{1,80}$/;
+
+/** What a run's stored training configuration holds (a TrainConfig with the data source made storable). */
+export const StoredTrainConfig = z.record(z.string(), z.unknown());
+
+/** run.json: everything needed to show, resume and sample a run. Validated when read. */
+export const RunMeta = z.object({
+  formatVersion: z.literal(1),
+  id: z.string().regex(RUN_ID),
+  name: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  state: z.enum(['created', 'training', 'paused', 'completed', 'cancelled', 'interrupted', 'failed']),
+  /** Last step whose metrics were recorded. */
+  step: z.number().int().min(0),
+  totalSteps: z.number().int().min(0),
+  dataset: z.string(),
+  config: StoredTrainConfig,
+  model: TextModelConfig,
+  vocab: z.array(z.string()),
+  backend: z.string(),
+  versions: z.record(z.string(), z.string()),
+  checkpointStep: z.number().int().nullable(),
+  lastTrainLoss: z.number().nullable(),
+  lastValLoss: z.number().nullable(),
+  /** The process training this run, while it trains (to detect an interrupted run). */
+  pid: z.number().int().nullable(),
+  error: z.string().nullable(),
+});
+export type RunMeta = z.infer<typeof RunMeta>;

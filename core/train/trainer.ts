@@ -1,0 +1,198 @@
+import * as tf from '@tensorflow/tfjs';
+import { sampleBatch, type TextDataset } from '../data/textDataset.ts';
+import type { TextModel } from '../models/textModel.ts';
+import { createRng } from '../rng.ts';
+import { AdamOptimizer } from './adam.ts';
+import { clipByGlobalNorm } from './clipping.ts';
+import type { TrainConfig } from './config.ts';
+import { learningRate } from './schedule.ts';
+
+export interface StepMetric {
+  step: number;
+  time: number;
+  trainLoss: number;
+  valLoss?: number;
+  tokensPerSec: number;
+  lr: number;
+}
+
+export type TrainerEvent =
+  | {
+      kind: 'progress';
+      step: number;
+      totalSteps: number;
+      trainLoss: number;
+      valLoss?: number;
+      tokensPerSec: number;
+      lr: number;
+      elapsedSec: number;
+      etaSec: number;
+    }
+  | { kind: 'state'; state: 'running' | 'paused' }
+  | { kind: 'checkpoint'; step: number }
+  | { kind: 'done'; reason: 'completed' | 'cancelled'; step: number; trainLoss: number | null; valLoss: number | null };
+
+export interface TrainerHooks {
+  /** Persists model + optimizer at `step` (called on the checkpoint cadence, at the end and on cancel). */
+  saveCheckpoint(step: number): Promise<void>;
+  /** Appends metric records (batched). */
+  recordMetrics(records: StepMetric[]): Promise<void>;
+}
+
+export interface TrainerOptions {
+  model: TextModel;
+  optimizer: AdamOptimizer;
+  dataset: TextDataset;
+  config: TrainConfig;
+  /** Steps already done (0 for a new run; the checkpoint's step when resuming). */
+  startStep: number;
+  hooks: TrainerHooks;
+  /** Minimum time between progress events (ms); validation and final steps always report. */
+  progressIntervalMs?: number;
+}
+
+/**
+ * The training loop: Adam, global-norm clipping, warm-up + schedule, periodic validation and
+ * checkpoints, progress events; can be paused, resumed and cancelled between steps.
+ */
+export class Trainer {
+  private paused = false;
+  private cancelled = false;
+  private wake: (() => void) | null = null;
+
+  constructor(private readonly options: TrainerOptions) {}
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.wake?.();
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+    this.wake?.();
+  }
+
+  async *run(): AsyncGenerator<TrainerEvent> {
+    const { model, optimizer, dataset, config, hooks } = this.options;
+    dataset.checkFits(config.seq);
+    const interval = this.options.progressIntervalMs ?? 100;
+    const tokensPerStep = config.batch * config.seq;
+    // A different batch stream after a resume, but reproducible for the same (seed, start step).
+    const rng = createRng((config.seed * 1_000_003 + this.options.startStep) >>> 0);
+    const started = performance.now();
+    let recentStepSec = 0;
+    let lastReport = -Infinity;
+    let lastTrainLoss: number | null = null;
+    let lastValLoss: number | null = null;
+    let pending: StepMetric[] = [];
+    let step = this.options.startStep;
+    let savedStep = this.options.startStep;
+
+    const flush = async () => {
+      if (pending.length > 0) {
+        const records = pending;
+        pending = [];
+        await hooks.recordMetrics(records);
+      }
+    };
+    const checkpoint = async function* (this: Trainer) {
+      await flush();
+      if (step > savedStep) {
+        await hooks.saveCheckpoint(step);
+        savedStep = step;
+        yield { kind: 'checkpoint', step } as TrainerEvent;
+      }
+    }.bind(this);
+
+    while (step < config.steps && !this.cancelled) {
+      if (this.paused) {
+        await flush();
+        yield { kind: 'state', state: 'paused' };
+        while (this.paused && !this.cancelled) await new Promise<void>((r) => (this.wake = r));
+        this.wake = null;
+        if (this.cancelled) break;
+        yield { kind: 'state', state: 'running' };
+      }
+      const t0 = performance.now();
+      step++;
+      const lr = learningRate(step, config.lr, config.steps, config.warmupSteps, config.schedule);
+      const trainLoss = this.trainStep(sampleBatch(dataset.train, config.batch, config.seq, rng), lr);
+      const dt = (performance.now() - t0) / 1000;
+      recentStepSec = recentStepSec === 0 ? dt : 0.9 * recentStepSec + 0.1 * dt;
+      lastTrainLoss = trainLoss;
+      const isEval = step % config.evalEvery === 0 || step === config.steps;
+      let valLoss: number | undefined;
+      if (isEval) lastValLoss = valLoss = this.evaluate();
+      const tokensPerSec = tokensPerStep / recentStepSec;
+      pending.push({ step, time: Date.now(), trainLoss, valLoss, tokensPerSec, lr });
+      const now = performance.now();
+      if (isEval || now - lastReport >= interval || step === config.steps) {
+        lastReport = now;
+        yield {
+          kind: 'progress',
+          step,
+          totalSteps: config.steps,
+          trainLoss,
+          valLoss,
+          tokensPerSec,
+          lr,
+          elapsedSec: (now - started) / 1000,
+          etaSec: (config.steps - step) * recentStepSec,
+        };
+      }
+      if (pending.length >= 200) await flush();
+      if (step % config.checkpointEvery === 0) yield* checkpoint();
+      // Let messages (pause, cancel, other clients) through between steps.
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    yield* checkpoint();
+    yield {
+      kind: 'done',
+      reason: step >= config.steps ? 'completed' : 'cancelled',
+      step,
+      trainLoss: lastTrainLoss,
+      valLoss: lastValLoss,
+    };
+  }
+
+  /** Forward, backward, clip, Adam. Returns the batch loss. */
+  private trainStep(batch: { inputs: Int32Array; targets: Int32Array; batch: number; seq: number }, lr: number): number {
+    const { model, optimizer, config } = this.options;
+    const names = [...model.weights.keys()];
+    const variables = names.map((n) => model.weights.get(n)!);
+    const inputs = tf.tensor2d(batch.inputs, [batch.batch, batch.seq], 'int32');
+    const targets = tf.tensor2d(batch.targets, [batch.batch, batch.seq], 'int32');
+    try {
+      const { value, grads } = tf.variableGrads(() => model.loss(inputs, targets), variables);
+      const byName: Record<string, tf.Tensor> = {};
+      names.forEach((n, i) => (byName[n] = grads[variables[i]!.name]!));
+      const clipped = clipByGlobalNorm(byName, config.clipNorm);
+      optimizer.apply(clipped.grads, lr);
+      const loss = value.dataSync()[0]!;
+      tf.dispose([value, clipped.norm, ...Object.values(grads), ...Object.values(clipped.grads)]);
+      if (!Number.isFinite(loss)) throw new Error(`the training loss became ${loss} at this step: lower the learning rate`);
+      return loss;
+    } finally {
+      inputs.dispose();
+      targets.dispose();
+    }
+  }
+
+  /** Mean loss over a fixed set of validation windows (the same windows every time). */
+  evaluate(): number {
+    const { model, dataset, config } = this.options;
+    const rng = createRng(config.seed + 0x5eed);
+    let total = 0;
+    for (let i = 0; i < config.evalBatches; i++) {
+      const b = sampleBatch(dataset.validation, config.batch, config.seq, rng);
+      const loss = tf.tidy(() => model.loss(tf.tensor2d(b.inputs, [b.batch, b.seq], 'int32'), tf.tensor2d(b.targets, [b.batch, b.seq], 'int32')));
+      total += loss.dataSync()[0]!;
+      loss.dispose();
+    }
+    return total / config.evalBatches;
+  }
+}

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { drawFrom, sampleToken, samplingDistribution, softmax } from '../../../core/generate/samplers.ts';
+import { createRng } from '../../../core/rng.ts';
+
+const logits = [2, 1, 0.5, 0, -1, -3];
+
+describe('samplers', () => {
+  it('greedy at temperature 0 always picks the argmax', () => {
+    const rng = createRng(1);
+    for (let i = 0; i < 20; i++) expect(sampleToken(logits, { temperature: 0, topK: 0, topP: 1 }, rng).id).toBe(0);
+  });
+
+  it('top-k keeps only the k most likely tokens, renormalised', () => {
+    const p = samplingDistribution(logits, { temperature: 1, topK: 2, topP: 1 });
+    expect(p[2]).toBe(0);
+    expect(p[0]! + p[1]!).toBeCloseTo(1, 12);
+    expect(p[0]! / p[1]!).toBeCloseTo(Math.E, 9);
+  });
+
+  it('top-p keeps the smallest set whose mass reaches p', () => {
+    const full = softmax(logits);
+    const p = samplingDistribution(logits, { temperature: 1, topK: 0, topP: full[0]! + 0.01 });
+    expect(p.filter((x) => x > 0)).toHaveLength(2);
+    const tiny = samplingDistribution(logits, { temperature: 1, topK: 0, topP: 1e-6 });
+    expect([...tiny]).toEqual([1, 0, 0, 0, 0, 0]);
+  });
+
+  it('temperature sharpens and flattens', () => {
+    const cold = softmax(logits, 0.25);
+    const hot = softmax(logits, 4);
+    expect(cold[0]).toBeGreaterThan(softmax(logits)[0]!);
+    expect(hot[0]).toBeLessThan(softmax(logits)[0]!);
+  });
+
+  it('draws with the frequencies of the distribution, and the same seed draws the same tokens', () => {
+    const probs = [0.5, 0.3, 0.2];
+    const rng = createRng(42);
+    const counts = [0, 0, 0];
+    for (let i = 0; i < 20_000; i++) counts[drawFrom(probs, rng)]!++;
+    counts.forEach((c, i) => expect(c / 20_000).toBeCloseTo(probs[i]!, 1));
+    const a = Array.from({ length: 50 }, ((r) => () => sampleToken(logits, { temperature: 1, topK: 0, topP: 1 }, r).id)(createRng(7)));
+    const b = Array.from({ length: 50 }, ((r) => () => sampleToken(logits, { temperature: 1, topK: 0, topP: 1 }, r).id)(createRng(7)));
+    expect(a).toEqual(b);
+    expect(new Set(a).size).toBeGreaterThan(2);
+  });
+});

@@ -1,0 +1,84 @@
+import { mkdtempSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { JobEvent } from '../../../core/protocol/messages.ts';
+import { TrainConfig } from '../../../core/train/config.ts';
+import { SampleOptions } from '../../../core/generate/options.ts';
+import { Studio, type Job } from '../../../core/worker/studio.ts';
+import { REPETITIVE_TEXT } from '../../helpers/corpus.ts';
+
+function config(steps: number): TrainConfig {
+  return TrainConfig.parse({
+    model: { family: 'rnn', cell: 'gru', embedding: 8, hidden: 32, layers: 1 },
+    data: { kind: 'upload', name: 'cats.txt', bytes: new TextEncoder().encode(REPETITIVE_TEXT) },
+    steps,
+    batch: 8,
+    seq: 16,
+    evalEvery: 10,
+    checkpointEvery: 10,
+  });
+}
+
+async function drain(job: Job, onEvent?: (e: JobEvent) => void): Promise<JobEvent[]> {
+  const out: JobEvent[] = [];
+  for await (const e of job.events()) {
+    out.push(e);
+    onEvent?.(e);
+  }
+  return out;
+}
+
+describe('Studio runs', () => {
+  it('resume continues the step count and the metrics from the last checkpoint', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'ars-studio-'));
+    const studio = new Studio({ home, progressIntervalMs: 0 });
+    const job = await studio.startTraining(config(40), 'resume test');
+    let cancelled = false;
+    const first = await drain(job, (e) => {
+      if (e.kind === 'progress' && e.step === 25 && !cancelled) {
+        cancelled = true;
+        job.cancel();
+      }
+    });
+    expect(first.at(-1)).toMatchObject({ kind: 'done', reason: 'cancelled' });
+    const summary = (await studio.listRuns())[0]!;
+    expect(summary).toMatchObject({ state: 'cancelled', step: 25, checkpointStep: 25, totalSteps: 40 });
+
+    const resumed = await studio.resumeTraining(job.runId, 0);
+    const second = await drain(resumed);
+    const steps = second.filter((e) => e.kind === 'progress').map((e) => (e as { step: number }).step);
+    expect(steps[0]).toBe(26);
+    expect(steps.at(-1)).toBe(40);
+    const detail = await studio.getRun(job.runId);
+    expect(detail.state).toBe('completed');
+    expect(detail.metrics.map((m) => m.step)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    expect(detail.dataset).toBe('cats.txt');
+    // Asking for more steps trains further.
+    const more = await drain(await studio.resumeTraining(job.runId, 5));
+    expect(more.at(-1)).toMatchObject({ kind: 'done', reason: 'completed', summary: { step: 45 } });
+  });
+
+  it('a damaged newest checkpoint is reported and the earlier one is used; sampling streams text', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'ars-studio-'));
+    const studio = new Studio({ home, progressIntervalMs: 0 });
+    const job = await studio.startTraining(config(30), 'damage test');
+    await drain(job);
+    const bin = join(studio.runsRoot, job.runId, 'checkpoints', 'step-000000030', 'weights.bin');
+    truncateSync(bin, Math.floor(statSync(bin).size / 3));
+    const sampled = await drain(await studio.sample(job.runId, SampleOptions.parse({ length: 20, seed: 5 })));
+    expect(sampled[0]).toMatchObject({ kind: 'notice', message: expect.stringMatching(/step 30 is damaged/) });
+    expect(sampled.filter((e) => e.kind === 'token')).toHaveLength(20);
+    expect(sampled.at(-1)).toMatchObject({ kind: 'done', summary: { checkpointStep: 20 } });
+    // Nothing already saved was destroyed: the earlier checkpoint is intact.
+    expect(readFileSync(join(studio.runsRoot, job.runId, 'checkpoints', 'step-000000020', 'weights.bin')).byteLength).toBeGreaterThan(0);
+  });
+
+  it('refuses bad data with a DatasetError before creating a run', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'ars-studio-'));
+    const studio = new Studio({ home });
+    const bad = { ...config(10), data: { kind: 'upload' as const, name: 'tiny.txt', bytes: new TextEncoder().encode('too short') } };
+    await expect(studio.startTraining(bad)).rejects.toMatchObject({ code: 'DATASET_ERROR', message: expect.stringMatching(/too short/) });
+    expect(await studio.listRuns()).toEqual([]);
+  });
+});
