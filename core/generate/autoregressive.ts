@@ -26,6 +26,7 @@ export async function* generateAutoregressive(
   const rng = createRng(options.seed);
   const prompt = vocab.encode(options.prompt); // unknown characters raise DatasetError before any work
   const decoder = model.createDecoder();
+  if (!decoder) throw new Error('this model does not generate left to right');
   const started = performance.now();
   let text = '';
   let produced = 0;

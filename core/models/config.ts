@@ -18,7 +18,31 @@ export const RnnConfig = z.object({
 });
 export type RnnConfig = z.infer<typeof RnnConfig>;
 
-/** Every text model family. Later families (transformer, maskPredict) join this union. */
+const transformerShape = {
+  /** Filled in from the dataset's vocabulary when a run is created. */
+  vocabSize: z.number().int().min(2).max(100_000),
+  dModel: z.number().int().min(8).max(2048),
+  heads: z.number().int().min(1).max(32),
+  layers: z.number().int().min(1).max(24),
+  ffn: z.number().int().min(8).max(8192),
+  /** Longest sequence the model sees (learned position embeddings). */
+  context: z.number().int().min(4).max(4096),
+  dropout: z.number().min(0).max(0.9).default(0),
+};
+const headsDivide = (c: { dModel: number; heads: number }) => c.dModel % c.heads === 0;
+const headsMessage = { message: 'dModel must be a multiple of heads', path: ['heads'] };
+
+/** Decoder-only causal Transformer (autoregressive). */
+export const TransformerConfig = z
+  .object({ family: z.literal('transformer'), ...transformerShape, tiedOutput: z.boolean().default(true) })
+  .refine(headsDivide, headsMessage);
+export type TransformerConfig = z.infer<typeof TransformerConfig>;
+
+/** Non-autoregressive Transformer trained as a conditional masked LM (mask-predict). */
+export const MaskPredictConfig = z.object({ family: z.literal('maskPredict'), ...transformerShape }).refine(headsDivide, headsMessage);
+export type MaskPredictConfig = z.infer<typeof MaskPredictConfig>;
+
+/** Every text model family. (Transformer families join this union once the worker and UI handle them.) */
 export const TextModelConfig = z.discriminatedUnion('family', [RnnConfig]);
 export type TextModelConfig = z.infer<typeof TextModelConfig>;
 

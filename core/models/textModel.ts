@@ -1,5 +1,4 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { TextModelConfig } from './config.ts';
 
 /**
  * One step of autoregressive decoding: feed a token, get the logits for the next one.
@@ -11,16 +10,31 @@ export interface Decoder {
   dispose(): void;
 }
 
+export interface DecoderOptions {
+  /** false: recompute the whole window for every token (the textbook baseline). Default true. */
+  cache?: boolean;
+}
+
+/** A decoder that can take several tokens in one pass and roll back (speculative decoding). */
+export interface SpeculativeDecoder extends Decoder {
+  /** Tokens fed so far. */
+  readonly length: number;
+  /** Feeds tokens in order; the logits after each. */
+  feedMany(tokenIds: readonly number[]): Float32Array[];
+  /** Forgets every token after the first `length`. */
+  truncate(length: number): void;
+}
+
 /** A character-level model that can be trained and sampled token by token. */
 export interface TextModel {
-  readonly config: TextModelConfig;
+  readonly config: { readonly family: string; readonly vocabSize: number };
   /** Trainable weights by stable name (the names are the checkpoint format). */
   readonly weights: ReadonlyMap<string, tf.Variable>;
   /** Logits [batch, seq, vocab] for int32 inputs [batch, seq]. */
   logits(inputs: tf.Tensor2D): tf.Tensor3D;
-  /** Mean next-token cross-entropy (nats) over every position. */
-  loss(inputs: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar;
-  /** A decoder with empty state (the start of a text). */
-  createDecoder(): Decoder;
+  /** Mean training loss (nats) for a batch of windows: inputs [B, T] and targets = inputs shifted by one. */
+  loss(inputs: tf.Tensor2D, targets: tf.Tensor2D, training?: boolean): tf.Scalar;
+  /** A decoder with empty state (the start of a text); null for models that do not decode left to right. */
+  createDecoder(options?: DecoderOptions): Decoder | null;
   dispose(): void;
 }

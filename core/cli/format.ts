@@ -1,0 +1,65 @@
+import type { ProgressEvent, RunSummary } from '../protocol/messages.ts';
+
+/** `3s`, `4m05s`, `2h03m`; `--` when unknown. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '--';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+export function formatLoss(loss: number | null | undefined): string {
+  return loss === null || loss === undefined || !Number.isFinite(loss) ? '-' : loss.toFixed(3);
+}
+
+/**
+ * One line of training progress, at most `width` characters:
+ * `[######......] 120/1000  loss 2.345  val 2.401  3,412 tok/s  ETA 4m05s`.
+ */
+export function formatProgressLine(e: ProgressEvent, width = 100): string {
+  const total = Math.max(1, e.totalSteps);
+  const fraction = Math.min(1, Math.max(0, e.step / total));
+  const parts = [
+    `${e.step}/${e.totalSteps}`,
+    `loss ${formatLoss(e.trainLoss)}`,
+    `val ${formatLoss(e.valLoss)}`,
+    `${integer.format(e.tokensPerSec)} tok/s`,
+    `ETA ${formatDuration(e.etaSec)}`,
+  ];
+  const text = parts.join('  ');
+  const barWidth = Math.min(30, width - text.length - 3);
+  if (barWidth < 5) return text.slice(0, Math.max(0, width));
+  const filled = Math.round(fraction * barWidth);
+  return `[${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}] ${text}`;
+}
+
+function modelLabel(run: RunSummary): string {
+  const m = run.model;
+  return `${m.cell} ${m.layers}×${m.hidden}`;
+}
+
+/** A plain-text table of runs, newest first as given. */
+export function formatRunsTable(runs: readonly RunSummary[]): string {
+  const header = ['ID', 'NAME', 'STATE', 'STEP', 'TRAIN', 'VAL', 'MODEL', 'DATA', 'UPDATED'];
+  const rows = runs.map((r) => [
+    r.id,
+    r.name,
+    r.state,
+    `${r.step}/${r.totalSteps}`,
+    formatLoss(r.lastTrainLoss),
+    formatLoss(r.lastValLoss),
+    modelLabel(r),
+    r.dataset,
+    r.updatedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, ''),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}

@@ -1,0 +1,609 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { z } from 'zod';
+import { BUILTIN_CORPORA } from '../data/source.ts';
+import { SampleOptions, type SampleOptionsInput } from '../generate/options.ts';
+import { WorkerError, type WorkerClient } from '../protocol/client.ts';
+import type { JobEvent, ProgressEvent } from '../protocol/messages.ts';
+import { TrainConfig, type TrainConfigInput } from '../train/config.ts';
+import type { StudioLike } from '../worker/dispatcher.ts';
+import { resolveStudioHome } from '../worker/home.ts';
+import { createInProcessClient } from '../worker/inProcess.ts';
+import type { StudioOptions } from '../worker/studio.ts';
+import { isLoopbackHost, startWebServer } from '../worker/webServer.ts';
+import { formatDuration, formatLoss, formatProgressLine, formatRunsTable } from './format.ts';
+
+export interface OutputStream {
+  write(chunk: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+/** Everything the CLI touches outside itself, so tests can run it in-process. */
+export interface CliIo {
+  stdout: OutputStream;
+  stderr: OutputStream;
+  env: Record<string, string | undefined>;
+  cwd: string;
+  /** Registers a Ctrl-C handler; returns a function that removes it. */
+  onInterrupt(handler: () => void): () => void;
+  /** Builds the Studio; default: the real one from core/worker/studio.ts. */
+  createStudio?: (options: StudioOptions) => StudioLike | Promise<StudioLike>;
+  /** The built renderer for `serve`; default <repo>/out/renderer. */
+  staticDir?: string;
+}
+
+/** Exit statuses. */
+export const EXIT_OK = 0;
+export const EXIT_ERROR = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_INTERRUPTED = 130;
+
+/** A mistake in the command line: exit status 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+type Values = Record<string, string | boolean | undefined>;
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+interface Command {
+  summary: string;
+  help: string;
+  options: Options;
+  run(values: Values, io: CliIo): Promise<number>;
+}
+
+const STUDIO_OPTIONS: Options = {
+  'runs-dir': { type: 'string' },
+  backend: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+const STUDIO_HELP = `  --runs-dir DIR      where runs are kept (default: $ARS_HOME, else ~/.autoregressive-studio)
+  --backend NAME      compute backend, e.g. cpu, wasm (default: $ARS_BACKEND, else the best available)
+  --json              machine-readable output
+  -h, --help          show this help`;
+
+const LOG_INTERVAL_MS = 30_000;
+
+const MODEL_DEFAULTS = { embedding: 64, hidden: 256, layers: 1 } as const;
+
+const COMMANDS: Record<string, Command> = {
+  train: {
+    summary: 'train a new character-level model',
+    help: `Usage: ars train --model lstm|gru|rnn --data sonnets|PATH --steps N [options]
+
+Trains a new run and shows its progress. Ctrl-C cancels (the run keeps its last checkpoint).
+
+  --model CELL        recurrent cell: lstm, gru or rnn
+  --data SOURCE       a built-in corpus (${BUILTIN_CORPORA.join(', ')}) or the path of a UTF-8 text file
+                      (write ./NAME for a file named like a built-in corpus)
+  --steps N           training steps
+  --batch N           sequences per batch (default 32)
+  --seq N             characters per sequence (default 64)
+  --hidden N          hidden units per layer (default ${MODEL_DEFAULTS.hidden})
+  --embedding N       embedding size (default ${MODEL_DEFAULTS.embedding})
+  --layers N          recurrent layers, 1-3 (default ${MODEL_DEFAULTS.layers})
+  --lr X              peak learning rate (default 0.003)
+  --name TEXT         a name for the run
+${STUDIO_HELP}
+
+With --json: one JSON progress event a line, then { "runId", "step", "trainLoss", "valLoss", "state" }.`,
+    options: {
+      model: { type: 'string' },
+      data: { type: 'string' },
+      steps: { type: 'string' },
+      batch: { type: 'string' },
+      seq: { type: 'string' },
+      hidden: { type: 'string' },
+      embedding: { type: 'string' },
+      layers: { type: 'string' },
+      lr: { type: 'string' },
+      name: { type: 'string' },
+      ...STUDIO_OPTIONS,
+    },
+    run: train,
+  },
+  resume: {
+    summary: 'continue training a run',
+    help: `Usage: ars resume --run ID [--steps EXTRA] [options]
+
+Continues a run from its last checkpoint, up to its planned steps plus EXTRA.
+
+  --run ID            the run to continue (see ars runs)
+  --steps EXTRA       steps to add to the run's plan (default 0)
+${STUDIO_HELP}`,
+    options: { run: { type: 'string' }, steps: { type: 'string' }, ...STUDIO_OPTIONS },
+    run: resume,
+  },
+  sample: {
+    summary: 'generate text from a trained run',
+    help: `Usage: ars sample --run ID --length N [options]
+
+Streams generated text to stdout as it is produced (after the prompt, if any).
+
+  --run ID            the run to sample from (see ars runs)
+  --length N          characters to generate
+  --temperature X     0 is greedy, 1 samples the model as is (default 1)
+  --top-k N           keep only the N most likely characters; 0 is off (default 0)
+  --top-p X           keep the smallest set of characters with this much probability; 1 is off (default 1)
+  --prompt TEXT       text to start from
+  --seed N            random seed (default 1)
+${STUDIO_HELP}
+
+With --json: one line { "runId", "prompt", "text", "tokens", "probs", "state", "summary" } at the end.`,
+    options: {
+      run: { type: 'string' },
+      length: { type: 'string' },
+      temperature: { type: 'string' },
+      'top-k': { type: 'string' },
+      'top-p': { type: 'string' },
+      prompt: { type: 'string' },
+      seed: { type: 'string' },
+      ...STUDIO_OPTIONS,
+    },
+    run: sample,
+  },
+  runs: {
+    summary: 'list runs',
+    help: `Usage: ars runs [options]
+
+Lists the runs in the runs folder.
+
+${STUDIO_HELP}`,
+    options: STUDIO_OPTIONS,
+    run: runs,
+  },
+  info: {
+    summary: 'show the compute backend and why it was chosen',
+    help: `Usage: ars info [options]
+
+Shows the backend, the device, and why each other rung of the backend ladder was passed over.
+
+${STUDIO_HELP}`,
+    options: STUDIO_OPTIONS,
+    run: info,
+  },
+  serve: {
+    summary: 'open the studio in a web browser (web mode)',
+    help: `Usage: ars serve [--host H] [--port P] [options]
+
+Serves the studio on this machine and prints the address to open, with its access token.
+Build the page first: npm run web does both.
+
+  --host H            interface to listen on (default 127.0.0.1). Anything else lets other
+                      machines reach the studio: anyone with the address can train and read runs.
+  --port P            port (default: any free port)
+  --runs-dir DIR      where runs are kept (default: $ARS_HOME, else ~/.autoregressive-studio)
+  --backend NAME      compute backend (default: $ARS_BACKEND, else the best available)
+  -h, --help          show this help`,
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'runs-dir': { type: 'string' },
+      backend: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    run: serve,
+  },
+};
+
+function overallHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  const list = Object.entries(COMMANDS)
+    .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
+    .join('\n');
+  return `ars: Autoregressive Studio from the command line
+
+Usage: ars <command> [options]
+
+Commands:
+${list}
+
+Run ars <command> --help for a command's options.
+Environment: ARS_HOME (runs folder), ARS_BACKEND (backend), ARS_DEBUG=1 (stack traces on errors).`;
+}
+
+/** Runs one `ars` command line; resolves to the exit status. Never throws. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    const [name, ...rest] = argv;
+    if (name === undefined) {
+      io.stderr.write(`${overallHelp()}\n`);
+      return EXIT_USAGE;
+    }
+    if (name === '--help' || name === '-h') {
+      io.stdout.write(`${overallHelp()}\n`);
+      return EXIT_OK;
+    }
+    if (name === 'help') {
+      const topic = rest[0];
+      if (topic === undefined) io.stdout.write(`${overallHelp()}\n`);
+      else if (Object.hasOwn(COMMANDS, topic)) io.stdout.write(`${COMMANDS[topic]!.help}\n`);
+      else throw new UsageError(`unknown command '${topic}' (see ars --help)`);
+      return EXIT_OK;
+    }
+    if (!Object.hasOwn(COMMANDS, name)) {
+      throw new UsageError(name.startsWith('-') ? `expected a command before '${name}' (see ars --help)` : `unknown command '${name}' (see ars --help)`);
+    }
+    const command = COMMANDS[name]!;
+    const values = parseCommandLine(name, command, rest);
+    if (values.help === true) {
+      io.stdout.write(`${command.help}\n`);
+      return EXIT_OK;
+    }
+    return await command.run(values, io);
+  } catch (err) {
+    return reportError(err, io);
+  }
+}
+
+function reportError(err: unknown, io: CliIo): number {
+  const message = err instanceof Error ? err.message : String(err);
+  io.stderr.write(`error: ${oneLine(message)}\n`);
+  if (io.env.ARS_DEBUG === '1') {
+    if (err instanceof WorkerError || (err instanceof Error && 'code' in err)) io.stderr.write(`code: ${String((err as { code: unknown }).code)}\n`);
+    if (err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
+  }
+  return err instanceof UsageError ? EXIT_USAGE : EXIT_ERROR;
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+function parseCommandLine(name: string, command: Command, args: string[]): Values {
+  try {
+    const { values } = parseArgs({ args, options: command.options, strict: true, allowPositionals: false });
+    return values as Values;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    // Node's messages run on ("... To specify a positional argument ..."): keep the first sentence.
+    const first = (message.split(/\.\s/, 1)[0] ?? message).replace(/\.$/, '');
+    throw new UsageError(`${first.charAt(0).toLowerCase()}${first.slice(1)} (see ars ${name} --help)`);
+  }
+}
+
+// ---------------------------------------------------------------- option helpers
+
+function str(values: Values, key: string): string | undefined {
+  const v = values[key];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function required(values: Values, key: string, command: string): string {
+  const v = str(values, key);
+  if (v === undefined || v === '') throw new UsageError(`--${key} is required (see ars ${command} --help)`);
+  return v;
+}
+
+function intValue(flag: string, raw: string): number {
+  if (!/^[+-]?\d+$/.test(raw.trim())) throw new UsageError(`--${flag} must be a whole number (got '${raw}')`);
+  return Number(raw);
+}
+
+function numberValue(flag: string, raw: string): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${flag} must be a number (got '${raw}')`);
+  return n;
+}
+
+function optInt(values: Values, key: string): number | undefined {
+  const v = str(values, key);
+  return v === undefined ? undefined : intValue(key, v);
+}
+
+function optNumber(values: Values, key: string): number | undefined {
+  const v = str(values, key);
+  return v === undefined ? undefined : numberValue(key, v);
+}
+
+/** Drops undefined fields (the schemas' defaults then apply). */
+function defined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** Turns a schema failure into a usage error naming the flag, e.g. `--hidden: Too small ...`. */
+function checkAgainst<S extends z.ZodType>(schema: S, input: unknown, flags: Record<string, string>): void {
+  const result = schema.safeParse(input);
+  if (result.success) return;
+  const issue = result.error.issues[0]!;
+  const path = issue.path.map(String).join('.');
+  const flag = flags[path] ?? (path ? path : 'options');
+  throw new UsageError(`${flag}: ${issue.message}`);
+}
+
+// ---------------------------------------------------------------- studio access
+
+async function defaultStudio(options: StudioOptions): Promise<StudioLike> {
+  // Loaded on demand so that --help and usage errors do not load TensorFlow.js.
+  const mod = await import('../worker/studio.ts');
+  if (typeof mod.Studio !== 'function') throw new Error('the Studio is not available in this build');
+  return new mod.Studio(options);
+}
+
+async function openStudio(values: Values, io: CliIo): Promise<StudioLike> {
+  const home = resolveStudioHome(str(values, 'runs-dir'), io.env, io.cwd);
+  const backend = str(values, 'backend') ?? io.env.ARS_BACKEND;
+  const options: StudioOptions = backend ? { home, backend } : { home };
+  return io.createStudio ? io.createStudio(options) : defaultStudio(options);
+}
+
+async function withClient<T>(values: Values, io: CliIo, use: (client: WorkerClient) => Promise<T>): Promise<T> {
+  const connection = createInProcessClient(await openStudio(values, io));
+  try {
+    return await use(connection.client);
+  } finally {
+    connection.close();
+  }
+}
+
+function writeJson(io: CliIo, value: unknown): void {
+  io.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+/**
+ * Follows a job until it is done. The first Ctrl-C asks the worker to cancel it (also before the
+ * job id is known); the job then ends with `done: cancelled`.
+ */
+async function followJob(
+  client: WorkerClient,
+  start: () => Promise<{ jobId: string }>,
+  io: CliIo,
+  onEvent: (e: JobEvent) => void,
+): Promise<{ reason: 'completed' | 'cancelled'; summary: Record<string, unknown>; interrupted: boolean }> {
+  let jobId: string | null = null;
+  let interrupted = false;
+  const cancel = () => {
+    if (jobId) client.request('job.cancel', { jobId }).catch(() => undefined);
+  };
+  const off = io.onInterrupt(() => {
+    if (interrupted) return;
+    interrupted = true;
+    io.stderr.write('\ncancelling… (Ctrl-C again to quit at once)\n');
+    cancel();
+  });
+  try {
+    jobId = (await start()).jobId;
+    if (interrupted) cancel();
+    for await (const e of client.events(jobId)) {
+      if (e.kind === 'error') throw new WorkerError(e.code, e.message);
+      if (e.kind === 'notice') io.stderr.write(`note: ${oneLine(e.message)}\n`);
+      onEvent(e);
+      if (e.kind === 'done') return { reason: e.reason, summary: e.summary, interrupted };
+    }
+    throw new WorkerError('INTERNAL_ERROR', 'the job ended without reporting that it was done');
+  } finally {
+    off();
+  }
+}
+
+// ---------------------------------------------------------------- commands
+
+const TRAIN_FLAGS: Record<string, string> = {
+  steps: '--steps',
+  batch: '--batch',
+  seq: '--seq',
+  lr: '--lr',
+  'model.cell': '--model',
+  'model.hidden': '--hidden',
+  'model.embedding': '--embedding',
+  'model.layers': '--layers',
+  data: '--data',
+  'data.path': '--data',
+  'data.name': '--data',
+};
+
+function dataSource(raw: string, cwd: string): TrainConfigInput['data'] {
+  if ((BUILTIN_CORPORA as readonly string[]).includes(raw)) return { kind: 'builtin', name: raw as (typeof BUILTIN_CORPORA)[number] };
+  return { kind: 'file', path: resolve(cwd, raw) };
+}
+
+async function train(values: Values, io: CliIo): Promise<number> {
+  const cell = required(values, 'model', 'train');
+  if (!['lstm', 'gru', 'rnn'].includes(cell)) throw new UsageError(`--model must be lstm, gru or rnn (got '${cell}')`);
+  const data = required(values, 'data', 'train');
+  const steps = intValue('steps', required(values, 'steps', 'train'));
+  const config: TrainConfigInput = defined({
+    model: {
+      family: 'rnn' as const,
+      cell: cell as 'lstm' | 'gru' | 'rnn',
+      embedding: optInt(values, 'embedding') ?? MODEL_DEFAULTS.embedding,
+      hidden: optInt(values, 'hidden') ?? MODEL_DEFAULTS.hidden,
+      layers: optInt(values, 'layers') ?? MODEL_DEFAULTS.layers,
+    },
+    data: dataSource(data, io.cwd),
+    steps,
+    batch: optInt(values, 'batch'),
+    seq: optInt(values, 'seq'),
+    lr: optNumber(values, 'lr'),
+  });
+  checkAgainst(TrainConfig, config, TRAIN_FLAGS);
+  const name = str(values, 'name');
+  return withClient(values, io, (client) =>
+    followTraining(client, () => client.request('train.start', name === undefined ? { config } : { config, name }), values, io),
+  );
+}
+
+async function resume(values: Values, io: CliIo): Promise<number> {
+  const runId = required(values, 'run', 'resume');
+  const extraSteps = optInt(values, 'steps') ?? 0;
+  if (extraSteps < 0) throw new UsageError('--steps must not be negative');
+  return withClient(values, io, (client) => followTraining(client, () => client.request('train.resume', { runId, extraSteps }), values, io));
+}
+
+async function followTraining(
+  client: WorkerClient,
+  start: () => Promise<{ jobId: string; runId: string }>,
+  values: Values,
+  io: CliIo,
+): Promise<number> {
+  const json = values.json === true;
+  const tty = !json && io.stdout.isTTY === true;
+  let runId = '';
+  let last: ProgressEvent | null = null;
+  let lastVal: number | undefined;
+  let drawnAt = 0;
+  let drawn = false;
+  const draw = (e: ProgressEvent, force: boolean) => {
+    const now = Date.now();
+    if (!force && now - drawnAt < 100) return;
+    drawnAt = now;
+    drawn = true;
+    const columns = io.stdout.columns !== undefined && io.stdout.columns >= 20 ? io.stdout.columns : 100;
+    io.stdout.write(`\r${formatProgressLine(e, columns - 1)}\x1b[K`);
+  };
+  // Not on a terminal (a log): about 20 lines a run, and at least one every LOG_INTERVAL_MS.
+  const every = (total: number) => Math.max(1, Math.round(total / 20));
+  let printedAt = Date.now();
+  let printedStep = 0;
+
+  const outcome = await followJob(
+    client,
+    async () => {
+      const started = await start();
+      runId = started.runId;
+      if (!json) io.stdout.write(`run ${runId}\n`);
+      return started;
+    },
+    io,
+    (e) => {
+      if (e.kind !== 'progress') return;
+      if (e.valLoss !== undefined) lastVal = e.valLoss;
+      if (json) {
+        last = e;
+        return writeJson(io, e);
+      }
+      // The bar shows the latest validation loss until the next evaluation.
+      if (e.valLoss === undefined && lastVal !== undefined) e = { ...e, valLoss: lastVal };
+      last = e;
+      if (tty) return draw(e, e.step === e.totalSteps);
+      const n = every(e.totalSteps);
+      if (Math.floor(e.step / n) > Math.floor(printedStep / n) || e.step === e.totalSteps || Date.now() - printedAt >= LOG_INTERVAL_MS) {
+        printedAt = Date.now();
+        printedStep = e.step;
+        io.stdout.write(`${formatProgressLine(e, 100)}\n`);
+      }
+    },
+  );
+  const final = last as ProgressEvent | null;
+  if (tty && final) draw(final, true);
+  if (drawn) io.stdout.write('\n');
+
+  const num = (key: string, fallback: number | null): number | null => {
+    const v = outcome.summary[key];
+    return typeof v === 'number' ? v : fallback;
+  };
+  const step = num('step', final?.step ?? null);
+  const trainLoss = num('trainLoss', final?.trainLoss ?? null);
+  const valLoss = num('valLoss', lastVal ?? null);
+  if (json) writeJson(io, { runId, step, trainLoss, valLoss, state: outcome.reason });
+  else if (outcome.reason === 'completed') {
+    const took = final ? `, ${formatDuration(final.elapsedSec)}` : '';
+    io.stdout.write(`completed ${runId}: step ${step ?? '-'}, train loss ${formatLoss(trainLoss)}, val loss ${formatLoss(valLoss)}${took}\n`);
+  } else {
+    io.stdout.write(`cancelled ${runId} at step ${step ?? '-'} (ars resume --run ${runId} continues it)\n`);
+  }
+  return outcome.reason === 'cancelled' && outcome.interrupted ? EXIT_INTERRUPTED : EXIT_OK;
+}
+
+const SAMPLE_FLAGS: Record<string, string> = {
+  length: '--length',
+  prompt: '--prompt',
+  temperature: '--temperature',
+  topK: '--top-k',
+  topP: '--top-p',
+  seed: '--seed',
+};
+
+async function sample(values: Values, io: CliIo): Promise<number> {
+  const runId = required(values, 'run', 'sample');
+  const length = intValue('length', required(values, 'length', 'sample'));
+  const options: SampleOptionsInput = defined({
+    length,
+    prompt: str(values, 'prompt'),
+    temperature: optNumber(values, 'temperature'),
+    topK: optInt(values, 'top-k'),
+    topP: optNumber(values, 'top-p'),
+    seed: optInt(values, 'seed'),
+  });
+  checkAgainst(SampleOptions, options, SAMPLE_FLAGS);
+  const json = values.json === true;
+  const prompt = options.prompt ?? '';
+  let text = '';
+  const tokens: number[] = [];
+  const probs: number[] = [];
+  return withClient(values, io, async (client) => {
+    if (!json && prompt) io.stdout.write(prompt);
+    const outcome = await followJob(client, () => client.request('sample.start', { runId, options }), io, (e) => {
+      if (e.kind !== 'token') return;
+      text += e.text;
+      tokens.push(e.tokenId);
+      probs.push(e.prob);
+      if (!json) io.stdout.write(e.text);
+    });
+    if (json) writeJson(io, { runId, prompt, text, tokens, probs, state: outcome.reason, summary: outcome.summary });
+    else if (!(prompt + text).endsWith('\n')) io.stdout.write('\n');
+    return outcome.reason === 'cancelled' && outcome.interrupted ? EXIT_INTERRUPTED : EXIT_OK;
+  });
+}
+
+async function runs(values: Values, io: CliIo): Promise<number> {
+  return withClient(values, io, async (client) => {
+    const list = await client.request('runs.list', {});
+    if (values.json === true) writeJson(io, list);
+    else if (list.length === 0) io.stdout.write(`no runs yet in ${resolveStudioHome(str(values, 'runs-dir'), io.env, io.cwd)}\n`);
+    else io.stdout.write(`${formatRunsTable(list)}\n`);
+    return EXIT_OK;
+  });
+}
+
+async function info(values: Values, io: CliIo): Promise<number> {
+  return withClient(values, io, async (client) => {
+    const report = await client.request('info', {});
+    if (values.json === true) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else {
+      // Loaded here: it brings TensorFlow.js, which the other commands load only through the Studio.
+      const { formatBackendInfo } = await import('../tensor/backend.ts');
+      io.stdout.write(`${formatBackendInfo(report)}\n`);
+    }
+    return EXIT_OK;
+  });
+}
+
+/** <repo>/out/renderer, from this file's place in the tree. */
+export function defaultStaticDir(): string {
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'out', 'renderer');
+}
+
+async function serve(values: Values, io: CliIo): Promise<number> {
+  const host = str(values, 'host') ?? '127.0.0.1';
+  if (host === '') throw new UsageError('--host must not be empty');
+  const port = optInt(values, 'port') ?? 0;
+  if (port < 0 || port > 65535) throw new UsageError(`--port must be between 0 and 65535 (got ${port})`);
+  const staticDir = io.staticDir ?? defaultStaticDir();
+  if (!existsSync(join(staticDir, 'index.html'))) {
+    throw new Error(`the web page is not built (${staticDir} has no index.html): run npm run web, or npm run build:renderer first`);
+  }
+  const studio = await openStudio(values, io);
+  const server = await startWebServer({ studio, host, port, staticDir });
+  if (!isLoopbackHost(host)) {
+    io.stderr.write(
+      `warning: listening on ${host}, not on this machine only: anyone who can reach this address and has the token can train models and read your runs\n`,
+    );
+  }
+  // The one place the token is ever printed.
+  io.stdout.write(`Autoregressive Studio is serving on ${server.url}\n`);
+  await new Promise<void>((stop) => {
+    const off = io.onInterrupt(() => {
+      off();
+      stop();
+    });
+  });
+  await server.close();
+  return EXIT_OK;
+}

@@ -1,0 +1,115 @@
+import * as tf from '@tensorflow/tfjs';
+import { createRng, type Rng } from '../rng.ts';
+import type { MaskPredictConfig } from './config.ts';
+import type { TextModel } from './textModel.ts';
+import { createTransformerWeights, embed, outputLogits, transformerBlock, type TransformerWeights } from './transformerLayers.ts';
+
+/** One training example's masking: which target positions are hidden. */
+export interface MaskedBatch {
+  /** [B, L] ids with hidden positions replaced by the mask id. */
+  masked: Int32Array;
+  /** [B, L] ids before masking. */
+  original: Int32Array;
+  /** [B, L] 1 where the loss counts (a hidden target position). */
+  weight: Float32Array;
+  batch: number;
+  length: number;
+}
+
+/**
+ * Conditional masked-LM corruption of windows [B, T]: each batch uses a random total length L
+ * (so generation at any length up to the context is in-distribution), each row a random prompt
+ * length p ∈ [0, L/2], and a random fraction r ∈ (0, 1] of its target positions p..L-1 hidden.
+ */
+export function maskBatch(ids: Int32Array, batch: number, seq: number, maskId: number, rng: Rng): MaskedBatch {
+  const minL = Math.min(seq, Math.max(2, Math.floor(seq / 4)));
+  const L = minL + Math.floor(rng.next() * (seq - minL + 1));
+  const original = new Int32Array(batch * L);
+  for (let b = 0; b < batch; b++) original.set(ids.subarray(b * seq, b * seq + L), b * L);
+  const masked = original.slice();
+  const weight = new Float32Array(batch * L);
+  for (let b = 0; b < batch; b++) {
+    const p = Math.floor(rng.next() * (Math.floor(L / 2) + 1));
+    const targets = L - p;
+    const n = Math.max(1, Math.round(rng.next() * targets));
+    // Partial Fisher–Yates: n distinct target positions.
+    const pos = Array.from({ length: targets }, (_, i) => p + i);
+    for (let i = 0; i < n; i++) {
+      const j = i + Math.floor(rng.next() * (targets - i));
+      [pos[i], pos[j]] = [pos[j]!, pos[i]!];
+      masked[b * L + pos[i]!] = maskId;
+      weight[b * L + pos[i]!] = 1;
+    }
+  }
+  return { masked, original, weight, batch, length: L };
+}
+
+/**
+ * The non-autoregressive Transformer: the same blocks as the causal model but bidirectional
+ * attention, and one extra embedding row for [MASK]. It predicts every masked position of a
+ * sequence at once; mask-predict decoding refines that in T passes.
+ */
+export class MaskPredictModel implements TextModel {
+  readonly weights: Map<string, tf.Variable>;
+  private readonly parts: TransformerWeights;
+  private readonly trainRng: Rng;
+
+  constructor(
+    readonly config: MaskPredictConfig,
+    seed = 1,
+  ) {
+    const { parts, named } = createTransformerWeights({ ...config }, config.vocabSize + 1, config.vocabSize, true, seed);
+    this.parts = parts;
+    this.weights = named;
+    this.trainRng = createRng(seed ^ 0x9e3779b9);
+  }
+
+  /** The id of the [MASK] token (one past the vocabulary). */
+  get maskId(): number {
+    return this.config.vocabSize;
+  }
+
+  /** Logits [B, L, V] for ids [B, L] (mask ids allowed), every position seeing every other. */
+  predict(ids: tf.Tensor2D, training = false): tf.Tensor3D {
+    return tf.tidy(() => {
+      if (ids.shape[1] > this.config.context) throw new Error(`a sequence of ${ids.shape[1]} exceeds the context of ${this.config.context}`);
+      let x = embed(this.parts, ids);
+      for (const w of this.parts.blocks) x = transformerBlock(x, w, this.config, null, training).y;
+      return outputLogits(this.parts, x, this.config.vocabSize);
+    });
+  }
+
+  /** Logits [B, L, V] with nothing masked (the TextModel view). */
+  logits(inputs: tf.Tensor2D): tf.Tensor3D {
+    return this.predict(inputs);
+  }
+
+  /** Masked-LM loss on windows `inputs` [B, T] (targets are unused: the window is the example). */
+  loss(inputs: tf.Tensor2D, _targets: tf.Tensor2D, training = false): tf.Scalar {
+    const [B, T] = inputs.shape;
+    // Validation draws the same corruption every time, so its curve is comparable across steps.
+    const rng = training ? this.trainRng : createRng(12345);
+    const m = maskBatch(inputs.dataSync() as Int32Array, B, T, this.maskId, rng);
+    return this.maskedLoss(m, training);
+  }
+
+  maskedLoss(m: MaskedBatch, training: boolean): tf.Scalar {
+    return tf.tidy(() => {
+      const logits = this.predict(tf.tensor2d(m.masked, [m.batch, m.length], 'int32'), training);
+      const V = this.config.vocabSize;
+      const logp = tf.logSoftmax(tf.reshape(logits, [-1, V]));
+      const onehot = tf.oneHot(tf.tensor1d(m.original, 'int32'), V).toFloat();
+      const nll = tf.neg(tf.sum(tf.mul(logp, onehot), -1));
+      const w = tf.tensor1d(m.weight);
+      return tf.div(tf.sum(tf.mul(nll, w)), tf.maximum(tf.sum(w), 1)) as tf.Scalar;
+    });
+  }
+
+  createDecoder(): null {
+    return null;
+  }
+
+  dispose(): void {
+    for (const v of this.weights.values()) v.dispose();
+  }
+}

@@ -1,0 +1,186 @@
+import * as tf from '@tensorflow/tfjs';
+
+/** The sizes shared by the causal and the mask-predict Transformer. */
+export interface TransformerShape {
+  dModel: number;
+  heads: number;
+  layers: number;
+  ffn: number;
+  context: number;
+  dropout: number;
+}
+
+interface LayerNormWeights {
+  g: tf.Variable;
+  b: tf.Variable;
+}
+
+export interface BlockWeights {
+  ln1: LayerNormWeights;
+  wqkv: tf.Variable; // [D, 3D]
+  bqkv: tf.Variable; // [3D]
+  wo: tf.Variable; // [D, D]
+  bo: tf.Variable;
+  ln2: LayerNormWeights;
+  w1: tf.Variable; // [D, F]
+  b1: tf.Variable;
+  w2: tf.Variable; // [F, D]
+  b2: tf.Variable;
+}
+
+export interface TransformerWeights {
+  tokEmb: tf.Variable; // [rows, D]
+  posEmb: tf.Variable; // [context, D]
+  blocks: BlockWeights[];
+  lnF: LayerNormWeights;
+  /** Untied output projection [D, V]; absent when tied to the token embedding. */
+  outW: tf.Variable | null;
+  outB: tf.Variable; // [V]
+}
+
+/** Keys and values of one layer for the positions seen so far: [B, H, T, dh] each. */
+export interface LayerCache {
+  k: tf.Tensor4D;
+  v: tf.Tensor4D;
+}
+
+let nextId = 0;
+
+/**
+ * Creates the weights of a pre-LayerNorm Transformer: token + learned position embeddings,
+ * blocks of multi-head self-attention and a GELU feed-forward, a final LayerNorm and an output
+ * layer over `outputs` classes (tied to the first `outputs` embedding rows when `tied`).
+ */
+export function createTransformerWeights(
+  shape: TransformerShape,
+  embeddingRows: number,
+  outputs: number,
+  tied: boolean,
+  seed: number,
+): { parts: TransformerWeights; named: Map<string, tf.Variable> } {
+  const { dModel: D, ffn: F, layers, context } = shape;
+  const named = new Map<string, tf.Variable>();
+  const id = nextId++;
+  let s = seed * 7919 + 17;
+  const add = (key: string, init: tf.Tensor): tf.Variable => {
+    const v = tf.variable(init, true, `${key}#t${id}`);
+    init.dispose();
+    named.set(key, v);
+    return v;
+  };
+  const normal = (key: string, shape: number[], std = 0.02) => add(key, tf.truncatedNormal(shape, 0, std, 'float32', s++));
+  const zeros = (key: string, n: number) => add(key, tf.zeros([n]));
+  const ones = (key: string, n: number) => add(key, tf.ones([n]));
+  const ln = (key: string): LayerNormWeights => ({ g: ones(`${key}/g`, D), b: zeros(`${key}/b`, D) });
+
+  const tokEmb = normal('tok_emb', [embeddingRows, D]);
+  const posEmb = normal('pos_emb', [context, D], 0.01);
+  const blocks: BlockWeights[] = [];
+  // GPT-2's scaled init for the projections that write into the residual stream.
+  const residualStd = 0.02 / Math.sqrt(2 * layers);
+  for (let l = 0; l < layers; l++) {
+    const p = `block${l}`;
+    blocks.push({
+      ln1: ln(`${p}/ln1`),
+      wqkv: normal(`${p}/attn/wqkv`, [D, 3 * D]),
+      bqkv: zeros(`${p}/attn/bqkv`, 3 * D),
+      wo: normal(`${p}/attn/wo`, [D, D], residualStd),
+      bo: zeros(`${p}/attn/bo`, D),
+      ln2: ln(`${p}/ln2`),
+      w1: normal(`${p}/ffn/w1`, [D, F]),
+      b1: zeros(`${p}/ffn/b1`, F),
+      w2: normal(`${p}/ffn/w2`, [F, D], residualStd),
+      b2: zeros(`${p}/ffn/b2`, D),
+    });
+  }
+  const lnF = ln('ln_f');
+  const outW = tied ? null : normal('out/w', [D, outputs]);
+  const outB = zeros('out/b', outputs);
+  return { parts: { tokEmb, posEmb, blocks, lnF, outW, outB }, named };
+}
+
+export function layerNorm(x: tf.Tensor, w: LayerNormWeights, eps = 1e-5): tf.Tensor {
+  return tf.tidy(() => {
+    const { mean, variance } = tf.moments(x, -1, true);
+    return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))), w.g), w.b);
+  });
+}
+
+/** GELU, tanh approximation (as in GPT-2). */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+    return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+  });
+}
+
+/** Token plus position embeddings for ids [B, T] at positions offset..offset+T-1. */
+export function embed(w: TransformerWeights, ids: tf.Tensor2D, offset = 0): tf.Tensor3D {
+  return tf.tidy(() => {
+    const T = ids.shape[1];
+    const pos = tf.slice(w.posEmb, [offset, 0], [T, -1]);
+    return tf.add(tf.gather(w.tokEmb, ids), pos) as tf.Tensor3D;
+  });
+}
+
+/** Additive causal mask [Tq, Tk] for queries at positions Tk-Tq..Tk-1: 0 where allowed, -1e9 above the diagonal. */
+export function causalMask(tq: number, tk: number): tf.Tensor2D {
+  const data = new Float32Array(tq * tk);
+  const offset = tk - tq;
+  for (let i = 0; i < tq; i++) for (let j = offset + i + 1; j < tk; j++) data[i * tk + j] = -1e9;
+  return tf.tensor2d(data, [tq, tk]);
+}
+
+function splitHeads(x: tf.Tensor3D, heads: number): tf.Tensor4D {
+  const [B, T, D] = x.shape;
+  return tf.transpose(tf.reshape(x, [B, T, heads, D / heads]), [0, 2, 1, 3]) as tf.Tensor4D;
+}
+
+/**
+ * One pre-LN block over x [B, T, D]. `mask` is an additive [T, Tpast+T] mask or null (all
+ * positions visible). With `past`, keys/values of earlier positions are prepended, and the
+ * block's full keys/values are returned for caching.
+ */
+export function transformerBlock(
+  x: tf.Tensor3D,
+  w: BlockWeights,
+  shape: TransformerShape,
+  mask: tf.Tensor2D | null,
+  training: boolean,
+  past?: LayerCache,
+): { y: tf.Tensor3D; cache: LayerCache } {
+  const [B, T, D] = x.shape;
+  const H = shape.heads;
+  const dh = D / H;
+  const h = layerNorm(x, w.ln1);
+  const qkv = tf.add(tf.matMul(tf.reshape(h, [B * T, D]), w.wqkv), w.bqkv);
+  const [q, k, v] = tf.split(tf.reshape(qkv, [B, T, 3 * D]), 3, 2) as tf.Tensor3D[];
+  const qh = splitHeads(q!, H);
+  let kh = splitHeads(k!, H);
+  let vh = splitHeads(v!, H);
+  if (past) {
+    kh = tf.concat([past.k, kh], 2);
+    vh = tf.concat([past.v, vh], 2);
+  }
+  let scores = tf.mul(tf.matMul(qh, kh, false, true), 1 / Math.sqrt(dh)) as tf.Tensor4D;
+  if (mask) scores = tf.add(scores, mask);
+  const att = tf.matMul(tf.softmax(scores), vh) as tf.Tensor4D; // [B, H, T, dh]
+  const merged = tf.reshape(tf.transpose(att, [0, 2, 1, 3]), [B * T, D]);
+  let attOut = tf.add(tf.matMul(merged, w.wo), w.bo);
+  if (training && shape.dropout > 0) attOut = tf.dropout(attOut, shape.dropout);
+  const x1 = tf.add(x, tf.reshape(attOut, [B, T, D]));
+  const h2 = tf.reshape(layerNorm(x1, w.ln2), [B * T, D]);
+  let ff = tf.add(tf.matMul(gelu(tf.add(tf.matMul(h2, w.w1), w.b1)), w.w2), w.b2);
+  if (training && shape.dropout > 0) ff = tf.dropout(ff, shape.dropout);
+  return { y: tf.add(x1, tf.reshape(ff, [B, T, D])) as tf.Tensor3D, cache: { k: kh, v: vh } };
+}
+
+/** Final LayerNorm and output projection: [B, T, D] → [B, T, V]. */
+export function outputLogits(w: TransformerWeights, x: tf.Tensor3D, outputs: number): tf.Tensor3D {
+  return tf.tidy(() => {
+    const [B, T, D] = x.shape;
+    const h = tf.reshape(layerNorm(x, w.lnF), [B * T, D]);
+    const proj = w.outW ? tf.matMul(h, w.outW) : tf.matMul(h, tf.slice(w.tokEmb, [0, 0], [outputs, D]), false, true);
+    return tf.reshape(tf.add(proj, w.outB), [B, T, outputs]) as tf.Tensor3D;
+  });
+}

@@ -1,0 +1,436 @@
+/**
+ * Backend choice and tfjs set-up for the worker side (worker, CLI, tests). Node-only.
+ *
+ * The ladder, best first: `tensorflow-gpu` (@tensorflow/tfjs-node-gpu, CUDA), `webgpu`,
+ * `tensorflow` (@tensorflow/tfjs-node), `wasm` (@tensorflow/tfjs-backend-wasm plus the project's
+ * kernel fixes), `cpu` (pure JS). The native packages are optional dependencies: each rung is
+ * tried in turn and the reason it was skipped is recorded. `prefer` (or env `ARS_BACKEND`)
+ * starts the ladder at a given rung.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { registerWasmKernelFixes } from './wasmKernels.ts';
+
+/**
+ * One rung of the ladder. `available`: the rung was initialised, or — for a rung that was not
+ * tried — a cheap check (its package is installed) says it could be. `reason` says why it was
+ * used, skipped or not tried.
+ */
+export interface BackendRung {
+  name: string;
+  available: boolean;
+  reason: string;
+}
+
+/** Matches the `BackendInfo` schema in core/protocol/messages.ts. */
+export interface BackendInfo {
+  /** The rung in use: 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu'. */
+  backend: string;
+  /** CPU model for CPU rungs, GPU name for GPU rungs where knowable. */
+  device: string;
+  /** Threads the backend computes with. */
+  threads: number;
+  rungs: BackendRung[];
+  versions: Record<string, string>;
+}
+
+/**
+ * The ladder, best first. The names are the values `prefer` / `ARS_BACKEND` accept, besides
+ * 'auto' (the whole ladder, no preference).
+ */
+export const BACKEND_LADDER = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_LADDER)[number];
+
+const ALIASES: Record<string, BackendName> = {
+  'tensorflow-gpu': 'tensorflow-gpu',
+  gpu: 'tensorflow-gpu',
+  cuda: 'tensorflow-gpu',
+  'tfjs-node-gpu': 'tensorflow-gpu',
+  webgpu: 'webgpu',
+  tensorflow: 'tensorflow',
+  node: 'tensorflow',
+  'tfjs-node': 'tensorflow',
+  wasm: 'wasm',
+  cpu: 'cpu',
+};
+
+/** The npm package each rung needs (cpu ships with @tensorflow/tfjs). */
+const PACKAGES: Record<BackendName, string[]> = {
+  'tensorflow-gpu': ['@tensorflow/tfjs-node-gpu'],
+  webgpu: ['@tensorflow/tfjs-backend-webgpu', 'webgpu'],
+  tensorflow: ['@tensorflow/tfjs-node'],
+  wasm: ['@tensorflow/tfjs-backend-wasm'],
+  cpu: [],
+};
+
+/** The name tfjs registers each rung's backend under. */
+const TFJS_NAME: Record<BackendName, string> = {
+  'tensorflow-gpu': 'tensorflow',
+  webgpu: 'webgpu',
+  tensorflow: 'tensorflow',
+  wasm: 'wasm',
+  cpu: 'cpu',
+};
+
+/** `prefer` value for the default ladder. */
+export const AUTO = 'auto';
+
+const nodeRequire = createRequire(import.meta.url);
+
+/** Resolves a rung name or alias; null when unknown. */
+export function parseBackendName(name: string): BackendName | null {
+  return ALIASES[name.trim().toLowerCase()] ?? null;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface Success {
+  ok: true;
+  device: string;
+  threads: number;
+  note: string;
+  versions: Record<string, string>;
+}
+interface Failure {
+  ok: false;
+  reason: string;
+}
+type Attempt = Success | Failure;
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? 'unknown error';
+}
+
+function isInstalled(pkg: string): boolean {
+  try {
+    nodeRequire.resolve(`${pkg}/package.json`);
+    return true;
+  } catch {
+    try {
+      nodeRequire.resolve(pkg);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+function packageVersion(pkg: string): string | undefined {
+  try {
+    return (nodeRequire(`${pkg}/package.json`) as { version?: string }).version;
+  } catch {
+    return undefined;
+  }
+}
+
+function cpuModel(): string {
+  const model = os.cpus()[0]?.model?.trim();
+  return model && model.length > 0 ? model : `${os.arch()} CPU`;
+}
+
+function cpuThreads(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : Math.max(1, os.cpus().length);
+}
+
+/** Loads a CommonJS package, or says in one line why it cannot be loaded. */
+function loadPackage(pkg: string): { ok: true; module: unknown } | Failure {
+  if (!isInstalled(pkg)) return { ok: false, reason: `package ${pkg} is not installed` };
+  try {
+    return { ok: true, module: nodeRequire(pkg) as unknown };
+  } catch (error) {
+    return { ok: false, reason: `${pkg} failed to load: ${firstLine(error)}` };
+  }
+}
+
+async function activate(tfjsName: string): Promise<Failure | null> {
+  if (tf.findBackendFactory(tfjsName) == null) {
+    return { ok: false, reason: `the package loaded but registered no '${tfjsName}' backend with this copy of tfjs` };
+  }
+  try {
+    const ok = await tf.setBackend(tfjsName);
+    if (!ok) return { ok: false, reason: `backend '${tfjsName}' failed to initialise` };
+    await tf.ready();
+    return null;
+  } catch (error) {
+    return { ok: false, reason: `backend '${tfjsName}' failed to initialise: ${firstLine(error)}` };
+  }
+}
+
+function nativeThreads(): number {
+  const env = Number.parseInt(process.env.TF_NUM_INTRAOP_THREADS ?? '', 10);
+  return Number.isFinite(env) && env > 0 ? env : cpuThreads();
+}
+
+function gpuName(): string {
+  try {
+    const out = execFileSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], {
+      encoding: 'utf8',
+      timeout: 3000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const names = out.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+    if (names.length > 0) return names.length === 1 ? names[0] : `${names[0]} (+${names.length - 1} more)`;
+  } catch {
+    // nvidia-smi missing or failing: the name is not knowable this way.
+  }
+  return 'CUDA GPU (name unknown)';
+}
+
+async function tryTensorflow(gpu: boolean): Promise<Attempt> {
+  const pkg = gpu ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
+  const loaded = loadPackage(pkg);
+  if (!loaded.ok) return loaded;
+  const failure = await activate('tensorflow');
+  if (failure) return failure;
+  return {
+    ok: true,
+    device: gpu ? gpuName() : cpuModel(),
+    threads: nativeThreads(),
+    note: gpu ? 'CUDA through libtensorflow' : 'libtensorflow on the CPU',
+    versions: { [pkg.slice('@tensorflow/'.length)]: packageVersion(pkg) ?? 'unknown' },
+  };
+}
+
+async function tryWebgpu(): Promise<Attempt> {
+  const missing = PACKAGES.webgpu.filter((p) => !isInstalled(p));
+  if (missing.length > 0) return { ok: false, reason: missingPackages(missing) };
+  // The packages exist but the Node WebGPU set-up (Dawn adapter, navigator.gpu) is not wired up
+  // and cannot be exercised without a GPU; say so rather than half-try it.
+  return { ok: false, reason: 'the webgpu rung is not wired up in core/tensor yet' };
+}
+
+let wasmPathsSet = false;
+
+interface WasmPackage {
+  setWasmPaths(prefixOrFileMap: string): void;
+  getThreadsCount(): number;
+  version_wasm: string;
+}
+
+async function tryWasm(): Promise<Attempt> {
+  const pkg = '@tensorflow/tfjs-backend-wasm';
+  if (!isInstalled(pkg)) return { ok: false, reason: `package ${pkg} is not installed` };
+  let wasm: WasmPackage;
+  try {
+    wasm = (await import('@tensorflow/tfjs-backend-wasm')) as unknown as WasmPackage;
+  } catch (error) {
+    return { ok: false, reason: `${pkg} failed to load: ${firstLine(error)}` };
+  }
+  const dir = wasmDirectory();
+  if (dir == null) return { ok: false, reason: `no .wasm binaries found next to ${pkg} (set ARS_WASM_DIR)` };
+  if (!wasmPathsSet && tf.findBackend('wasm') == null) {
+    try {
+      // A directory prefix with a trailing separator; no platform fetch (it breaks in Node).
+      wasm.setWasmPaths(dir);
+      wasmPathsSet = true;
+    } catch (error) {
+      return { ok: false, reason: `setWasmPaths failed: ${firstLine(error)}` };
+    }
+  }
+  const failure = await activate('wasm');
+  if (failure) return failure;
+  try {
+    registerWasmKernelFixes();
+  } catch (error) {
+    return { ok: false, reason: `wasm kernel fixes failed to register: ${firstLine(error)}` };
+  }
+  const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+  const threads = wasm.getThreadsCount();
+  return {
+    ok: true,
+    device: cpuModel(),
+    threads,
+    note:
+      `${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}` +
+      (threads === 1 && isNode() ? ' (tfjs runs wasm single-threaded in Node)' : '') +
+      ', project kernel fixes registered',
+    versions: { 'tfjs-backend-wasm': wasm.version_wasm },
+  };
+}
+
+function isNode(): boolean {
+  return typeof process !== 'undefined' && process.versions?.node != null && process.versions.electron == null;
+}
+
+/** The directory holding tfjs-backend-wasm's .wasm files, with a trailing separator. */
+function wasmDirectory(): string | null {
+  const candidates: string[] = [];
+  if (process.env.ARS_WASM_DIR) candidates.push(process.env.ARS_WASM_DIR);
+  try {
+    candidates.push(path.dirname(nodeRequire.resolve('@tensorflow/tfjs-backend-wasm')));
+  } catch {
+    // not resolvable: the caller reports the package as missing
+  }
+  for (const candidate of candidates) {
+    const dir = candidate.endsWith(path.sep) || candidate.endsWith('/') ? candidate : candidate + path.sep;
+    if (fs.existsSync(path.join(dir, 'tfjs-backend-wasm-simd.wasm')) || fs.existsSync(path.join(dir, 'tfjs-backend-wasm.wasm'))) {
+      return dir;
+    }
+  }
+  return null;
+}
+
+async function tryCpu(): Promise<Attempt> {
+  const failure = await activate('cpu');
+  if (failure) return failure;
+  // We report the backend choice ourselves; the cpu backend's "install tfjs-node" banner is noise.
+  const backend = tf.backend() as unknown as { firstUse?: boolean };
+  if (typeof backend.firstUse === 'boolean') backend.firstUse = false;
+  return {
+    ok: true,
+    device: cpuModel(),
+    threads: 1,
+    note: 'plain JavaScript, 1 thread (slow for training)',
+    versions: { 'tfjs-backend-cpu': (tf.version as Record<string, string>)['tfjs-backend-cpu'] ?? tf.version_core },
+  };
+}
+
+function attempt(name: BackendName): Promise<Attempt> {
+  switch (name) {
+    case 'tensorflow-gpu':
+      return tryTensorflow(true);
+    case 'webgpu':
+      return tryWebgpu();
+    case 'tensorflow':
+      return tryTensorflow(false);
+    case 'wasm':
+      return tryWasm();
+    case 'cpu':
+      return tryCpu();
+  }
+}
+
+/** Whether a rung's packages are present (a cheap check for rungs that are not tried). */
+function looksAvailable(name: BackendName): boolean {
+  if (name === 'webgpu') return false; // not wired up, see tryWebgpu
+  return PACKAGES[name].every(isInstalled);
+}
+
+function missingPackages(packages: string[]): string {
+  return packages.length === 1 ? `package ${packages[0]} is not installed` : `packages ${packages.join(' and ')} are not installed`;
+}
+
+function notTriedReason(name: BackendName, why: string): string {
+  const missing = PACKAGES[name].filter((p) => !isInstalled(p));
+  if (missing.length > 0) return `${missingPackages(missing)} (not tried: ${why})`;
+  return `not tried: ${why}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+let cached: { key: string; info: BackendInfo } | null = null;
+let inflight: Promise<BackendInfo> | null = null;
+
+async function chooseBackend(requested: string | undefined): Promise<BackendInfo> {
+  const rungs: BackendRung[] = [];
+  let start = 0;
+  let preferred: BackendName | null = null;
+  if (requested !== undefined && requested.toLowerCase() !== AUTO) {
+    preferred = parseBackendName(requested);
+    if (preferred == null) {
+      rungs.push({
+        name: requested,
+        available: false,
+        reason:
+          `unknown backend '${requested}' requested (prefer or ARS_BACKEND); ` +
+          `known: ${[...BACKEND_LADDER, AUTO].join(', ')}; falling back to the default ladder`,
+      });
+    } else {
+      start = BACKEND_LADDER.indexOf(preferred);
+    }
+  }
+  for (let i = 0; i < start; i++) {
+    const name = BACKEND_LADDER[i];
+    rungs.push({ name, available: looksAvailable(name), reason: notTriedReason(name, `'${preferred}' was preferred`) });
+  }
+  let chosen: { name: BackendName; result: Success } | null = null;
+  for (let i = start; i < BACKEND_LADDER.length; i++) {
+    const name = BACKEND_LADDER[i];
+    if (chosen != null) {
+      rungs.push({ name, available: looksAvailable(name), reason: notTriedReason(name, `'${chosen.name}' ranks higher`) });
+      continue;
+    }
+    const result = await attempt(name);
+    const wasPreferred = name === preferred;
+    if (result.ok) {
+      chosen = { name, result };
+      rungs.push({ name, available: true, reason: `in use${wasPreferred ? ' (preferred)' : ''}: ${result.note}` });
+    } else {
+      rungs.push({ name, available: false, reason: wasPreferred ? `preferred, but ${result.reason}` : result.reason });
+    }
+  }
+  if (chosen == null) {
+    // cpu always registers with @tensorflow/tfjs; reaching this means tfjs itself is broken.
+    throw new Error(`no TensorFlow.js backend could be initialised: ${rungs.map((r) => `${r.name}: ${r.reason}`).join('; ')}`);
+  }
+  if (preferred != null && chosen.name !== preferred) {
+    const rung = rungs.find((r) => r.name === preferred);
+    if (rung) rung.reason += `; fell back to '${chosen.name}'`;
+  }
+  const versions: Record<string, string> = {
+    tfjs: tf.version.tfjs,
+    'tfjs-core': tf.version_core,
+    ...chosen.result.versions,
+    node: process.versions.node,
+  };
+  if (process.versions.electron) versions.electron = process.versions.electron;
+  return { backend: chosen.name, device: chosen.result.device, threads: chosen.result.threads, rungs, versions };
+}
+
+function requestedBackend(prefer: string | undefined): string | undefined {
+  const value = prefer ?? process.env.ARS_BACKEND;
+  return value != null && value.trim().length > 0 ? value.trim() : undefined;
+}
+
+/**
+ * Chooses and initialises the tfjs backend (see the module comment) and reports what it chose.
+ * A second call returns the cached report (re-activating that backend if something switched it)
+ * unless it asks for a different `prefer`.
+ */
+export async function initBackend(options: { prefer?: string } = {}): Promise<BackendInfo> {
+  while (inflight != null) await inflight.catch(() => undefined);
+  const requested = requestedBackend(options.prefer);
+  if (cached != null && (requested === undefined || requested === cached.key)) {
+    const name = parseBackendName(cached.info.backend);
+    const tfjsName = name != null ? TFJS_NAME[name] : cached.info.backend;
+    if (tf.getBackend() !== tfjsName) await tf.setBackend(tfjsName);
+    return cached.info;
+  }
+  const run = chooseBackend(requested);
+  inflight = run;
+  try {
+    const info = await run;
+    cached = { key: requested ?? '', info };
+    return info;
+  } finally {
+    inflight = null;
+  }
+}
+
+/** The report of the last successful `initBackend`, or null before one. */
+export function currentBackendInfo(): BackendInfo | null {
+  return cached?.info ?? null;
+}
+
+/** A human-readable report for `ars info`. */
+export function formatBackendInfo(info: BackendInfo): string {
+  const width = Math.max(...info.rungs.map((r) => r.name.length), 4);
+  const lines = [
+    `Backend  ${info.backend}`,
+    `Device   ${info.device}`,
+    `Threads  ${info.threads}`,
+    'Ladder (best first)',
+    ...info.rungs.map((r) => {
+      const mark = r.available ? '✓' : '✗';
+      return `  ${mark} ${r.name.padEnd(width)}  ${r.reason}`;
+    }),
+    'Versions',
+    ...Object.entries(info.versions).map(([name, version]) => `  ${name} ${version}`),
+  ];
+  return lines.join('\n');
+}

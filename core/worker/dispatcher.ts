@@ -1,0 +1,248 @@
+import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import { errorInfo } from '../errors.ts';
+import {
+  JobEvent,
+  Methods,
+  PROTOCOL_VERSION,
+  RequestMessage,
+  type ErrorInfo,
+  type MethodName,
+  type ResultOf,
+} from '../protocol/messages.ts';
+import type { MessagePipe } from '../protocol/transport.ts';
+import type { Job, Studio } from './studio.ts';
+
+/** What the dispatcher needs of a Studio: its public methods (tests pass a fake). */
+export type StudioLike = Pick<
+  Studio,
+  'info' | 'corpora' | 'startTraining' | 'resumeTraining' | 'sample' | 'listRuns' | 'getRun' | 'deleteRun'
+>;
+
+export interface ServeOptions {
+  /**
+   * Check every result and job event against the protocol's schemas before sending it, and
+   * report a mismatch as an INTERNAL_ERROR. Catches a Studio drifting from the contract; costs a
+   * parse per message. Default: on under vitest (`VITEST` set), off otherwise.
+   */
+  validateOutgoing?: boolean;
+}
+
+type ParamsIn<M extends MethodName> = z.infer<Methods[M]['params']>;
+type Handlers = { [M in MethodName]: (params: ParamsIn<M>) => Promise<ResultOf<M>> };
+
+/** Finished job ids remembered per client, so a late pause/cancel is a no-op, not an error. */
+const FINISHED_MEMORY = 1000;
+const MAX_ISSUES = 3;
+
+/**
+ * Serves the worker protocol on one pipe: validates each request, calls the Studio, replies, and
+ * streams the events of the jobs this client started. Jobs belong to the client that started
+ * them; when the pipe closes they are cancelled. Never throws out of the message handler.
+ *
+ * Returns a function that stops serving this pipe (and cancels its jobs); it does not close the pipe.
+ */
+export function serveClient(pipe: MessagePipe, studio: StudioLike, options: ServeOptions = {}): () => void {
+  const validateOutgoing = options.validateOutgoing ?? process.env.VITEST !== undefined;
+  const jobs = new Map<string, Job>();
+  const finished = new Set<string>();
+  let open = true;
+  let offMessage = (): void => {};
+  let offClose = (): void => {};
+
+  const send = (message: unknown): void => {
+    if (!open) return;
+    try {
+      pipe.send(message);
+    } catch {
+      // The other side is gone (or the message cannot be sent): stop serving this client.
+      stop();
+    }
+  };
+  const replyOk = (id: string, result: unknown): void =>
+    send({ v: PROTOCOL_VERSION, type: 'response', id, ok: true, result });
+  const replyError = (id: string, error: ErrorInfo): void =>
+    send({ v: PROTOCOL_VERSION, type: 'response', id, ok: false, error: { code: error.code, message: error.message } });
+  const protocolError = (id: string, message: string): void => replyError(id, { code: 'PROTOCOL_ERROR', message });
+
+  const rememberFinished = (jobId: string): void => {
+    finished.add(jobId);
+    if (finished.size > FINISHED_MEMORY) finished.delete(finished.values().next().value!);
+  };
+
+  const pump = async (jobId: string, job: Job): Promise<void> => {
+    const emit = (event: JobEvent): void => send({ v: PROTOCOL_VERSION, type: 'event', jobId, event });
+    let ended = false;
+    try {
+      for await (const event of job.events()) {
+        if (validateOutgoing) {
+          const checked = JobEvent.safeParse(event);
+          if (!checked.success) {
+            emit({ kind: 'error', code: 'INTERNAL_ERROR', message: `job event does not match the protocol: ${describeIssues(checked.error)}` });
+            ended = true;
+            job.cancel();
+            break;
+          }
+        }
+        emit(event);
+        if (event.kind === 'done' || event.kind === 'error') {
+          ended = true;
+          break;
+        }
+      }
+    } catch (err) {
+      emit({ kind: 'error', ...errorInfo(err) });
+      ended = true;
+    }
+    if (!ended) emit({ kind: 'error', code: 'INTERNAL_ERROR', message: 'the job ended without reporting that it was done' });
+    jobs.delete(jobId);
+    rememberFinished(jobId);
+  };
+
+  const startJob = (job: Job): string => {
+    const jobId = randomUUID();
+    jobs.set(jobId, job);
+    if (!open) job.cancel(); // the client left while the Studio was starting the job
+    return jobId;
+  };
+
+  const ownJob = (jobId: string, act: (job: Job) => void): Promise<Record<string, never>> => {
+    const job = jobs.get(jobId);
+    if (job) act(job);
+    else if (!finished.has(jobId)) return Promise.reject(new UnknownJob(jobId));
+    return Promise.resolve({});
+  };
+
+  const handlers: Handlers = {
+    info: () => studio.info(),
+    'corpora.list': () => studio.corpora(),
+    'train.start': async ({ config, name }) => {
+      const job = await studio.startTraining(config, name);
+      return { jobId: startJob(job), runId: job.runId };
+    },
+    'train.resume': async ({ runId, extraSteps }) => {
+      const job = await studio.resumeTraining(runId, extraSteps);
+      return { jobId: startJob(job), runId: job.runId };
+    },
+    'sample.start': async ({ runId, options: sampleOptions }) => {
+      const job = await studio.sample(runId, sampleOptions);
+      return { jobId: startJob(job) };
+    },
+    'job.pause': ({ jobId }) => ownJob(jobId, (j) => j.pause()),
+    'job.resume': ({ jobId }) => ownJob(jobId, (j) => j.resume()),
+    'job.cancel': ({ jobId }) => ownJob(jobId, (j) => j.cancel()),
+    'runs.list': () => studio.listRuns(),
+    'runs.get': ({ runId }) => studio.getRun(runId),
+    'runs.delete': async ({ runId }) => {
+      await studio.deleteRun(runId);
+      return {};
+    },
+  };
+
+  const handle = async (raw: unknown): Promise<void> => {
+    const id = readId(raw);
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      protocolError(id, `malformed request: expected an object, got ${describeType(raw)}`);
+      return;
+    }
+    const method = (raw as { method?: unknown }).method;
+    if (typeof method === 'string' && !Object.hasOwn(Methods, method)) {
+      protocolError(id, `unknown method '${truncate(method, 64)}'`);
+      return;
+    }
+    const request = RequestMessage.safeParse(raw);
+    if (!request.success) {
+      protocolError(id, `malformed request: ${describeIssues(request.error)}`);
+      return;
+    }
+    const { method: name, params } = request.data;
+    const spec = Methods[name];
+    const parsed = spec.params.safeParse(params ?? {});
+    if (!parsed.success) {
+      protocolError(id, `bad params for ${name}: ${describeIssues(parsed.error)}`);
+      return;
+    }
+    let result: unknown;
+    try {
+      result = await (handlers[name] as (p: unknown) => Promise<unknown>)(parsed.data);
+    } catch (err) {
+      if (err instanceof UnknownJob) protocolError(id, err.message);
+      else replyError(id, errorInfo(err));
+      return;
+    }
+    const jobId = result && typeof result === 'object' && 'jobId' in result ? String((result as { jobId: unknown }).jobId) : null;
+    const job = jobId === null ? undefined : jobs.get(jobId);
+    if (validateOutgoing) {
+      const checked = spec.result.safeParse(result);
+      if (!checked.success) {
+        replyError(id, { code: 'INTERNAL_ERROR', message: `result of ${name} does not match the protocol: ${describeIssues(checked.error)}` });
+        job?.cancel();
+        if (job) void pump(jobId!, job); // drain it: a job releases its resources as its events end
+        return;
+      }
+    }
+    replyOk(id, result);
+    // Events flow only after the client has its job id (it buffers early ones anyway).
+    if (job) void pump(jobId!, job);
+  };
+
+  offClose = pipe.onClose(stop);
+  offMessage = pipe.onMessage((raw) => {
+    if (!open) return;
+    try {
+      handle(raw).catch((err: unknown) => replyError(readId(raw), errorInfo(err)));
+    } catch (err) {
+      replyError(readId(raw), errorInfo(err));
+    }
+  });
+
+  function stop(): void {
+    if (!open) return;
+    open = false;
+    offMessage();
+    offClose();
+    for (const job of jobs.values()) {
+      try {
+        job.cancel();
+      } catch {
+        // a job that fails to cancel must not keep the others running
+      }
+    }
+  }
+
+  return stop;
+}
+
+class UnknownJob extends Error {
+  constructor(jobId: string) {
+    super(`unknown job '${truncate(jobId, 64)}' (not started by this client)`);
+  }
+}
+
+/** The request's id when one can be read from a malformed message, else ''. */
+function readId(raw: unknown): string {
+  if (typeof raw !== 'object' || raw === null) return '';
+  const id = (raw as { id?: unknown }).id;
+  return typeof id === 'string' && id.length >= 1 && id.length <= 64 ? id : '';
+}
+
+function describeType(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (v instanceof Uint8Array) return 'binary data';
+  return typeof v;
+}
+
+/** A short account of a zod error: up to three issues as `path: message`. */
+export function describeIssues(error: z.ZodError): string {
+  const parts = error.issues.slice(0, MAX_ISSUES).map((issue) => {
+    const path = issue.path.map((p) => String(p)).join('.');
+    return truncate(path ? `${path}: ${issue.message}` : issue.message, 200);
+  });
+  const more = error.issues.length - MAX_ISSUES;
+  return parts.join('; ') + (more > 0 ? ` (and ${more} more)` : '');
+}
+
+function truncate(s: string, n: number): string {
+  return s.length <= n ? s : `${s.slice(0, n - 1)}…`;
+}

@@ -1,0 +1,50 @@
+/** The real `ars` command with the real Studio, in child processes. */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnArs } from './cliHarness.ts';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ars-cli-e2e-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('ars with the real Studio', () => {
+  it('train with an empty data file exits 1 with a DatasetError line', async () => {
+    const empty = join(dir, 'empty.txt');
+    await writeFile(empty, '');
+    const r = await spawnArs(['train', '--model', 'lstm', '--data', empty, '--steps', '5', '--runs-dir', join(dir, 'home')]);
+    expect(r.stderr).toBe('error: the file "empty.txt" is empty: choose a file that contains text\n');
+    expect(r.status).toBe(1);
+    const debug = await spawnArs(['train', '--model', 'lstm', '--data', empty, '--steps', '5', '--runs-dir', join(dir, 'home')], { ARS_DEBUG: '1' });
+    expect(debug.stderr).toContain('code: DATASET_ERROR');
+  });
+
+  it('trains with --json, lists the run, samples from it', async () => {
+    const home = join(dir, 'home');
+    const t = await spawnArs(['train', '--model', 'gru', '--data', 'sonnets', '--steps', '10', '--hidden', '16', '--embedding', '8', '--batch', '4', '--seq', '16', '--runs-dir', home, '--json']);
+    expect(t.stderr).toBe('');
+    expect(t.status).toBe(0);
+    const lines = t.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.length).toBeGreaterThan(1);
+    const last = lines.at(-1)!;
+    expect(last).toMatchObject({ step: 10, state: 'completed' });
+    const runId = String(last.runId);
+
+    const list = await spawnArs(['runs', '--runs-dir', home, '--json']);
+    expect(list.status).toBe(0);
+    expect((JSON.parse(list.stdout) as { id: string }[]).map((r) => r.id)).toContain(runId);
+
+    const s = await spawnArs(['sample', '--run', runId, '--length', '25', '--runs-dir', home, '--json']);
+    expect(s.stderr).toBe('');
+    expect(s.status).toBe(0);
+    const out = JSON.parse(s.stdout) as { text: string; tokens: number[]; state: string };
+    expect([...out.text]).toHaveLength(25);
+    expect(out.tokens).toHaveLength(25);
+    expect(out.state).toBe('completed');
+  });
+});

@@ -1,0 +1,238 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { WorkerError } from '../../../core/protocol/client.ts';
+import type { TrainConfigInput } from '../../../core/train/config.ts';
+import { createPipePair } from '../../../core/protocol/transport.ts';
+import { serveClient } from '../../../core/worker/dispatcher.ts';
+import { createInProcessClient, type InProcessClient } from '../../../core/worker/inProcess.ts';
+import { FakeStudio } from './fakeStudio.ts';
+import { RawPeer, collect } from './helpers.ts';
+
+const config = (steps: number): TrainConfigInput => ({
+  model: { family: 'rnn', cell: 'lstm', embedding: 8, hidden: 16, layers: 1 },
+  data: { kind: 'builtin', name: 'sonnets' },
+  steps,
+});
+
+const open: InProcessClient[] = [];
+function connect(studio: FakeStudio): InProcessClient {
+  const c = createInProcessClient(studio);
+  open.push(c);
+  return c;
+}
+afterEach(() => {
+  for (const c of open.splice(0)) c.close();
+});
+
+function rawPeer(studio: FakeStudio): { peer: RawPeer; stop: () => void; close: () => void } {
+  const [clientSide, workerSide] = createPipePair();
+  const stop = serveClient(workerSide, studio);
+  return { peer: new RawPeer(clientSide), stop, close: () => clientSide.close() };
+}
+
+describe('dispatcher over the in-process transport', () => {
+  it('streams a 20-step training run as progress events, then done', async () => {
+    const studio = new FakeStudio();
+    const { client } = connect(studio);
+    const { jobId, runId } = await client.request('train.start', { config: config(20), name: 'tiny' });
+    expect(runId).toBe('run-1');
+    const events = await collect(client, jobId);
+    const progress = events.filter((e) => e.kind === 'progress');
+    expect(progress.map((e) => e.step)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(events.at(-1)).toMatchObject({ kind: 'done', reason: 'completed' });
+    expect(events.filter((e) => e.kind === 'done')).toHaveLength(1);
+    // The Studio got the schema's output: defaults applied.
+    expect(studio.trainConfigs[0]).toMatchObject({ steps: 20, batch: 32, seq: 64 });
+  });
+
+  it('cancels a job mid-run: done with reason cancelled', async () => {
+    const studio = new FakeStudio();
+    const { client } = connect(studio);
+    const { jobId } = await client.request('train.start', { config: config(100_000) });
+    let cancelled = false;
+    const events = await collect(client, jobId, (e) => {
+      if (e.kind === 'progress' && e.step === 3 && !cancelled) {
+        cancelled = true;
+        void client.request('job.cancel', { jobId });
+      }
+    });
+    const done = events.at(-1)!;
+    expect(done).toMatchObject({ kind: 'done', reason: 'cancelled' });
+    expect(events.filter((e) => e.kind === 'progress').length).toBeLessThan(100);
+    // A late cancel of a finished job is harmless.
+    await expect(client.request('job.cancel', { jobId })).resolves.toEqual({});
+  });
+
+  it('pauses and resumes a job', async () => {
+    const studio = new FakeStudio();
+    const { client } = connect(studio);
+    const { jobId } = await client.request('train.start', { config: config(10) });
+    const kinds: string[] = [];
+    await collect(client, jobId, (e) => {
+      kinds.push(e.kind === 'state' ? `state:${e.state}` : e.kind);
+      if (e.kind === 'progress' && e.step === 2) void client.request('job.pause', { jobId });
+      if (e.kind === 'state' && e.state === 'paused') void client.request('job.resume', { jobId });
+    });
+    expect(kinds).toContain('state:paused');
+    expect(kinds).toContain('state:running');
+    expect(kinds.at(-1)).toBe('done');
+  });
+
+  it('samples: token events, then done', async () => {
+    const studio = new FakeStudio();
+    const { client } = connect(studio);
+    const { runId, jobId: trainJob } = await client.request('train.start', { config: config(2) });
+    await collect(client, trainJob);
+    const { jobId } = await client.request('sample.start', { runId, options: { length: 12, seed: 0 } });
+    const events = await collect(client, jobId);
+    const text = events.map((e) => (e.kind === 'token' ? e.text : '')).join('');
+    expect(text).toBe('abcdefghij \n');
+    expect(events.at(-1)).toMatchObject({ kind: 'done', reason: 'completed' });
+  });
+
+  it('answers the other methods', async () => {
+    const studio = new FakeStudio();
+    const { client } = connect(studio);
+    expect((await client.request('info', {})).backend).toBe('fake');
+    expect(await client.request('corpora.list', {})).toHaveLength(1);
+    const { runId, jobId } = await client.request('train.start', { config: config(3) });
+    await collect(client, jobId);
+    expect((await client.request('runs.list', {})).map((r) => r.id)).toEqual([runId]);
+    expect((await client.request('runs.get', { runId })).id).toBe(runId);
+    await client.request('runs.delete', { runId });
+    expect(await client.request('runs.list', {})).toEqual([]);
+  });
+
+  it("passes the Studio's typed errors through with their code", async () => {
+    const studio = new FakeStudio();
+    const { client } = connect(studio);
+    const err = await client.request('train.start', { config: { ...config(5), data: { kind: 'file', path: '/tmp/empty.txt' } } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkerError);
+    expect(err).toMatchObject({ code: 'DATASET_ERROR' });
+    await expect(client.request('runs.get', { runId: 'nope' })).rejects.toMatchObject({ code: 'RUN_STORE_ERROR' });
+  });
+
+  it('delivers binary payloads as typed arrays', async () => {
+    const studio = new FakeStudio();
+    const { client } = connect(studio);
+    const bytes = new TextEncoder().encode('to be or not to be');
+    const { jobId } = await client.request('train.start', { config: { ...config(1), data: { kind: 'upload', name: 'x.txt', bytes } } });
+    await collect(client, jobId);
+    const data = studio.trainConfigs[0]!.data;
+    expect(data.kind).toBe('upload');
+    if (data.kind === 'upload') {
+      expect(data.bytes).toBeInstanceOf(Uint8Array);
+      expect(new TextDecoder().decode(data.bytes)).toBe('to be or not to be');
+    }
+  });
+
+  it("acts only on the client's own jobs", async () => {
+    const studio = new FakeStudio();
+    const a = connect(studio).client;
+    const b = connect(studio).client;
+    const { jobId } = await a.request('train.start', { config: config(100_000) });
+    await expect(b.request('job.cancel', { jobId })).rejects.toMatchObject({ code: 'PROTOCOL_ERROR' });
+    await expect(b.request('job.pause', { jobId: 'never-started' })).rejects.toMatchObject({ code: 'PROTOCOL_ERROR' });
+    expect(studio.jobs[0]!.cancelled).toBe(false);
+    await a.request('job.cancel', { jobId });
+    expect((await collect(a, jobId)).at(-1)).toMatchObject({ kind: 'done', reason: 'cancelled' });
+  });
+
+  it("cancels a client's jobs when its pipe closes", async () => {
+    const studio = new FakeStudio();
+    const c = connect(studio);
+    const other = connect(studio);
+    await c.client.request('train.start', { config: config(100_000) });
+    const { jobId: otherJob } = await other.client.request('train.start', { config: config(100_000) });
+    c.close();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(studio.jobs[0]!.cancelled).toBe(true);
+    expect(studio.jobs[1]!.cancelled).toBe(false);
+    // Its events are still read to the end, so the Studio can release what the job held.
+    await expect.poll(() => studio.jobs[0]!.ended).toBe(true);
+    await other.client.request('job.cancel', { jobId: otherJob });
+  });
+
+  it('reports a job that throws as an error event', async () => {
+    const studio = new FakeStudio();
+    studio.startTraining = async () => ({
+      kind: 'train',
+      runId: 'run-x',
+      pause() {},
+      resume() {},
+      cancel() {},
+      // eslint-disable-next-line require-yield
+      async *events() {
+        throw new Error('the model exploded');
+      },
+    });
+    const { client } = connect(studio);
+    const { jobId } = await client.request('train.start', { config: config(5) });
+    expect(await collect(client, jobId)).toEqual([{ kind: 'error', code: 'INTERNAL_ERROR', message: 'the model exploded' }]);
+  });
+
+  it('checks outgoing results against the protocol under test', async () => {
+    const studio = new FakeStudio();
+    studio.breakRunsList = true;
+    const { client } = connect(studio);
+    const err = await client.request('runs.list', {}).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'INTERNAL_ERROR' });
+    expect((err as Error).message).toMatch(/result of runs.list does not match the protocol: 0\.id/);
+  });
+});
+
+describe('dispatcher and malformed messages', () => {
+  const valid = (id: string) => ({ v: 1, type: 'request', id, method: 'info', params: {} });
+
+  const cases: { name: string; message: unknown; id: string; match: RegExp }[] = [
+    { name: 'a string', message: 'hello', id: '', match: /expected an object, got string/ },
+    { name: 'null', message: null, id: '', match: /expected an object, got null/ },
+    { name: 'an array', message: [1, 2], id: '', match: /expected an object, got an array/ },
+    { name: 'a wrong version', message: { ...valid('a1'), v: 2 }, id: 'a1', match: /malformed request: v: / },
+    { name: 'a wrong type', message: { ...valid('a2'), type: 'event' }, id: 'a2', match: /malformed request: type: / },
+    { name: 'no id', message: { v: 1, type: 'request', method: 'info', params: {} }, id: '', match: /malformed request: id: / },
+    { name: 'an unknown method', message: { ...valid('a3'), method: 'rm -rf' }, id: 'a3', match: /unknown method 'rm -rf'/ },
+    { name: 'a method that is not a string', message: { ...valid('a4'), method: 7 }, id: 'a4', match: /malformed request: method: / },
+    {
+      name: 'bad params',
+      message: { ...valid('a5'), method: 'train.start', params: { config: { ...config(0) } } },
+      id: 'a5',
+      match: /bad params for train.start: config\.steps: /,
+    },
+    { name: 'params of the wrong type', message: { ...valid('a6'), method: 'runs.get', params: 'run-1' }, id: 'a6', match: /bad params for runs.get: / },
+    {
+      name: 'a run id with a path in it',
+      message: { ...valid('a7'), method: 'runs.get', params: { runId: '../../etc' } },
+      id: 'a7',
+      match: /bad params for runs.get: runId: a run id holds only/,
+    },
+    { name: 'a job id that is too long', message: { ...valid('a8'), method: 'job.cancel', params: { jobId: 'x'.repeat(65) } }, id: 'a8', match: /jobId/ },
+  ];
+
+  for (const c of cases) {
+    it(`answers ${c.name} with PROTOCOL_ERROR and keeps serving`, async () => {
+      const studio = new FakeStudio();
+      const { peer, close } = rawPeer(studio);
+      peer.pipe.send(c.message);
+      const reply = (await peer.next((m) => (m as { id?: unknown }).id === c.id)) as Record<string, unknown>;
+      expect(reply).toMatchObject({ v: 1, type: 'response', id: c.id, ok: false, error: { code: 'PROTOCOL_ERROR' } });
+      const message = (reply.error as { message: string }).message;
+      expect(message).toMatch(c.match);
+      expect(message.length).toBeLessThan(700);
+      const ok = await peer.exchange(valid('after'), 'after');
+      expect(ok).toMatchObject({ ok: true, result: { backend: 'fake' } });
+      close();
+    });
+  }
+
+  it('stops serving when the returned function is called', async () => {
+    const studio = new FakeStudio();
+    const { peer, stop, close } = rawPeer(studio);
+    const started = await peer.exchange({ ...valid('t'), method: 'train.start', params: { config: config(100_000) } }, 't');
+    expect(started).toMatchObject({ ok: true });
+    stop();
+    expect(studio.jobs[0]!.cancelled).toBe(true);
+    peer.pipe.send(valid('ignored'));
+    await expect(peer.next((m) => (m as { id?: unknown }).id === 'ignored', 100)).rejects.toThrow('no matching message');
+    close();
+  });
+});

@@ -1,0 +1,210 @@
+import { DatasetError, RunStoreError } from '../../../core/errors.ts';
+import type { SampleOptions } from '../../../core/generate/options.ts';
+import type { BackendInfo, JobEvent, ResultOf, RunDetail, RunSummary } from '../../../core/protocol/messages.ts';
+import type { TrainConfig } from '../../../core/train/config.ts';
+import type { StudioLike } from '../../../core/worker/dispatcher.ts';
+import type { Job } from '../../../core/worker/studio.ts';
+
+const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * A job driven by a generator body; honours pause (emits state events) and cancel (ends with
+ * done: cancelled at the next step).
+ */
+export class FakeJob implements Job {
+  cancelled = false;
+  paused = false;
+  cancelCalls = 0;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    readonly kind: 'train' | 'sample',
+    readonly runId: string,
+    private readonly body: (job: FakeJob) => AsyncGenerator<JobEvent>,
+  ) {}
+
+  /** True once the event stream has been read to its end (the real Studio cleans up there). */
+  ended = false;
+
+  events(): AsyncIterable<JobEvent> {
+    const inner = this.body(this);
+    const mark = () => (this.ended = true);
+    return (async function* () {
+      try {
+        yield* inner;
+      } finally {
+        mark();
+      }
+    })();
+  }
+  pause(): void {
+    this.paused = true;
+  }
+  resume(): void {
+    this.paused = false;
+    this.wake?.();
+  }
+  cancel(): void {
+    this.cancelCalls++;
+    this.cancelled = true;
+    this.wake?.();
+  }
+  /** Between steps: yields state events around a pause; true when the job should stop. */
+  async *checkpoint(): AsyncGenerator<JobEvent, boolean> {
+    if (this.paused && !this.cancelled) {
+      yield { kind: 'state', state: 'paused' };
+      while (this.paused && !this.cancelled) await new Promise<void>((r) => (this.wake = r));
+      this.wake = null;
+      if (!this.cancelled) yield { kind: 'state', state: 'running' };
+    }
+    return this.cancelled;
+  }
+}
+
+export interface FakeStudioOptions {
+  /** Milliseconds between fake training steps / tokens. */
+  tickMs?: number;
+}
+
+/** A Studio stand-in: in-memory runs, fake training and sampling jobs. */
+export class FakeStudio implements StudioLike {
+  readonly jobs: FakeJob[] = [];
+  readonly trainConfigs: TrainConfig[] = [];
+  readonly runs = new Map<string, RunSummary>();
+  /** Makes the next result of runs.list invalid (to test outgoing validation). */
+  breakRunsList = false;
+  private nextRun = 1;
+  private readonly tickMs: number;
+
+  constructor(options: FakeStudioOptions = {}) {
+    this.tickMs = options.tickMs ?? 1;
+  }
+
+  async info(): Promise<BackendInfo> {
+    return {
+      backend: 'fake',
+      device: 'test double',
+      threads: 1,
+      rungs: [
+        { name: 'tfjs-node-gpu', available: false, reason: 'not installed' },
+        { name: 'fake', available: true, reason: 'chosen' },
+      ],
+      versions: { tfjs: '0.0.0' },
+    };
+  }
+
+  async corpora(): Promise<ResultOf<'corpora.list'>> {
+    return [{ name: 'sonnets', chars: 1000, description: 'fake sonnets' }];
+  }
+
+  async startTraining(config: TrainConfig, name?: string): Promise<Job> {
+    if (config.data.kind === 'file' && config.data.path.endsWith('empty.txt')) {
+      throw new DatasetError(`the file "empty.txt" is empty: choose a file that contains text`);
+    }
+    if (config.data.kind === 'upload' && config.data.bytes.byteLength === 0) {
+      throw new DatasetError(`the file "${config.data.name}" is empty: choose a file that contains text`);
+    }
+    this.trainConfigs.push(config);
+    const id = `run-${this.nextRun++}`;
+    const now = new Date().toISOString();
+    const run: RunSummary = {
+      id,
+      name: name ?? `${config.model.cell} run`,
+      createdAt: now,
+      updatedAt: now,
+      state: 'training',
+      step: 0,
+      totalSteps: config.steps,
+      dataset: config.data.kind === 'builtin' ? config.data.name : config.data.kind === 'file' ? config.data.path : config.data.name,
+      model: { ...config.model, vocabSize: 40 },
+      lastTrainLoss: null,
+      lastValLoss: null,
+      checkpointStep: null,
+      backend: 'fake',
+    };
+    this.runs.set(id, run);
+    return this.trainJob(run, 0, config.steps);
+  }
+
+  async resumeTraining(runId: string, extraSteps: number): Promise<Job> {
+    const run = this.runs.get(runId);
+    if (!run) throw new RunStoreError(`there is no run ${runId}`);
+    run.totalSteps += extraSteps;
+    return this.trainJob(run, run.step, run.totalSteps);
+  }
+
+  async sample(runId: string, options: SampleOptions): Promise<Job> {
+    if (!this.runs.has(runId)) throw new RunStoreError(`there is no run ${runId}`);
+    const tick = this.tickMs;
+    const alphabet = 'abcdefghij \n';
+    const job = new FakeJob('sample', runId, async function* (self) {
+      let text = '';
+      for (let i = 0; i < options.length; i++) {
+        if (yield* self.checkpoint()) {
+          yield { kind: 'done', reason: 'cancelled', summary: { runId, tokens: i } };
+          return;
+        }
+        await delay(tick);
+        const tokenId = (i + options.seed) % alphabet.length;
+        text += alphabet[tokenId]!;
+        yield { kind: 'token', index: i, tokenId, text: alphabet[tokenId]!, prob: 0.5 };
+      }
+      yield { kind: 'done', reason: 'completed', summary: { runId, tokens: options.length, text } };
+    });
+    this.jobs.push(job);
+    return job;
+  }
+
+  async listRuns(): Promise<RunSummary[]> {
+    if (this.breakRunsList) return [{ id: 'no spaces allowed' } as unknown as RunSummary];
+    return [...this.runs.values()];
+  }
+
+  async getRun(runId: string): Promise<RunDetail> {
+    const run = this.runs.get(runId);
+    if (!run) throw new RunStoreError(`there is no run ${runId}`);
+    return { ...run, config: this.trainConfigs[0]!, metrics: [] };
+  }
+
+  async deleteRun(runId: string): Promise<void> {
+    if (!this.runs.delete(runId)) throw new RunStoreError(`there is no run ${runId}`);
+  }
+
+  private trainJob(run: RunSummary, from: number, total: number): FakeJob {
+    const tick = this.tickMs;
+    const job = new FakeJob('train', run.id, async function* (self) {
+      const started = Date.now();
+      let loss = 4;
+      for (let step = from + 1; step <= total; step++) {
+        if (yield* self.checkpoint()) {
+          run.state = 'cancelled';
+          yield { kind: 'done', reason: 'cancelled', summary: { runId: run.id, step: run.step, trainLoss: loss } };
+          return;
+        }
+        await delay(tick);
+        loss *= 0.97;
+        run.step = step;
+        run.lastTrainLoss = loss;
+        const elapsedSec = (Date.now() - started) / 1000;
+        const valLoss = step % 5 === 0 ? loss + 0.1 : undefined;
+        if (valLoss !== undefined) run.lastValLoss = valLoss;
+        yield {
+          kind: 'progress',
+          runId: run.id,
+          step,
+          totalSteps: total,
+          trainLoss: loss,
+          ...(valLoss !== undefined ? { valLoss } : {}),
+          tokensPerSec: 1234,
+          lr: 0.003,
+          elapsedSec,
+          etaSec: ((total - step) * tick) / 1000,
+        };
+      }
+      run.state = 'completed';
+      yield { kind: 'done', reason: 'completed', summary: { runId: run.id, step: total, trainLoss: loss, valLoss: run.lastValLoss } };
+    });
+    this.jobs.push(job);
+    return job;
+  }
+}
