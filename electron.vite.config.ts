@@ -1,0 +1,53 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { defineConfig } from 'electron-vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { rendererBuild } from './vite.renderer.config.ts';
+
+const root = import.meta.dirname;
+const workerEntry = resolve(root, 'core/worker/utilityEntry.ts');
+
+const hasWorker = existsSync(workerEntry);
+if (!hasWorker) {
+  // Built without it, the app starts and main reports the missing worker in a dialog.
+  console.warn('electron-vite: core/worker/utilityEntry.ts is missing; out/main/worker.js will not be built.');
+}
+
+/**
+ * The desktop app in three builds:
+ * - main: electron/main.ts → out/main/main.js and the worker (Electron utilityProcess) → out/main/worker.js;
+ * - preload: electron/preload.ts → out/preload/preload.cjs (CommonJS: sandboxed preloads cannot be ES modules);
+ * - renderer: renderer/index.html → out/renderer (the same build `npm run build:renderer` makes for web mode).
+ */
+export default defineConfig({
+  main: {
+    build: {
+      outDir: resolve(root, 'out/main'),
+      rollupOptions: {
+        input: {
+          main: resolve(root, 'electron/main.ts'),
+          ...(hasWorker ? { worker: workerEntry } : {}),
+        },
+        output: { entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
+      },
+    },
+  },
+  preload: {
+    build: {
+      outDir: resolve(root, 'out/preload'),
+      rollupOptions: {
+        input: { preload: resolve(root, 'electron/preload.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: resolve(root, 'renderer'),
+    base: './',
+    plugins: [svelte({ configFile: false })],
+    build: {
+      ...rendererBuild,
+      rollupOptions: { input: resolve(root, 'renderer/index.html') },
+    },
+  },
+});

@@ -1,0 +1,12 @@
+import { runs } from './state/runs.svelte.ts';
+import { training } from './state/training.svelte.ts';
+import { worker } from './state/worker.svelte.ts';
+
+/** Connects to the worker; each (re)connection reloads what the screens list. */
+export function startApp(): void {
+  worker.onConnected(() => {
+    void training.loadCorpora();
+    void runs.refresh();
+  });
+  worker.start();
+}

@@ -1,0 +1,4 @@
+export type Tab = 'lab' | 'runs';
+
+/** Which part of the app is on screen. */
+export const view = $state<{ tab: Tab }>({ tab: 'lab' });

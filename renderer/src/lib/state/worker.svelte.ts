@@ -1,0 +1,75 @@
+import { WorkerError, type WorkerClient } from '../../../../core/protocol/client.ts';
+import type { BackendInfo, MethodName, ParamsOf, ResultOf } from '../../../../core/protocol/messages.ts';
+import { connectToWorker, type Connection, type ConnectionEvent, type TransportKind } from '../connection.ts';
+import { notices } from './notices.svelte.ts';
+
+export type ConnectionStatus = 'connecting' | 'connected' | 'disconnected' | 'failed';
+
+/** The connection to the worker as the UI sees it: status, backend info, and requests. */
+class WorkerState {
+  status = $state<ConnectionStatus>('connecting');
+  transport = $state<TransportKind | null>(null);
+  info = $state.raw<BackendInfo | null>(null);
+  /** Bumped on every new client; stores reload what they show when it changes. */
+  generation = $state(0);
+
+  private client: WorkerClient | null = null;
+  private connection: Connection | null = null;
+  private readonly connectedListeners = new Set<() => void>();
+
+  start(): void {
+    if (this.connection) return;
+    this.connection = connectToWorker((e) => this.handle(e));
+    this.transport = this.connection.transport;
+  }
+
+  /** Runs `listener` after every (re)connection. */
+  onConnected(listener: () => void): () => void {
+    this.connectedListeners.add(listener);
+    return () => this.connectedListeners.delete(listener);
+  }
+
+  request<M extends MethodName>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
+    if (!this.client) return Promise.reject(new WorkerError('DISCONNECTED', 'not connected to the worker'));
+    return this.client.request(method, params);
+  }
+
+  /** The current client, for job event subscriptions. */
+  get currentClient(): WorkerClient | null {
+    return this.client;
+  }
+
+  private handle(e: ConnectionEvent): void {
+    switch (e.type) {
+      case 'connected':
+        this.client = e.client;
+        this.status = 'connected';
+        this.generation += 1;
+        if (e.kind === 'restarted') notices.info('The worker stopped unexpectedly and was restarted.');
+        if (e.kind === 'reconnected') notices.info('Reconnected to the worker.');
+        void this.loadInfo();
+        for (const l of [...this.connectedListeners]) l();
+        break;
+      case 'disconnected':
+        this.client = null;
+        this.status = 'disconnected';
+        notices.info(e.message);
+        break;
+      case 'failed':
+        this.client = null;
+        this.status = 'failed';
+        notices.error(new WorkerError('DISCONNECTED', e.message));
+        break;
+    }
+  }
+
+  private async loadInfo(): Promise<void> {
+    try {
+      this.info = await this.request('info', {});
+    } catch (err) {
+      notices.error(err, 'Could not read the backend');
+    }
+  }
+}
+
+export const worker = new WorkerState();

@@ -1,0 +1,31 @@
+import { resolve } from 'node:path';
+import { defineConfig, type BuildEnvironmentOptions } from 'vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+
+const root = import.meta.dirname;
+
+/** Build options shared with electron.vite.config.ts, so web mode and Electron get the same renderer. */
+export const rendererBuild: BuildEnvironmentOptions = {
+  outDir: resolve(root, 'out/renderer'),
+  emptyOutDir: true,
+  // Chromium 156 (Electron 45) and any current browser.
+  target: 'es2022',
+  modulePreload: { polyfill: false },
+  minify: true,
+  reportCompressedSize: false,
+  sourcemap: false,
+};
+
+/**
+ * The renderer alone, for web mode (`ars serve` serves out/renderer). Relative base './' so the
+ * page works under any host and port, and from Electron's app origin alike.
+ */
+export default defineConfig({
+  root: resolve(root, 'renderer'),
+  base: './',
+  plugins: [svelte({ configFile: false })],
+  build: {
+    ...rendererBuild,
+    rollupOptions: { input: resolve(root, 'renderer/index.html') },
+  },
+});
