@@ -1,3 +1,4 @@
+import { describeModel } from '../models/config.ts';
 import type { ProgressEvent, RunSummary } from '../protocol/messages.ts';
 
 /** `3s`, `4m05s`, `2h03m`; `--` when unknown. */
@@ -37,8 +38,7 @@ export function formatProgressLine(e: ProgressEvent, width = 100): string {
 }
 
 function modelLabel(run: RunSummary): string {
-  const m = run.model;
-  return `${m.cell} ${m.layers}×${m.hidden}`;
+  return describeModel(run.model);
 }
 
 /** A plain-text table of runs, newest first as given. */

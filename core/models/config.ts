@@ -42,10 +42,26 @@ export type TransformerConfig = z.infer<typeof TransformerConfig>;
 export const MaskPredictConfig = z.object({ family: z.literal('maskPredict'), ...transformerShape }).refine(headsDivide, headsMessage);
 export type MaskPredictConfig = z.infer<typeof MaskPredictConfig>;
 
-/** Every text model family. (Transformer families join this union once the worker and UI handle them.) */
-export const TextModelConfig = z.discriminatedUnion('family', [RnnConfig]);
+/** Every text model family. */
+export const TextModelConfig = z.discriminatedUnion('family', [RnnConfig, TransformerConfig, MaskPredictConfig]);
 export type TextModelConfig = z.infer<typeof TextModelConfig>;
 
 /** What the user chooses; vocabSize comes from the data. */
-export const TextModelChoice = z.discriminatedUnion('family', [RnnConfig.omit({ vocabSize: true })]);
+export const TextModelChoice = z.discriminatedUnion('family', [
+  RnnConfig.omit({ vocabSize: true }),
+  z.object({ family: z.literal('transformer'), ...transformerShape, tiedOutput: z.boolean().default(true) }).omit({ vocabSize: true }).refine(headsDivide, headsMessage),
+  z.object({ family: z.literal('maskPredict'), ...transformerShape }).omit({ vocabSize: true }).refine(headsDivide, headsMessage),
+]);
 export type TextModelChoice = z.infer<typeof TextModelChoice>;
+
+/** A short human description of a model ("LSTM 2×256", "Transformer 2×128, 4 heads"). */
+export function describeModel(m: TextModelChoice): string {
+  switch (m.family) {
+    case 'rnn':
+      return `${m.cell.toUpperCase()} ${m.layers}×${m.hidden}`;
+    case 'transformer':
+      return `Transformer ${m.layers}×${m.dModel}, ${m.heads} heads, ctx ${m.context}`;
+    case 'maskPredict':
+      return `NAR Transformer ${m.layers}×${m.dModel}, ${m.heads} heads, ctx ${m.context}`;
+  }
+}

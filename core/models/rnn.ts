@@ -125,7 +125,7 @@ export class RnnModel implements TextModel {
     });
   }
 
-  loss(inputs: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar {
+  loss(inputs: tf.Tensor2D, targets: tf.Tensor2D, _training = false): tf.Scalar {
     return tf.tidy(() => softmaxCrossEntropy(this.logits(inputs), targets));
   }
 

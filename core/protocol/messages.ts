@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { TrainConfig } from '../train/config.ts';
 import { TextModelConfig } from '../models/config.ts';
-import { SampleOptions } from '../generate/options.ts';
+import { RaceLane, RaceOptions, SampleOptions } from '../generate/options.ts';
 
 /**
  * The worker protocol: one schema for every transport (Electron MessagePort, WebSocket,
@@ -78,19 +78,74 @@ export const ProgressEvent = z.object({
 });
 export type ProgressEvent = z.infer<typeof ProgressEvent>;
 
+/** What every text generator streams (AR tokens, NAR passes, hybrid drafts, the end). */
+const TokenEvent = z.object({
+  kind: z.literal('token'),
+  index: z.number().int(),
+  tokenId: z.number().int(),
+  text: z.string(),
+  prob: z.number(),
+});
+const PassEvent = z.object({
+  kind: z.literal('pass'),
+  iteration: z.number().int(),
+  /** Every slot's token id (-1 = not yet predicted). */
+  tokens: z.array(z.number().int()),
+  text: z.array(z.string()),
+  probs: z.array(z.number()),
+  /** Slots predicted in this pass. */
+  predicted: z.array(z.number().int()),
+  steps: z.number().int(),
+});
+const DraftEvent = z.object({ kind: z.literal('draft'), proposed: z.number().int(), accepted: z.number().int(), steps: z.number().int() });
+export const LaneEvent = z.discriminatedUnion('kind', [
+  TokenEvent,
+  PassEvent,
+  DraftEvent,
+  z.object({
+    kind: z.literal('done'),
+    reason: z.enum(['completed', 'cancelled']),
+    text: z.string(),
+    tokenIds: z.array(z.number().int()),
+    tokens: z.number().int(),
+    steps: z.number().int(),
+    elapsedMs: z.number(),
+    msPerToken: z.number(),
+  }),
+]);
+export type LaneEvent = z.infer<typeof LaneEvent>;
+
+export const LaneResult = z.object({
+  lane: RaceLane,
+  label: z.string(),
+  text: z.string(),
+  tokens: z.number().int(),
+  steps: z.number().int(),
+  wallMs: z.number(),
+  tokensPerSec: z.number(),
+  finishOrder: z.number().int(),
+  cancelled: z.boolean(),
+  nll: z.number(),
+  perplexity: z.number(),
+  repetition: z.number(),
+  distinct1: z.number(),
+  distinct2: z.number(),
+});
+export type LaneResult = z.infer<typeof LaneResult>;
+
 export const JobEvent = z.discriminatedUnion('kind', [
   ProgressEvent,
   z.object({ kind: z.literal('state'), state: z.enum(['running', 'paused']) }),
   z.object({ kind: z.literal('checkpoint'), runId: RunId, step: z.number().int() }),
   /** Something the user should know that does not stop the job (e.g. a damaged checkpoint was skipped). */
   z.object({ kind: z.literal('notice'), message: z.string() }),
-  z.object({
-    kind: z.literal('token'),
-    index: z.number().int(),
-    tokenId: z.number().int(),
-    text: z.string(),
-    prob: z.number(),
-  }),
+  TokenEvent,
+  PassEvent,
+  DraftEvent,
+  z.object({ kind: z.literal('race-lane'), lane: RaceLane, event: LaneEvent, laneMs: z.number() }),
+  z.object({ kind: z.literal('race-finished'), lane: RaceLane, finishOrder: z.number().int(), laneMs: z.number() }),
+  z.object({ kind: z.literal('race-results'), lanes: z.array(LaneResult) }),
+  z.object({ kind: z.literal('scaling-point'), lane: RaceLane, length: z.number().int(), ms: z.number(), steps: z.number().int() }),
   z.object({
     kind: z.literal('done'),
     reason: z.enum(['completed', 'cancelled']),
@@ -114,6 +169,19 @@ export const Methods = {
   },
   'sample.start': {
     params: z.object({ runId: RunId, options: SampleOptions }),
+    result: z.object({ jobId: Id }),
+  },
+  'race.start': {
+    params: z.object({ arRunId: RunId, narRunId: RunId, options: RaceOptions }),
+    result: z.object({ jobId: Id }),
+  },
+  'race.scaling': {
+    params: z.object({
+      arRunId: RunId,
+      narRunId: RunId,
+      options: RaceOptions,
+      lengths: z.array(z.number().int().min(1).max(4096)).min(1).max(16),
+    }),
     result: z.object({ jobId: Id }),
   },
   'job.pause': { params: z.object({ jobId: Id }), result: z.object({}) },

@@ -3,9 +3,9 @@ import { sampleBatch, type TextDataset } from '../data/textDataset.ts';
 import type { TextModel } from '../models/textModel.ts';
 import { createRng } from '../rng.ts';
 import { AdamOptimizer } from './adam.ts';
-import { clipByGlobalNorm } from './clipping.ts';
 import type { TrainConfig } from './config.ts';
 import { learningRate } from './schedule.ts';
+import { optimizationStep } from './step.ts';
 
 export interface StepMetric {
   step: number;
@@ -162,18 +162,10 @@ export class Trainer {
   /** Forward, backward, clip, Adam. Returns the batch loss. */
   private trainStep(batch: { inputs: Int32Array; targets: Int32Array; batch: number; seq: number }, lr: number): number {
     const { model, optimizer, config } = this.options;
-    const names = [...model.weights.keys()];
-    const variables = names.map((n) => model.weights.get(n)!);
     const inputs = tf.tensor2d(batch.inputs, [batch.batch, batch.seq], 'int32');
     const targets = tf.tensor2d(batch.targets, [batch.batch, batch.seq], 'int32');
     try {
-      const { value, grads } = tf.variableGrads(() => model.loss(inputs, targets), variables);
-      const byName: Record<string, tf.Tensor> = {};
-      names.forEach((n, i) => (byName[n] = grads[variables[i]!.name]!));
-      const clipped = clipByGlobalNorm(byName, config.clipNorm);
-      optimizer.apply(clipped.grads, lr);
-      const loss = value.dataSync()[0]!;
-      tf.dispose([value, clipped.norm, ...Object.values(grads), ...Object.values(clipped.grads)]);
+      const loss = optimizationStep(model.weights, () => model.loss(inputs, targets, true), optimizer, lr, config.clipNorm);
       if (!Number.isFinite(loss)) throw new Error(`the training loss became ${loss} at this step: lower the learning rate`);
       return loss;
     } finally {

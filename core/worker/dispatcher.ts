@@ -16,7 +16,7 @@ import type { Job, Studio } from './studio.ts';
 /** What the dispatcher needs of a Studio: its public methods (tests pass a fake). */
 export type StudioLike = Pick<
   Studio,
-  'info' | 'corpora' | 'startTraining' | 'resumeTraining' | 'sample' | 'listRuns' | 'getRun' | 'deleteRun'
+  'info' | 'corpora' | 'startTraining' | 'resumeTraining' | 'sample' | 'race' | 'scaling' | 'listRuns' | 'getRun' | 'deleteRun'
 >;
 
 export interface ServeOptions {
@@ -126,6 +126,14 @@ export function serveClient(pipe: MessagePipe, studio: StudioLike, options: Serv
     },
     'sample.start': async ({ runId, options: sampleOptions }) => {
       const job = await studio.sample(runId, sampleOptions);
+      return { jobId: startJob(job) };
+    },
+    'race.start': async ({ arRunId, narRunId, options: raceOptions }) => {
+      const job = await studio.race(arRunId, narRunId, raceOptions);
+      return { jobId: startJob(job) };
+    },
+    'race.scaling': async ({ arRunId, narRunId, options: raceOptions, lengths }) => {
+      const job = await studio.scaling(arRunId, narRunId, raceOptions, lengths);
       return { jobId: startJob(job) };
     },
     'job.pause': ({ jobId }) => ownJob(jobId, (j) => j.pause()),

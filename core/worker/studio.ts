@@ -5,9 +5,13 @@ import { loadTextSource } from '../data/textSource.ts';
 import { CharVocabulary } from '../data/vocabulary.ts';
 import { CheckpointError, ConfigError, RunStoreError, errorInfo } from '../errors.ts';
 import { generateAutoregressive } from '../generate/autoregressive.ts';
-import type { SampleOptions } from '../generate/options.ts';
+import type { RaceOptions, SampleOptions } from '../generate/options.ts';
+import { generateMaskPredict } from '../generate/maskPredictDecoding.ts';
+import { measureScaling, runRace } from '../generate/race.ts';
+import { MaskPredictModel } from '../models/maskPredict.ts';
+import { TransformerModel } from '../models/transformer.ts';
 import { buildTextModel } from '../models/build.ts';
-import type { TextModelConfig } from '../models/config.ts';
+import { describeModel, type TextModelConfig } from '../models/config.ts';
 import type { TextModel } from '../models/textModel.ts';
 import type { BackendInfo, JobEvent, MetricRecord, ResultOf, RunDetail, RunSummary } from '../protocol/messages.ts';
 import type { RunMeta } from '../runs/runMeta.ts';
@@ -19,7 +23,7 @@ import { Trainer } from '../train/trainer.ts';
 
 /** A long-running piece of work (training or sampling). Every job can be cancelled. */
 export interface Job {
-  readonly kind: 'train' | 'sample';
+  readonly kind: 'train' | 'sample' | 'race';
   readonly runId: string;
   /** The job's events, ending with exactly one `done` or `error` event. Iterate once. */
   events(): AsyncIterable<JobEvent>;
@@ -38,6 +42,14 @@ export interface StudioOptions {
 }
 
 const MODEL_PREFIX = 'model/';
+
+interface LoadedRunModel {
+  runId: string;
+  model: TextModel;
+  vocab: CharVocabulary;
+  checkpointStep: number;
+  notices: string[];
+}
 
 /**
  * The core services behind the protocol: runs, training and sampling. One per worker process;
@@ -74,7 +86,7 @@ export class Studio {
     const model: TextModelConfig = { ...config.model, vocabSize: dataset.vocab.size };
     const stored = { ...config, data: config.data.kind === 'upload' ? { kind: 'file', path: 'corpus.txt' } : config.data };
     const run = await this.store.create({
-      name: name?.trim() || `${model.family === 'rnn' ? model.cell : model.family} on ${source.name}`,
+      name: name?.trim() || `${describeModel(model)} on ${source.name}`,
       dataset: source.name,
       corpusText: source.text,
       meta: {
@@ -134,7 +146,8 @@ export class Studio {
     return this.trainingJob(run, model, optimizer, dataset, config, startStep, notices);
   }
 
-  async sample(runId: string, options: SampleOptions): Promise<Job> {
+  /** Builds a run's model from its newest good checkpoint. */
+  private async loadRunModel(runId: string): Promise<LoadedRunModel> {
     await this.info();
     const run = await this.store.open(runId);
     const { checkpoint, skipped } = await run.checkpoints.loadLatest();
@@ -151,10 +164,22 @@ export class Studio {
     } finally {
       tf.dispose(Object.values(checkpoint.tensors));
     }
-    const vocab = CharVocabulary.fromJSON(run.meta.vocab);
-    vocab.encode(options.prompt); // an unknown prompt character is an error now, not a failed job
+    const notices = skipped.map((s) => `Using run ${runId} at step ${checkpoint.step}: the newer checkpoint at step ${s.step} is damaged (${s.reason})`);
+    return { runId, model, vocab: CharVocabulary.fromJSON(run.meta.vocab), checkpointStep: checkpoint.step, notices };
+  }
+
+  async sample(runId: string, options: SampleOptions): Promise<Job> {
+    const loaded = await this.loadRunModel(runId);
+    const { model, vocab, checkpointStep, notices } = loaded;
+    try {
+      vocab.encode(options.prompt); // an unknown prompt character is an error now, not a failed job
+    } catch (err) {
+      model.dispose();
+      throw err;
+    }
     const abort = new AbortController();
-    const notices = skipped.map((s) => `Sampling from step ${checkpoint.step}: the newer checkpoint at step ${s.step} is damaged (${s.reason})`);
+    const generate = () =>
+      model instanceof MaskPredictModel ? generateMaskPredict(model, vocab, options, abort.signal) : generateAutoregressive(model, vocab, options, abort.signal);
     return {
       kind: 'sample',
       runId,
@@ -164,19 +189,111 @@ export class Studio {
       async *events(): AsyncGenerator<JobEvent> {
         try {
           for (const message of notices) yield { kind: 'notice', message };
-          for await (const e of generateAutoregressive(model, vocab, options, abort.signal)) {
-            if (e.kind === 'token') yield e;
+          for await (const e of generate()) {
+            if (e.kind !== 'done') yield e;
             else
               yield {
                 kind: 'done',
                 reason: e.reason,
-                summary: { runId, text: e.text, tokens: e.tokens, elapsedMs: e.elapsedMs, msPerToken: e.msPerToken, checkpointStep: checkpoint.step },
+                summary: { runId, text: e.text, tokens: e.tokens, steps: e.steps, elapsedMs: e.elapsedMs, msPerToken: e.msPerToken, checkpointStep },
               };
           }
         } catch (err) {
           yield { kind: 'error', ...errorInfo(err) };
         } finally {
           model.dispose();
+        }
+      },
+    };
+  }
+
+  /** Loads the two runs a race compares: an AR Transformer and a mask-predict model on the same text. */
+  private async loadRacers(arRunId: string, narRunId: string): Promise<{ ar: TransformerModel; nar: MaskPredictModel; vocab: CharVocabulary; notices: string[]; dispose(): void }> {
+    const a = await this.loadRunModel(arRunId);
+    let n: LoadedRunModel;
+    try {
+      n = await this.loadRunModel(narRunId);
+    } catch (err) {
+      a.model.dispose();
+      throw err;
+    }
+    const dispose = () => {
+      a.model.dispose();
+      n.model.dispose();
+    };
+    if (!(a.model instanceof TransformerModel)) {
+      dispose();
+      throw new ConfigError(`run ${arRunId} is not an autoregressive Transformer: the race needs one for its AR lanes`);
+    }
+    if (!(n.model instanceof MaskPredictModel)) {
+      dispose();
+      throw new ConfigError(`run ${narRunId} is not a non-autoregressive (mask-predict) Transformer`);
+    }
+    if (a.vocab.toJSON().join('') !== n.vocab.toJSON().join('')) {
+      dispose();
+      throw new ConfigError('the AR and NAR runs were trained on different texts (their vocabularies differ): train both on the same text');
+    }
+    return { ar: a.model, nar: n.model, vocab: a.vocab, notices: [...a.notices, ...n.notices], dispose };
+  }
+
+  async race(arRunId: string, narRunId: string, options: RaceOptions): Promise<Job> {
+    const racers = await this.loadRacers(arRunId, narRunId);
+    try {
+      racers.vocab.encode(options.prompt);
+    } catch (err) {
+      racers.dispose();
+      throw err;
+    }
+    const abort = new AbortController();
+    return {
+      kind: 'race',
+      runId: arRunId,
+      pause() {},
+      resume() {},
+      cancel: () => abort.abort(),
+      async *events(): AsyncGenerator<JobEvent> {
+        try {
+          for (const message of racers.notices) yield { kind: 'notice', message };
+          let lanes = 0;
+          for await (const e of runRace(racers.ar, racers.nar, racers.vocab, options, abort.signal)) {
+            if (e.kind === 'lane') yield { kind: 'race-lane', lane: e.lane, event: e.event, laneMs: e.laneMs };
+            else if (e.kind === 'finished') yield { kind: 'race-finished', lane: e.lane, finishOrder: e.finishOrder, laneMs: e.laneMs };
+            else {
+              lanes = e.lanes.length;
+              yield { kind: 'race-results', lanes: e.lanes };
+            }
+          }
+          yield { kind: 'done', reason: abort.signal.aborted ? 'cancelled' : 'completed', summary: { arRunId, narRunId, lanes } };
+        } catch (err) {
+          yield { kind: 'error', ...errorInfo(err) };
+        } finally {
+          racers.dispose();
+        }
+      },
+    };
+  }
+
+  async scaling(arRunId: string, narRunId: string, options: RaceOptions, lengths: readonly number[]): Promise<Job> {
+    const racers = await this.loadRacers(arRunId, narRunId);
+    const abort = new AbortController();
+    return {
+      kind: 'race',
+      runId: arRunId,
+      pause() {},
+      resume() {},
+      cancel: () => abort.abort(),
+      async *events(): AsyncGenerator<JobEvent> {
+        try {
+          let points = 0;
+          for await (const p of measureScaling(racers.ar, racers.nar, racers.vocab, options, lengths, abort.signal)) {
+            points++;
+            yield { kind: 'scaling-point', ...p };
+          }
+          yield { kind: 'done', reason: abort.signal.aborted ? 'cancelled' : 'completed', summary: { points } };
+        } catch (err) {
+          yield { kind: 'error', ...errorInfo(err) };
+        } finally {
+          racers.dispose();
         }
       },
     };

@@ -1,5 +1,5 @@
 import { DatasetError, RunStoreError } from '../../../core/errors.ts';
-import type { SampleOptions } from '../../../core/generate/options.ts';
+import type { RaceOptions, SampleOptions } from '../../../core/generate/options.ts';
 import type { BackendInfo, JobEvent, ResultOf, RunDetail, RunSummary } from '../../../core/protocol/messages.ts';
 import type { TrainConfig } from '../../../core/train/config.ts';
 import type { StudioLike } from '../../../core/worker/dispatcher.ts';
@@ -18,7 +18,7 @@ export class FakeJob implements Job {
   private wake: (() => void) | null = null;
 
   constructor(
-    readonly kind: 'train' | 'sample',
+    readonly kind: 'train' | 'sample' | 'race',
     readonly runId: string,
     private readonly body: (job: FakeJob) => AsyncGenerator<JobEvent>,
   ) {}
@@ -109,7 +109,7 @@ export class FakeStudio implements StudioLike {
     const now = new Date().toISOString();
     const run: RunSummary = {
       id,
-      name: name ?? `${config.model.cell} run`,
+      name: name ?? `${config.model.family} run`,
       createdAt: now,
       updatedAt: now,
       state: 'training',
@@ -150,6 +150,50 @@ export class FakeStudio implements StudioLike {
         yield { kind: 'token', index: i, tokenId, text: alphabet[tokenId]!, prob: 0.5 };
       }
       yield { kind: 'done', reason: 'completed', summary: { runId, tokens: options.length, text } };
+    });
+    this.jobs.push(job);
+    return job;
+  }
+
+  /** A race of two lanes that each type `options.length` tokens, then the results table. */
+  async race(arRunId: string, narRunId: string, options: RaceOptions): Promise<Job> {
+    for (const id of [arRunId, narRunId]) if (!this.runs.has(id)) throw new RunStoreError(`there is no run ${id}`);
+    const tick = this.tickMs;
+    const job = new FakeJob('race', arRunId, async function* (self) {
+      for (let i = 0; i < options.length; i++) {
+        if (yield* self.checkpoint()) break;
+        await delay(tick);
+        for (const lane of ['ar-cache', 'nar-1'] as const) {
+          yield { kind: 'race-lane', lane, event: { kind: 'token', index: i, tokenId: 0, text: 'a', prob: 0.5 }, laneMs: i };
+        }
+      }
+      const row = (lane: 'ar-cache' | 'nar-1', finishOrder: number) => ({
+        lane,
+        label: lane,
+        text: 'a'.repeat(options.length),
+        tokens: options.length,
+        steps: lane === 'nar-1' ? 1 : options.length,
+        wallMs: 10,
+        tokensPerSec: options.length * 100,
+        finishOrder,
+        cancelled: self.cancelled,
+        nll: 1,
+        perplexity: Math.E,
+        repetition: 1,
+        distinct1: 1 / options.length,
+        distinct2: 0,
+      });
+      yield { kind: 'race-results', lanes: [row('ar-cache', 1), row('nar-1', 2)] };
+      yield { kind: 'done', reason: self.cancelled ? 'cancelled' : 'completed', summary: { arRunId, narRunId } };
+    });
+    this.jobs.push(job);
+    return job;
+  }
+
+  async scaling(arRunId: string, narRunId: string, options: RaceOptions, lengths: readonly number[]): Promise<Job> {
+    const job = new FakeJob('race', arRunId, async function* () {
+      for (const length of lengths) yield { kind: 'scaling-point', lane: 'ar-cache', length, ms: length, steps: length };
+      yield { kind: 'done', reason: 'completed', summary: { arRunId, narRunId, points: lengths.length, draft: options.draft } };
     });
     this.jobs.push(job);
     return job;

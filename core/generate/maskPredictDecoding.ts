@@ -1,0 +1,127 @@
+import * as tf from '@tensorflow/tfjs';
+import type { CharVocabulary } from '../data/vocabulary.ts';
+import type { MaskPredictModel } from '../models/maskPredict.ts';
+import { createRng, type Rng } from '../rng.ts';
+import { startToken } from './autoregressive.ts';
+import type { SampleOptions } from './options.ts';
+import { sampleToken, type SamplingParams } from './samplers.ts';
+import { createBreather, type TextGenerationEvent } from './textEvents.ts';
+
+export interface MaskPredictOptions extends SampleOptions {
+  /** Refinement passes T per block (1 = one shot). */
+  iterations: number;
+}
+
+/** How many positions pass t (0-based, t ≥ 1) re-masks out of n with T passes: n·(T−t)/T, at least 1. */
+export function remaskCount(n: number, t: number, iterations: number): number {
+  return Math.max(1, Math.floor((n * (iterations - t)) / iterations));
+}
+
+/**
+ * Predicts every masked slot of `canvas` (in place) given `prefix`, one forward pass.
+ * Returns each predicted slot's probability.
+ */
+export function predictSlots(
+  model: MaskPredictModel,
+  prefix: readonly number[],
+  canvas: Int32Array,
+  slots: readonly number[],
+  params: SamplingParams,
+  rng: Rng,
+): Map<number, number> {
+  const ids = [...prefix, ...canvas];
+  const V = model.config.vocabSize;
+  const logits = tf.tidy(() => model.predict(tf.tensor2d([ids], [1, ids.length], 'int32')));
+  const data = logits.dataSync() as Float32Array;
+  logits.dispose();
+  const probs = new Map<number, number>();
+  for (const slot of slots) {
+    const row = data.subarray((prefix.length + slot) * V, (prefix.length + slot + 1) * V);
+    const { id, prob } = sampleToken(row, params, rng);
+    canvas[slot] = id;
+    probs.set(slot, prob);
+  }
+  return probs;
+}
+
+/**
+ * Non-autoregressive generation: all positions of a block at once, refined by mask-predict —
+ * pass 1 predicts every slot; each later pass t re-masks the n·(T−t)/T least confident slots and
+ * predicts them again. Texts longer than the model's context are made block by block, each
+ * block conditioned on what came before. Every pass streams the whole canvas.
+ */
+export async function* generateMaskPredict(
+  model: MaskPredictModel,
+  vocab: CharVocabulary,
+  options: MaskPredictOptions,
+  signal?: AbortSignal,
+): AsyncGenerator<TextGenerationEvent> {
+  const rng = createRng(options.seed);
+  const context = model.config.context;
+  const history = [startToken(vocab), ...vocab.encode(options.prompt)];
+  const N = options.length;
+  const out = new Int32Array(N).fill(-1);
+  const probs = new Float64Array(N);
+  const started = performance.now();
+  const breathe = createBreather();
+  let steps = 0;
+  let iteration = 0;
+  let reason: 'completed' | 'cancelled' = 'completed';
+  let done = 0;
+  blocks: while (done < N) {
+    const remaining = N - done;
+    // The whole rest when it fits beside the history; else a block that leaves at least half
+    // the context (or all of a shorter history) as conditioning.
+    const block = history.length + remaining <= context ? remaining : Math.min(remaining, context - Math.min(history.length, Math.floor(context / 2)));
+    const prefix = history.slice(Math.max(0, history.length - (context - block)));
+    const canvas = new Int32Array(block).fill(model.maskId);
+    const conf = new Float64Array(block);
+    for (let t = 0; t < options.iterations; t++) {
+      if (signal?.aborted) {
+        reason = 'cancelled';
+        break blocks;
+      }
+      let slots: number[];
+      if (t === 0) slots = Array.from({ length: block }, (_, i) => i);
+      else {
+        const n = remaskCount(block, t, options.iterations);
+        slots = Array.from({ length: block }, (_, i) => i)
+          .sort((a, b) => conf[a]! - conf[b]! || a - b)
+          .slice(0, n);
+        for (const s of slots) canvas[s] = model.maskId;
+      }
+      const p = predictSlots(model, prefix, canvas, slots, options, rng);
+      for (const [s, q] of p) conf[s] = q;
+      steps++;
+      iteration++;
+      for (let i = 0; i < block; i++) {
+        out[done + i] = canvas[i]!;
+        probs[done + i] = conf[i]!;
+      }
+      yield {
+        kind: 'pass',
+        iteration,
+        tokens: [...out],
+        text: [...out].map((id) => (id >= 0 ? vocab.token(id) : '')),
+        probs: [...probs],
+        predicted: slots.map((s) => done + s),
+        steps,
+      };
+      await breathe();
+    }
+    history.push(...canvas);
+    done += block;
+  }
+  const tokenIds = [...out].filter((id) => id >= 0);
+  const elapsedMs = performance.now() - started;
+  yield {
+    kind: 'done',
+    reason,
+    text: vocab.decode(tokenIds),
+    tokenIds,
+    tokens: tokenIds.length,
+    steps,
+    elapsedMs,
+    msPerToken: tokenIds.length ? elapsedMs / tokenIds.length : 0,
+  };
+}

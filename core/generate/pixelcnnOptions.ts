@@ -1,0 +1,30 @@
+import { z } from 'zod';
+
+/**
+ * How PixelCNN samples are drawn. Pure (no tfjs).
+ * - naive: one forward pass over the whole image for every unknown pixel (the baseline);
+ * - band: a forward pass over only the rows and columns the pixel's logit can see;
+ * - fast: cached activations: each position's activations are computed once, when every
+ *   input pixel they can see is final (one small patch per layer and position).
+ * All three draw the same pixels for the same seed.
+ */
+export const PIXEL_SAMPLING_METHODS = ['naive', 'band', 'fast'] as const;
+export const PixelSamplingMethod = z.enum(PIXEL_SAMPLING_METHODS);
+export type PixelSamplingMethod = z.infer<typeof PixelSamplingMethod>;
+
+export const PixelSampleOptions = z.object({
+  /** K: images sampled (or completions drawn) side by side. */
+  samples: z.number().int().min(1).max(64).default(4),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+  method: PixelSamplingMethod.default('fast'),
+  /** Divides the logits before the sigmoid: < 1 sharper, > 1 noisier. */
+  temperature: z.number().gt(0).max(10).default(1),
+});
+export type PixelSampleOptions = z.infer<typeof PixelSampleOptions>;
+export type PixelSampleOptionsInput = z.input<typeof PixelSampleOptions>;
+
+/** Pixels fixed by the user: `mask[i]` = 1 where `values[i]` (0/1) is known. One image's worth (side²). */
+export const KnownPixels = z
+  .object({ values: z.instanceof(Uint8Array), mask: z.instanceof(Uint8Array) })
+  .refine((k) => k.values.length === k.mask.length, 'known values and mask must have the same length');
+export type KnownPixels = z.infer<typeof KnownPixels>;

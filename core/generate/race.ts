@@ -1,0 +1,144 @@
+import type { CharVocabulary } from '../data/vocabulary.ts';
+import type { MaskPredictModel } from '../models/maskPredict.ts';
+import type { SpeculativeDecoder } from '../models/textModel.ts';
+import type { DecoderOptions } from '../models/textModel.ts';
+import { generateAutoregressive, startToken } from './autoregressive.ts';
+import { generateMaskPredict } from './maskPredictDecoding.ts';
+import { RACE_LANES, type RaceOptions } from './options.ts';
+import { scoreText, type TextQuality } from './quality.ts';
+import { generateSpeculative } from './speculative.ts';
+import type { TextGenerationEvent } from './textEvents.ts';
+
+export const LANES = RACE_LANES;
+export type LaneId = (typeof LANES)[number];
+
+export interface ArModel {
+  createDecoder(options?: DecoderOptions): SpeculativeDecoder;
+}
+
+export interface LaneResult extends TextQuality {
+  lane: LaneId;
+  label: string;
+  text: string;
+  tokens: number;
+  steps: number;
+  /** Time spent computing this lane (lanes interleave, so each is timed on its own). */
+  wallMs: number;
+  tokensPerSec: number;
+  finishOrder: number;
+  cancelled: boolean;
+}
+
+export type RaceEvent =
+  | { kind: 'lane'; lane: LaneId; event: TextGenerationEvent; laneMs: number }
+  | { kind: 'finished'; lane: LaneId; finishOrder: number; laneMs: number }
+  | { kind: 'results'; lanes: LaneResult[] };
+
+export function laneLabel(lane: LaneId, options: Pick<RaceOptions, 'iterations' | 'draft'>): string {
+  switch (lane) {
+    case 'ar-naive':
+      return 'AR, naive (recompute window)';
+    case 'ar-cache':
+      return 'AR + KV cache';
+    case 'nar-1':
+      return 'NAR, one shot (T=1)';
+    case 'nar-k':
+      return `NAR, mask-predict (T=${options.iterations})`;
+    case 'hybrid':
+      return `Hybrid: NAR drafts ${options.draft}, AR verifies`;
+  }
+}
+
+/** The generator for one strategy. */
+export function laneGenerator(lane: LaneId, ar: ArModel, nar: MaskPredictModel, vocab: CharVocabulary, options: RaceOptions, signal?: AbortSignal): AsyncGenerator<TextGenerationEvent> {
+  switch (lane) {
+    case 'ar-naive':
+      return generateAutoregressive(ar, vocab, options, signal, { cache: false });
+    case 'ar-cache':
+      return generateAutoregressive(ar, vocab, options, signal, { cache: true });
+    case 'nar-1':
+      return generateMaskPredict(nar, vocab, { ...options, iterations: 1 }, signal);
+    case 'nar-k':
+      return generateMaskPredict(nar, vocab, options, signal);
+    case 'hybrid':
+      return generateSpeculative(ar, nar, vocab, options, signal);
+  }
+}
+
+/**
+ * Runs the lanes side by side: one event from each in turn, so every lane makes progress live;
+ * each lane's time counts only its own work. Ends with every lane's text scored on the same
+ * footing under the AR model.
+ */
+export async function* runRace(ar: ArModel, nar: MaskPredictModel, vocab: CharVocabulary, options: RaceOptions, signal?: AbortSignal): AsyncGenerator<RaceEvent> {
+  if (nar.config.vocabSize !== vocab.size) throw new Error('the AR and NAR runs must be trained on the same text (their vocabularies differ)');
+  const lanes = [...(options.lanes ?? LANES)];
+  const running = lanes.map((lane) => ({ lane, gen: laneGenerator(lane, ar, nar, vocab, options, signal), ms: 0, done: null as Extract<TextGenerationEvent, { kind: 'done' }> | null }));
+  let order = 0;
+  const finished = new Map<LaneId, number>();
+  while (running.some((r) => !r.done)) {
+    for (const r of running) {
+      if (r.done) continue;
+      const t0 = performance.now();
+      const next = await r.gen.next();
+      r.ms += performance.now() - t0;
+      if (next.done) continue;
+      const event = next.value;
+      yield { kind: 'lane', lane: r.lane, event, laneMs: r.ms };
+      if (event.kind === 'done') {
+        r.done = event;
+        finished.set(r.lane, ++order);
+        yield { kind: 'finished', lane: r.lane, finishOrder: order, laneMs: r.ms };
+      }
+    }
+  }
+  const context = [startToken(vocab), ...vocab.encode(options.prompt)];
+  const results: LaneResult[] = running.map((r) => {
+    const d = r.done!;
+    const scorer = ar.createDecoder();
+    try {
+      return {
+        lane: r.lane,
+        label: laneLabel(r.lane, options),
+        text: d.text,
+        tokens: d.tokens,
+        steps: d.steps,
+        wallMs: r.ms,
+        tokensPerSec: r.ms > 0 ? (d.tokens / r.ms) * 1000 : 0,
+        finishOrder: finished.get(r.lane)!,
+        cancelled: d.reason === 'cancelled',
+        ...scoreText(scorer, context, d.tokenIds),
+      };
+    } finally {
+      scorer.dispose();
+    }
+  });
+  yield { kind: 'results', lanes: results };
+}
+
+export interface ScalingPoint {
+  lane: LaneId;
+  length: number;
+  ms: number;
+  steps: number;
+}
+
+/** Latency against output length for each strategy (each run alone, to completion). */
+export async function* measureScaling(
+  ar: ArModel,
+  nar: MaskPredictModel,
+  vocab: CharVocabulary,
+  options: RaceOptions,
+  lengths: readonly number[],
+  signal?: AbortSignal,
+): AsyncGenerator<ScalingPoint> {
+  for (const length of lengths) {
+    for (const lane of options.lanes ?? LANES) {
+      if (signal?.aborted) return;
+      const t0 = performance.now();
+      let steps = 0;
+      for await (const e of laneGenerator(lane, ar, nar, vocab, { ...options, length }, signal)) if (e.kind === 'done') steps = e.steps;
+      yield { lane, length, ms: performance.now() - t0, steps };
+    }
+  }
+}

@@ -1,0 +1,30 @@
+/** Events every text generator streams (AR, NAR, hybrid), so one UI can show them all. */
+export type TextGenerationEvent =
+  /** A token appended at `index` (left-to-right strategies). */
+  | { kind: 'token'; index: number; tokenId: number; text: string; prob: number }
+  /** The whole canvas after a parallel pass (NAR): every slot's token (-1 = still masked) and probability. */
+  | { kind: 'pass'; iteration: number; tokens: number[]; text: string[]; probs: number[]; predicted: number[]; steps: number }
+  /** A speculative round: how many drafted tokens the AR model accepted. */
+  | { kind: 'draft'; proposed: number; accepted: number; steps: number }
+  | {
+      kind: 'done';
+      reason: 'completed' | 'cancelled';
+      text: string;
+      tokenIds: number[];
+      tokens: number;
+      /** Sequential model passes taken (the latency-relevant count). */
+      steps: number;
+      elapsedMs: number;
+      msPerToken: number;
+    };
+
+/** Yields to the event loop (cancel requests, other clients) when `ms` have passed since the last time. */
+export function createBreather(ms = 15): () => Promise<void> {
+  let last = performance.now();
+  return async () => {
+    if (performance.now() - last > ms) {
+      await new Promise((r) => setTimeout(r, 0));
+      last = performance.now();
+    }
+  };
+}
