@@ -1,4 +1,5 @@
 import { describeModel } from '../models/config.ts';
+import type { LaneResult } from '../protocol/messages.ts';
 import type { ProgressEvent, RunSummary } from '../protocol/messages.ts';
 
 /** `3s`, `4m05s`, `2h03m`; `--` when unknown. */
@@ -62,4 +63,25 @@ export function formatRunsTable(runs: readonly RunSummary[]): string {
       .join('  ')
       .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** The race's results: one row per lane, then each lane's text. */
+export function formatRaceTable(lanes: readonly LaneResult[]): string {
+  const header = ['lane', 'steps', 'wall', 'tok/s', 'NLL', 'ppl', 'repeat', 'dist-1', 'dist-2', 'finish'];
+  const rows = lanes.map((l) => [
+    l.label,
+    String(l.steps),
+    l.wallMs < 10_000 ? `${l.wallMs.toFixed(0)} ms` : formatDuration(l.wallMs / 1000),
+    l.tokensPerSec.toFixed(0),
+    l.nll.toFixed(3),
+    l.perplexity.toFixed(2),
+    `${(l.repetition * 100).toFixed(1)}%`,
+    l.distinct1.toFixed(3),
+    l.distinct2.toFixed(3),
+    l.cancelled ? 'stopped' : `#${l.finishOrder}`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const texts = lanes.map((l) => `--- ${l.label}\n${l.text}`);
+  return [line(header), ...rows.map(line), '', ...texts].join('\n');
 }

@@ -4,16 +4,18 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { z } from 'zod';
 import { BUILTIN_CORPORA } from '../data/source.ts';
-import { SampleOptions, type SampleOptionsInput } from '../generate/options.ts';
+import { RaceOptions, SampleOptions, type SampleOptionsInput } from '../generate/options.ts';
 import { WorkerError, type WorkerClient } from '../protocol/client.ts';
-import type { JobEvent, ProgressEvent } from '../protocol/messages.ts';
+import type { JobEvent, LaneResult, ProgressEvent } from '../protocol/messages.ts';
 import { TrainConfig, type TrainConfigInput } from '../train/config.ts';
 import type { StudioLike } from '../worker/dispatcher.ts';
 import { resolveStudioHome } from '../worker/home.ts';
 import { createInProcessClient } from '../worker/inProcess.ts';
 import type { StudioOptions } from '../worker/studio.ts';
 import { isLoopbackHost, startWebServer } from '../worker/webServer.ts';
-import { formatDuration, formatLoss, formatProgressLine, formatRunsTable } from './format.ts';
+import { formatDuration, formatLoss, formatProgressLine, formatRaceTable, formatRunsTable } from './format.ts';
+
+type RaceOptionsInput = z.input<typeof RaceOptions>;
 
 export interface OutputStream {
   write(chunk: string): unknown;
@@ -71,15 +73,17 @@ const STUDIO_HELP = `  --runs-dir DIR      where runs are kept (default: $ARS_HO
 const LOG_INTERVAL_MS = 30_000;
 
 const MODEL_DEFAULTS = { embedding: 64, hidden: 256, layers: 1 } as const;
+const TRANSFORMER_DEFAULTS = { dModel: 128, heads: 4, layers: 2, ffn: 512 } as const;
 
 const COMMANDS: Record<string, Command> = {
   train: {
     summary: 'train a new character-level model',
-    help: `Usage: ars train --model lstm|gru|rnn --data sonnets|PATH --steps N [options]
+    help: `Usage: ars train --model lstm|gru|rnn|transformer|nar --data sonnets|PATH --steps N [options]
 
 Trains a new run and shows its progress. Ctrl-C cancels (the run keeps its last checkpoint).
 
-  --model CELL        recurrent cell: lstm, gru or rnn
+  --model NAME        lstm, gru or rnn (recurrent), transformer (causal, autoregressive) or
+                      nar (mask-predict Transformer, non-autoregressive)
   --data SOURCE       a built-in corpus (${BUILTIN_CORPORA.join(', ')}) or the path of a UTF-8 text file
                       (write ./NAME for a file named like a built-in corpus)
   --steps N           training steps
@@ -87,7 +91,11 @@ Trains a new run and shows its progress. Ctrl-C cancels (the run keeps its last 
   --seq N             characters per sequence (default 64)
   --hidden N          hidden units per layer (default ${MODEL_DEFAULTS.hidden})
   --embedding N       embedding size (default ${MODEL_DEFAULTS.embedding})
-  --layers N          recurrent layers, 1-3 (default ${MODEL_DEFAULTS.layers})
+  --layers N          layers: recurrent 1-3 (default ${MODEL_DEFAULTS.layers}), Transformer (default ${TRANSFORMER_DEFAULTS.layers})
+  --d-model N         Transformer width (default ${TRANSFORMER_DEFAULTS.dModel})
+  --heads N           attention heads (default ${TRANSFORMER_DEFAULTS.heads})
+  --ffn N             feed-forward width (default ${TRANSFORMER_DEFAULTS.ffn})
+  --context N         Transformer context length (default: --seq)
   --lr X              peak learning rate (default 0.003)
   --name TEXT         a name for the run
 ${STUDIO_HELP}
@@ -102,6 +110,10 @@ With --json: one JSON progress event a line, then { "runId", "step", "trainLoss"
       hidden: { type: 'string' },
       embedding: { type: 'string' },
       layers: { type: 'string' },
+      'd-model': { type: 'string' },
+      heads: { type: 'string' },
+      ffn: { type: 'string' },
+      context: { type: 'string' },
       lr: { type: 'string' },
       name: { type: 'string' },
       ...STUDIO_OPTIONS,
@@ -133,6 +145,7 @@ Streams generated text to stdout as it is produced (after the prompt, if any).
   --top-p X           keep the smallest set of characters with this much probability; 1 is off (default 1)
   --prompt TEXT       text to start from
   --seed N            random seed (default 1)
+  --iterations T      mask-predict passes for a nar run (default 4)
 ${STUDIO_HELP}
 
 With --json: one line { "runId", "prompt", "text", "tokens", "probs", "state", "summary" } at the end.`,
@@ -144,9 +157,44 @@ With --json: one line { "runId", "prompt", "text", "tokens", "probs", "state", "
       'top-p': { type: 'string' },
       prompt: { type: 'string' },
       seed: { type: 'string' },
+      iterations: { type: 'string' },
       ...STUDIO_OPTIONS,
     },
     run: sample,
+  },
+  race: {
+    summary: 'race AR and NAR generation side by side and compare them',
+    help: `Usage: ars race --ar RUN --nar RUN --length N [options]
+
+Generates with every strategy from one prompt, length and seed — AR naive, AR + KV cache,
+NAR one shot, NAR mask-predict (T passes) and the hybrid (NAR drafts, AR verifies) — and
+reports each lane's text, sequential steps, wall time, tokens/s, and quality under the AR
+model: NLL per token, perplexity, repeated-token rate, distinct-1/2.
+
+  --ar RUN            a trained transformer run (autoregressive)
+  --nar RUN           a trained nar run on the same text
+  --length N          tokens to generate
+  --prompt TEXT       text to start from
+  --seed N            random seed (default 1)
+  --temperature X     0 is greedy (default 1)
+  --top-k N, --top-p X as for ars sample
+  --iterations T      mask-predict passes for the NAR T=k lane (default 4)
+  --draft K           tokens the NAR model drafts per hybrid round (default 4)
+${STUDIO_HELP}`,
+    options: {
+      ar: { type: 'string' },
+      nar: { type: 'string' },
+      length: { type: 'string' },
+      prompt: { type: 'string' },
+      seed: { type: 'string' },
+      temperature: { type: 'string' },
+      'top-k': { type: 'string' },
+      'top-p': { type: 'string' },
+      iterations: { type: 'string' },
+      draft: { type: 'string' },
+      ...STUDIO_OPTIONS,
+    },
+    run: race,
   },
   runs: {
     summary: 'list runs',
@@ -167,6 +215,29 @@ Shows the backend, the device, and why each other rung of the backend ladder was
 ${STUDIO_HELP}`,
     options: STUDIO_OPTIONS,
     run: info,
+  },
+  bench: {
+    summary: 'measure training and sampling speed against the targets',
+    help: `Usage: ars bench [--only NAME[,NAME…]] [--json] [--backend NAME]
+
+Measures training throughput and sampling latency of every model family on the active backend
+(random data of fixed shapes, after warm-up, the median of repeats) and prints each figure beside
+its target, with the peak resident memory of the process that measured it. Takes a few minutes.
+
+  --only NAMES        only these figures: an id (train.lstm, sample.nar.t10), a group (train,
+                      sample) or a model (lstm, rnn, transformer, nar, pixelcnn); comma-separated
+  --backend NAME      compute backend, e.g. wasm, cpu (default: $ARS_BACKEND, else the best available)
+  --in-process        run every job in this process (default: one child process each)
+  --json              machine-readable output
+  -h, --help          show this help`,
+    options: {
+      only: { type: 'string' },
+      backend: { type: 'string' },
+      'in-process': { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    run: bench,
   },
   serve: {
     summary: 'open the studio in a web browser (web mode)',
@@ -393,6 +464,10 @@ const TRAIN_FLAGS: Record<string, string> = {
   'model.hidden': '--hidden',
   'model.embedding': '--embedding',
   'model.layers': '--layers',
+  'model.dModel': '--d-model',
+  'model.heads': '--heads',
+  'model.ffn': '--ffn',
+  'model.context': '--context',
   data: '--data',
   'data.path': '--data',
   'data.name': '--data',
@@ -403,19 +478,35 @@ function dataSource(raw: string, cwd: string): TrainConfigInput['data'] {
   return { kind: 'file', path: resolve(cwd, raw) };
 }
 
-async function train(values: Values, io: CliIo): Promise<number> {
-  const cell = required(values, 'model', 'train');
-  if (!['lstm', 'gru', 'rnn'].includes(cell)) throw new UsageError(`--model must be lstm, gru or rnn (got '${cell}')`);
-  const data = required(values, 'data', 'train');
-  const steps = intValue('steps', required(values, 'steps', 'train'));
-  const config: TrainConfigInput = defined({
-    model: {
+function modelChoice(name: string, values: Values): TrainConfigInput['model'] {
+  if (name === 'lstm' || name === 'gru' || name === 'rnn') {
+    return {
       family: 'rnn' as const,
-      cell: cell as 'lstm' | 'gru' | 'rnn',
+      cell: name,
       embedding: optInt(values, 'embedding') ?? MODEL_DEFAULTS.embedding,
       hidden: optInt(values, 'hidden') ?? MODEL_DEFAULTS.hidden,
       layers: optInt(values, 'layers') ?? MODEL_DEFAULTS.layers,
-    },
+    };
+  }
+  if (name === 'transformer' || name === 'nar') {
+    return {
+      family: name === 'nar' ? ('maskPredict' as const) : ('transformer' as const),
+      dModel: optInt(values, 'd-model') ?? TRANSFORMER_DEFAULTS.dModel,
+      heads: optInt(values, 'heads') ?? TRANSFORMER_DEFAULTS.heads,
+      layers: optInt(values, 'layers') ?? TRANSFORMER_DEFAULTS.layers,
+      ffn: optInt(values, 'ffn') ?? TRANSFORMER_DEFAULTS.ffn,
+      context: optInt(values, 'context') ?? optInt(values, 'seq') ?? 64,
+    };
+  }
+  throw new UsageError(`--model must be lstm, gru, rnn, transformer or nar (got '${name}')`);
+}
+
+async function train(values: Values, io: CliIo): Promise<number> {
+  const model = modelChoice(required(values, 'model', 'train'), values);
+  const data = required(values, 'data', 'train');
+  const steps = intValue('steps', required(values, 'steps', 'train'));
+  const config: TrainConfigInput = defined({
+    model,
     data: dataSource(data, io.cwd),
     steps,
     batch: optInt(values, 'batch'),
@@ -518,6 +609,7 @@ const SAMPLE_FLAGS: Record<string, string> = {
   topK: '--top-k',
   topP: '--top-p',
   seed: '--seed',
+  iterations: '--iterations',
 };
 
 async function sample(values: Values, io: CliIo): Promise<number> {
@@ -530,6 +622,7 @@ async function sample(values: Values, io: CliIo): Promise<number> {
     topK: optInt(values, 'top-k'),
     topP: optNumber(values, 'top-p'),
     seed: optInt(values, 'seed'),
+    iterations: optInt(values, 'iterations'),
   });
   checkAgainst(SampleOptions, options, SAMPLE_FLAGS);
   const json = values.json === true;
@@ -539,15 +632,51 @@ async function sample(values: Values, io: CliIo): Promise<number> {
   const probs: number[] = [];
   return withClient(values, io, async (client) => {
     if (!json && prompt) io.stdout.write(prompt);
+    let passes = 0;
     const outcome = await followJob(client, () => client.request('sample.start', { runId, options }), io, (e) => {
+      if (e.kind === 'pass') {
+        // Non-autoregressive: the whole text changes each pass; keep the latest canvas.
+        passes++;
+        tokens.splice(0, tokens.length, ...e.tokens.filter((t) => t >= 0));
+        probs.splice(0, probs.length, ...e.probs.filter((_, i) => e.tokens[i]! >= 0));
+        text = e.text.join('');
+        return;
+      }
       if (e.kind !== 'token') return;
       text += e.text;
       tokens.push(e.tokenId);
       probs.push(e.prob);
       if (!json) io.stdout.write(e.text);
     });
+    if (!json && passes > 0) io.stdout.write(text);
     if (json) writeJson(io, { runId, prompt, text, tokens, probs, state: outcome.reason, summary: outcome.summary });
     else if (!(prompt + text).endsWith('\n')) io.stdout.write('\n');
+    return outcome.reason === 'cancelled' && outcome.interrupted ? EXIT_INTERRUPTED : EXIT_OK;
+  });
+}
+
+async function race(values: Values, io: CliIo): Promise<number> {
+  const arRunId = required(values, 'ar', 'race');
+  const narRunId = required(values, 'nar', 'race');
+  const options: RaceOptionsInput = defined({
+    length: intValue('length', required(values, 'length', 'race')),
+    prompt: str(values, 'prompt'),
+    temperature: optNumber(values, 'temperature'),
+    topK: optInt(values, 'top-k'),
+    topP: optNumber(values, 'top-p'),
+    seed: optInt(values, 'seed'),
+    iterations: optInt(values, 'iterations'),
+    draft: optInt(values, 'draft'),
+  });
+  checkAgainst(RaceOptions, options, { ...SAMPLE_FLAGS, draft: '--draft' });
+  return withClient(values, io, async (client) => {
+    let results: LaneResult[] = [];
+    const outcome = await followJob(client, () => client.request('race.start', { arRunId, narRunId, options }), io, (e) => {
+      if (e.kind === 'race-finished' && values.json !== true) io.stderr.write(`finished ${e.finishOrder}: ${e.lane} (${e.laneMs.toFixed(0)} ms)\n`);
+      if (e.kind === 'race-results') results = e.lanes;
+    });
+    if (values.json === true) writeJson(io, { arRunId, narRunId, prompt: options.prompt ?? '', lanes: results, state: outcome.reason });
+    else io.stdout.write(`${formatRaceTable(results)}\n`);
     return outcome.reason === 'cancelled' && outcome.interrupted ? EXIT_INTERRUPTED : EXIT_OK;
   });
 }
@@ -573,6 +702,17 @@ async function info(values: Values, io: CliIo): Promise<number> {
     }
     return EXIT_OK;
   });
+}
+
+async function bench(values: Values, io: CliIo): Promise<number> {
+  // Loaded on demand: the bench brings TensorFlow.js and every model.
+  const { runBench } = await import('./bench/runBench.ts');
+  const only = str(values, 'only');
+  const backend = str(values, 'backend') ?? io.env.ARS_BACKEND;
+  return runBench(
+    { json: values.json === true, inProcess: values['in-process'] === true, ...(only !== undefined ? { only } : {}), ...(backend ? { backend } : {}) },
+    io,
+  );
 }
 
 /** <repo>/out/renderer, from this file's place in the tree. */

@@ -66,8 +66,8 @@ export function laneGenerator(lane: LaneId, ar: ArModel, nar: MaskPredictModel, 
 }
 
 /**
- * Runs the lanes side by side: one event from each in turn, so every lane makes progress live;
- * each lane's time counts only its own work. Ends with every lane's text scored on the same
+ * Runs the lanes side by side, live: each lane's time counts only its own work, and the lane
+ * that is furthest behind in time always moves next. Ends with every lane's text scored on the same
  * footing under the AR model.
  */
 export async function* runRace(ar: ArModel, nar: MaskPredictModel, vocab: CharVocabulary, options: RaceOptions, signal?: AbortSignal): AsyncGenerator<RaceEvent> {
@@ -76,20 +76,25 @@ export async function* runRace(ar: ArModel, nar: MaskPredictModel, vocab: CharVo
   const running = lanes.map((lane) => ({ lane, gen: laneGenerator(lane, ar, nar, vocab, options, signal), ms: 0, done: null as Extract<TextGenerationEvent, { kind: 'done' }> | null }));
   let order = 0;
   const finished = new Map<LaneId, number>();
-  while (running.some((r) => !r.done)) {
-    for (const r of running) {
-      if (r.done) continue;
-      const t0 = performance.now();
-      const next = await r.gen.next();
-      r.ms += performance.now() - t0;
-      if (next.done) continue;
-      const event = next.value;
-      yield { kind: 'lane', lane: r.lane, event, laneMs: r.ms };
-      if (event.kind === 'done') {
-        r.done = event;
-        finished.set(r.lane, ++order);
-        yield { kind: 'finished', lane: r.lane, finishOrder: order, laneMs: r.ms };
-      }
+  // Virtual parallel time: always advance the lane that has used the least time so far, so the
+  // lanes progress as if each had a machine of its own, and finish in the order of their times.
+  for (;;) {
+    let r: (typeof running)[number] | undefined;
+    for (const x of running) if (!x.done && (!r || x.ms < r.ms)) r = x;
+    if (!r) break;
+    const t0 = performance.now();
+    const next = await r.gen.next();
+    r.ms += performance.now() - t0;
+    if (next.done) {
+      r.done ??= { kind: 'done', reason: 'cancelled', text: '', tokenIds: [], tokens: 0, steps: 0, elapsedMs: r.ms, msPerToken: 0 };
+      continue;
+    }
+    const event = next.value;
+    yield { kind: 'lane', lane: r.lane, event, laneMs: r.ms };
+    if (event.kind === 'done') {
+      r.done = event;
+      finished.set(r.lane, ++order);
+      yield { kind: 'finished', lane: r.lane, finishOrder: order, laneMs: r.ms };
     }
   }
   const context = [startToken(vocab), ...vocab.encode(options.prompt)];

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { JobEvent } from '../../../core/protocol/messages.ts';
 import { TrainConfig } from '../../../core/train/config.ts';
-import { SampleOptions } from '../../../core/generate/options.ts';
+import { RaceOptions, SampleOptions } from '../../../core/generate/options.ts';
 import { Studio, type Job } from '../../../core/worker/studio.ts';
 import { REPETITIVE_TEXT } from '../../helpers/corpus.ts';
 
@@ -80,5 +80,41 @@ describe('Studio runs', () => {
     const bad = { ...config(10), data: { kind: 'upload' as const, name: 'tiny.txt', bytes: new TextEncoder().encode('too short') } };
     await expect(studio.startTraining(bad)).rejects.toMatchObject({ code: 'DATASET_ERROR', message: expect.stringMatching(/too short/) });
     expect(await studio.listRuns()).toEqual([]);
+  });
+});
+
+describe('Studio race', () => {
+  const tiny = (family: 'transformer' | 'maskPredict') =>
+    TrainConfig.parse({
+      model: { family, dModel: 16, heads: 2, layers: 1, ffn: 32, context: 24 },
+      data: { kind: 'upload', name: 'cats.txt', bytes: new TextEncoder().encode(REPETITIVE_TEXT) },
+      steps: 10,
+      batch: 4,
+      seq: 24,
+      evalEvery: 10,
+      checkpointEvery: 10,
+    });
+
+  it('races a Transformer run against a NAR run on the same text, and refuses mismatched runs', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'ars-studio-'));
+    const studio = new Studio({ home, progressIntervalMs: 0 });
+    const ar = await studio.startTraining(tiny('transformer'));
+    await drain(ar);
+    const nar = await studio.startTraining(tiny('maskPredict'));
+    await drain(nar);
+    const events = await drain(await studio.race(ar.runId, nar.runId, RaceOptions.parse({ length: 16, iterations: 2, draft: 3, prompt: 'the ' })));
+    const results = events.find((e) => e.kind === 'race-results');
+    expect(results && results.kind === 'race-results' && results.lanes.map((l) => [l.lane, l.tokens])).toEqual([
+      ['ar-naive', 16],
+      ['ar-cache', 16],
+      ['nar-1', 16],
+      ['nar-k', 16],
+      ['hybrid', 16],
+    ]);
+    expect(events.filter((e) => e.kind === 'race-finished')).toHaveLength(5);
+    expect(events.at(-1)).toMatchObject({ kind: 'done', reason: 'completed' });
+    await expect(studio.race(nar.runId, ar.runId, RaceOptions.parse({ length: 4 }))).rejects.toThrow(/not an autoregressive Transformer/);
+    const scaling = await drain(await studio.scaling(ar.runId, nar.runId, RaceOptions.parse({ lanes: ['ar-cache', 'nar-1'] }), [4, 8]));
+    expect(scaling.filter((e) => e.kind === 'scaling-point')).toHaveLength(4);
   });
 });

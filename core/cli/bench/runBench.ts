@@ -1,0 +1,213 @@
+/**
+ * `ars bench`: measures the figures of issue 3 on the active backend and prints each beside its
+ * target. Every job runs in a child process (fork) so its peak resident memory is its own; with
+ * `inProcess` they run here, one after another (peak memory is then cumulative).
+ */
+import { fork } from 'node:child_process';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { BackendInfo } from '../../tensor/backend.ts';
+import { MEMORY_TARGET_BYTES, meetsTarget, ratioToTarget, selectFigures, type FigureDef, type JobName } from './figures.ts';
+import type { Measured } from './jobs.ts';
+import type { JobOutcome } from './runJob.ts';
+
+export interface BenchOptions {
+  json: boolean;
+  /** Comma-separated figure names (see figures.ts `selects`). */
+  only?: string;
+  /** Backend rung to prefer (else ARS_BACKEND, else the ladder). */
+  backend?: string;
+  /** Run jobs in this process instead of one child each. */
+  inProcess?: boolean;
+}
+
+export interface BenchIo {
+  stdout: { write(chunk: string): unknown };
+  stderr: { write(chunk: string): unknown };
+}
+
+export interface FigureReport {
+  id: string;
+  title: string;
+  unit: string;
+  better: 'higher' | 'lower';
+  target: number | null;
+  reference: string | null;
+  value: number | null;
+  /** ≥ 1 meets the target (value/target, or target/value where lower is better). */
+  ratio: number | null;
+  meets: boolean | null;
+  repeats: number;
+  detail: string | null;
+  unavailable: string | null;
+  /** Peak resident memory of the process that measured it. */
+  peakRssBytes: number | null;
+}
+
+export interface BenchReport {
+  backend: string | null;
+  device: string;
+  cpu: string;
+  cpuThreads: number;
+  /** Threads the compute backend uses. */
+  threads: number | null;
+  backendNote: string | null;
+  versions: Record<string, string>;
+  figures: FigureReport[];
+  peakRssBytes: number | null;
+  memoryTargetBytes: number;
+  seconds: number;
+  errors: { job: string; error: string }[];
+}
+
+const UNIT_SHORT: Record<string, string> = { 'tokens/s': 'tok/s', 'images/s': 'img/s' };
+
+export function formatValue(value: number, unit: string): string {
+  const short = UNIT_SHORT[unit] ?? unit;
+  if (!Number.isFinite(value)) return '—';
+  let digits: number;
+  if (value >= 100) digits = 0;
+  else if (value >= 10) digits = 1;
+  else if (value >= 1) digits = 2;
+  else digits = 3;
+  return `${value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })} ${short}`;
+}
+
+function formatTarget(f: FigureDef): string {
+  if (f.target === undefined) return f.reference ? `(${f.reference})` : '—';
+  return `${f.better === 'higher' ? '≥' : '≤'} ${formatValue(f.target, f.unit)}`;
+}
+
+function mib(bytes: number): string {
+  return `${Math.round(bytes / 1024 ** 2)} MiB`;
+}
+
+function childPath(): string {
+  return fileURLToPath(new URL('./child.ts', import.meta.url));
+}
+
+/** Runs one job in a child process. */
+function runInChild(job: JobName, backend: string | undefined): Promise<JobOutcome> {
+  return new Promise((resolve) => {
+    // The parent runs under tsx: its loader flags (in execArgv) let the child load .ts too.
+    const execArgv = process.execArgv.length > 0 ? process.execArgv : ['--import', 'tsx'];
+    const child = fork(childPath(), [job, backend ?? ''], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let outcome: JobOutcome | null = null;
+    child.on('message', (m) => (outcome = m as JobOutcome));
+    child.on('error', (error) => resolve({ ok: false, job, error: error.message }));
+    child.on('exit', (code, signal) => {
+      resolve(outcome ?? { ok: false, job, error: `the bench process exited (${signal ?? `code ${code}`}) without a result` });
+    });
+  });
+}
+
+async function runHere(job: JobName, backend: string | undefined): Promise<JobOutcome> {
+  const { runJob } = await import('./runJob.ts');
+  try {
+    return await runJob(job, backend);
+  } catch (error) {
+    return { ok: false, job, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function figureReport(f: FigureDef, m: Measured | undefined, peak: number | null, failure: string | null): FigureReport {
+  const value = m && Number.isFinite(m.value) ? m.value : null;
+  return {
+    id: f.id,
+    title: f.title,
+    unit: f.unit,
+    better: f.better,
+    target: f.target ?? null,
+    reference: f.reference ?? null,
+    value,
+    ratio: value === null ? null : ratioToTarget(f, value),
+    meets: value === null ? (f.target === undefined ? null : false) : meetsTarget(f, value),
+    repeats: m?.repeats ?? 0,
+    detail: m?.detail ?? null,
+    unavailable: failure ?? m?.unavailable ?? (m ? null : 'not measured'),
+    peakRssBytes: peak,
+  };
+}
+
+function header(info: BackendInfo | null): string {
+  const cpu = os.cpus()[0]?.model?.trim() ?? 'unknown CPU';
+  const lines = [
+    `ars bench — backend ${info?.backend ?? '?'} (${info?.rungs.find((r) => r.name === info.backend)?.reason ?? ''})`,
+    `CPU ${cpu}, ${os.availableParallelism()} hardware threads; backend computes with ${info?.threads ?? '?'} thread(s)`,
+    `versions: ${info ? Object.entries(info.versions).map(([k, v]) => `${k} ${v}`).join(', ') : '?'}`,
+  ];
+  return lines.join('\n');
+}
+
+const COLUMNS = { title: 32, target: 18, value: 16, ratio: 8 };
+
+function tableHead(): string {
+  return `${'figure'.padEnd(COLUMNS.title)}${'target'.padEnd(COLUMNS.target)}${'measured'.padEnd(COLUMNS.value)}${'ratio'.padEnd(COLUMNS.ratio)}peak RSS`;
+}
+
+function tableRow(f: FigureDef, r: FigureReport): string {
+  const value = r.value === null ? `— ${r.unavailable ?? ''}` : formatValue(r.value, f.unit);
+  const ratio = r.ratio === null ? '' : `${r.ratio.toFixed(2)}×${r.meets ? ' ✓' : ''}`;
+  const peak = r.peakRssBytes === null ? '' : mib(r.peakRssBytes);
+  if (r.value === null) return `${f.title.padEnd(COLUMNS.title)}${formatTarget(f).padEnd(COLUMNS.target)}${value}`;
+  return `${f.title.padEnd(COLUMNS.title)}${formatTarget(f).padEnd(COLUMNS.target)}${value.padEnd(COLUMNS.value)}${ratio.padEnd(COLUMNS.ratio)}${peak}`;
+}
+
+/** Runs the bench; resolves to the exit status (0, or 1 when a job failed). */
+export async function runBench(options: BenchOptions, io: BenchIo): Promise<number> {
+  const figures = selectFigures(options.only);
+  const jobs = [...new Set(figures.map((f) => f.job))];
+  const started = performance.now();
+  const reports: FigureReport[] = [];
+  const errors: { job: string; error: string }[] = [];
+  let info: BackendInfo | null = null;
+  let peak: number | null = null;
+  let printedHeader = false;
+  for (const job of jobs) {
+    const outcome = options.inProcess ? await runHere(job, options.backend) : await runInChild(job, options.backend);
+    const mine = figures.filter((f) => f.job === job);
+    if (!outcome.ok) {
+      errors.push({ job, error: outcome.error });
+      io.stderr.write(`bench job ${job} failed: ${outcome.error}\n`);
+      for (const f of mine) reports.push(figureReport(f, undefined, null, 'failed'));
+    } else {
+      info ??= outcome.backend;
+      peak = Math.max(peak ?? 0, outcome.peakRssBytes);
+      for (const f of mine) reports.push(figureReport(f, outcome.results[f.id], outcome.peakRssBytes, null));
+    }
+    if (!options.json) {
+      if (!printedHeader && info) {
+        io.stdout.write(`${header(info)}\n\n${tableHead()}\n`);
+        printedHeader = true;
+      }
+      if (printedHeader) for (const f of mine) io.stdout.write(`${tableRow(f, reports.find((r) => r.id === f.id)!)}\n`);
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const report: BenchReport = {
+    backend: info?.backend ?? null,
+    device: info?.device ?? 'unknown',
+    cpu: os.cpus()[0]?.model?.trim() ?? 'unknown CPU',
+    cpuThreads: os.availableParallelism(),
+    threads: info?.threads ?? null,
+    backendNote: info?.rungs.find((r) => r.name === info.backend)?.reason ?? null,
+    versions: info?.versions ?? {},
+    figures: reports,
+    peakRssBytes: peak,
+    memoryTargetBytes: MEMORY_TARGET_BYTES,
+    seconds,
+    errors,
+  };
+  if (options.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else {
+    if (!printedHeader) io.stdout.write(`${header(info)}\n\n`);
+    if (peak !== null) {
+      const ok = peak <= MEMORY_TARGET_BYTES;
+      io.stdout.write(`\nworker peak memory (largest job): ${mib(peak)} (target ≤ ${mib(MEMORY_TARGET_BYTES)})${ok ? ' ✓' : ''}\n`);
+    }
+    const withTargets = reports.filter((r) => r.target !== null);
+    const met = withTargets.filter((r) => r.meets).length;
+    io.stdout.write(`${met} of ${withTargets.length} targets met; ${seconds.toFixed(0)} s\n`);
+  }
+  return errors.length > 0 ? 1 : 0;
+}
