@@ -119,6 +119,7 @@ function revive(v: unknown, arrays: Map<number, ArrayBufferView>): unknown {
   if (isPlaceholder(v)) return arrays.get(v.$bin);
   if (Array.isArray(v)) return v.map((x) => revive(x, arrays));
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) out[k] = revive(x, arrays);
+  // defineProperty: a "__proto__" key stays a plain key and never sets the prototype.
+  for (const [k, x] of Object.entries(v)) Object.defineProperty(out, k, { value: revive(x, arrays), enumerable: true, writable: true, configurable: true });
   return out;
 }
