@@ -27,7 +27,7 @@ describe('ars (the real entry, in a child process)', () => {
   it('train --help exits 0', async () => {
     const r = await spawnArs(['train', '--help']);
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('Usage: ars train --model lstm|gru|rnn --data sonnets|PATH --steps N');
+    expect(r.stdout).toContain('Usage: ars train --model lstm|gru|rnn|transformer|nar --data sonnets|PATH --steps N');
   });
 
   it('an unknown command exits 2 with one line', async () => {
@@ -60,7 +60,7 @@ describe('ars (in-process, with a fake Studio)', () => {
     const cases: [string[], RegExp][] = [
       [[], /Usage: ars <command>/],
       [['train', '--data', 'sonnets', '--steps', '5'], /^error: --model is required/],
-      [['train', '--model', 'transformer', '--data', 'sonnets', '--steps', '5'], /^error: --model must be lstm, gru or rnn/],
+      [['train', '--model', 'gpt', '--data', 'sonnets', '--steps', '5'], /^error: --model must be lstm, gru, rnn, transformer or nar/],
       [['train', '--model', 'lstm', '--data', 'sonnets', '--steps', '5', '--hidden', '2'], /^error: --hidden: Too small/],
       [['train', '--model', 'lstm', '--data', 'sonnets', '--steps', '5', '--lr', 'fast'], /^error: --lr must be a number/],
       [['train', '--model', 'lstm', '--data', 'sonnets', '--steps', '5', 'extra'], /^error: unexpected argument 'extra'/],
@@ -193,7 +193,7 @@ describe('ars (in-process, with a fake Studio)', () => {
     expect(await run(h, 'runs')).toBe(0);
     const [header, row] = h.stdout.lines();
     expect(header).toMatch(/^ID\s+NAME\s+STATE\s+STEP\s+TRAIN\s+VAL\s+MODEL\s+DATA\s+UPDATED$/);
-    expect(row).toMatch(/^run-1\s+first\s+completed\s+5\/5\s+\d\.\d{3}\s+\d\.\d{3}\s+lstm 1×256\s+sonnets\s+\d{4}-/);
+    expect(row).toMatch(/^run-1\s+first\s+completed\s+5\/5\s+\d\.\d{3}\s+\d\.\d{3}\s+LSTM 1×256\s+sonnets\s+\d{4}-/);
     const j = harness(studio);
     expect(await run(j, 'runs', '--json')).toBe(0);
     expect(JSON.parse(j.stdout.text)).toHaveLength(1);
