@@ -1,17 +1,27 @@
-import * as tf from '@tensorflow/tfjs';
-import { sampleBatch, type TextDataset } from '../data/textDataset.ts';
-import type { TextModel } from '../models/textModel.ts';
-import { createRng } from '../rng.ts';
-import { AdamOptimizer } from './adam.ts';
-import type { TrainConfig } from './config.ts';
-import { learningRate } from './schedule.ts';
+import { createRng, type Rng } from '../rng.ts';
+import type { AdamOptimizer } from './adam.ts';
+import { learningRate, type ScheduleName } from './schedule.ts';
 import { optimizationStep } from './step.ts';
+import type { TrainingTask } from './task.ts';
+
+/** The optimisation settings every training run shares (text or images). */
+export interface LoopSettings {
+  steps: number;
+  lr: number;
+  schedule: ScheduleName;
+  warmupSteps: number;
+  clipNorm: number;
+  evalEvery: number;
+  checkpointEvery: number;
+  seed: number;
+}
 
 export interface StepMetric {
   step: number;
   time: number;
   trainLoss: number;
   valLoss?: number;
+  /** Units (tokens or images, see the task) per second. */
   tokensPerSec: number;
   lr: number;
 }
@@ -40,10 +50,9 @@ export interface TrainerHooks {
 }
 
 export interface TrainerOptions {
-  model: TextModel;
+  task: TrainingTask;
   optimizer: AdamOptimizer;
-  dataset: TextDataset;
-  config: TrainConfig;
+  config: LoopSettings;
   /** Steps already done (0 for a new run; the checkpoint's step when resuming). */
   startStep: number;
   hooks: TrainerHooks;
@@ -77,10 +86,10 @@ export class Trainer {
   }
 
   async *run(): AsyncGenerator<TrainerEvent> {
-    const { model, optimizer, dataset, config, hooks } = this.options;
-    dataset.checkFits(config.seq);
+    const { task, config, hooks } = this.options;
+    task.check();
     const interval = this.options.progressIntervalMs ?? 100;
-    const tokensPerStep = config.batch * config.seq;
+    const tokensPerStep = task.unitsPerStep;
     // A different batch stream after a resume, but reproducible for the same (seed, start step).
     const rng = createRng((config.seed * 1_000_003 + this.options.startStep) >>> 0);
     const started = performance.now();
@@ -120,13 +129,13 @@ export class Trainer {
       const t0 = performance.now();
       step++;
       const lr = learningRate(step, config.lr, config.steps, config.warmupSteps, config.schedule);
-      const trainLoss = this.trainStep(sampleBatch(dataset.train, config.batch, config.seq, rng), lr);
+      const trainLoss = this.trainStep(rng, lr);
       const dt = (performance.now() - t0) / 1000;
       recentStepSec = recentStepSec === 0 ? dt : 0.9 * recentStepSec + 0.1 * dt;
       lastTrainLoss = trainLoss;
       const isEval = step % config.evalEvery === 0 || step === config.steps;
       let valLoss: number | undefined;
-      if (isEval) lastValLoss = valLoss = this.evaluate();
+      if (isEval) lastValLoss = valLoss = task.validationLoss();
       const tokensPerSec = tokensPerStep / recentStepSec;
       pending.push({ step, time: Date.now(), trainLoss, valLoss, tokensPerSec, lr });
       const now = performance.now();
@@ -159,32 +168,11 @@ export class Trainer {
     };
   }
 
-  /** Forward, backward, clip, Adam. Returns the batch loss. */
-  private trainStep(batch: { inputs: Int32Array; targets: Int32Array; batch: number; seq: number }, lr: number): number {
-    const { model, optimizer, config } = this.options;
-    const inputs = tf.tensor2d(batch.inputs, [batch.batch, batch.seq], 'int32');
-    const targets = tf.tensor2d(batch.targets, [batch.batch, batch.seq], 'int32');
-    try {
-      const loss = optimizationStep(model.weights, () => model.loss(inputs, targets, true), optimizer, lr, config.clipNorm);
-      if (!Number.isFinite(loss)) throw new Error(`the training loss became ${loss} at this step: lower the learning rate`);
-      return loss;
-    } finally {
-      inputs.dispose();
-      targets.dispose();
-    }
-  }
-
-  /** Mean loss over a fixed set of validation windows (the same windows every time). */
-  evaluate(): number {
-    const { model, dataset, config } = this.options;
-    const rng = createRng(config.seed + 0x5eed);
-    let total = 0;
-    for (let i = 0; i < config.evalBatches; i++) {
-      const b = sampleBatch(dataset.validation, config.batch, config.seq, rng);
-      const loss = tf.tidy(() => model.loss(tf.tensor2d(b.inputs, [b.batch, b.seq], 'int32'), tf.tensor2d(b.targets, [b.batch, b.seq], 'int32')));
-      total += loss.dataSync()[0]!;
-      loss.dispose();
-    }
-    return total / config.evalBatches;
+  /** Forward, backward, clip, Adam on one random batch. Returns the batch loss. */
+  private trainStep(rng: Rng, lr: number): number {
+    const { task, optimizer, config } = this.options;
+    const loss = optimizationStep(task.weights, () => task.trainLoss(rng), optimizer, lr, config.clipNorm);
+    if (!Number.isFinite(loss)) throw new Error(`the training loss became ${loss}: lower the learning rate`);
+    return loss;
   }
 }

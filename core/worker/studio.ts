@@ -19,7 +19,8 @@ import { RunStore, type RunHandle } from '../runs/runStore.ts';
 import { initBackend } from '../tensor/backend.ts';
 import { AdamOptimizer } from '../train/adam.ts';
 import { TrainConfig } from '../train/config.ts';
-import { Trainer } from '../train/trainer.ts';
+import { textTrainingTask, type TrainingTask } from '../train/task.ts';
+import { Trainer, type LoopSettings } from '../train/trainer.ts';
 
 /** A long-running piece of work (training or sampling). Every job can be cancelled. */
 export interface Job {
@@ -106,7 +107,7 @@ export class Studio {
       },
     });
     const textModel = buildTextModel(model, config.seed);
-    return this.trainingJob(run, textModel, new AdamOptimizer(textModel.weights), dataset, config, 0, []);
+    return this.trainingJob(run, textModel, new AdamOptimizer(textModel.weights), textTrainingTask(textModel, dataset, config), config, 0, []);
   }
 
   async resumeTraining(runId: string, extraSteps: number): Promise<Job> {
@@ -143,7 +144,7 @@ export class Studio {
     await run.update({ totalSteps: total, step: startStep, config: { ...run.meta.config, steps: total } });
     const notices = skipped.map((s) => `Skipped the damaged checkpoint at step ${s.step}: ${s.reason}`);
     if (!checkpoint) notices.push('This run has no usable checkpoint: training starts again from step 0.');
-    return this.trainingJob(run, model, optimizer, dataset, config, startStep, notices);
+    return this.trainingJob(run, model, optimizer, textTrainingTask(model, dataset, config), config, startStep, notices);
   }
 
   /** Builds a run's model from its newest good checkpoint. */
@@ -335,18 +336,17 @@ export class Studio {
 
   private trainingJob(
     run: RunHandle,
-    model: TextModel,
+    model: { weights: ReadonlyMap<string, tf.Variable>; dispose(): void },
     optimizer: AdamOptimizer,
-    dataset: TextDataset,
-    config: TrainConfig,
+    task: TrainingTask,
+    config: LoopSettings,
     startStep: number,
     notices: string[],
   ): Job {
     const runId = run.id;
     const trainer = new Trainer({
-      model,
+      task,
       optimizer,
-      dataset,
       config,
       startStep,
       progressIntervalMs: this.options.progressIntervalMs,

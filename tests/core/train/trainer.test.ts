@@ -7,6 +7,7 @@ import { RnnModel } from '../../../core/models/rnn.ts';
 import { AdamOptimizer } from '../../../core/train/adam.ts';
 import { TrainConfig } from '../../../core/train/config.ts';
 import { learningRate } from '../../../core/train/schedule.ts';
+import { textTrainingTask } from '../../../core/train/task.ts';
 import { Trainer, type StepMetric, type TrainerEvent } from '../../../core/train/trainer.ts';
 import { useAppBackend } from '../../helpers/backend.ts';
 import { REPETITIVE_TEXT, unigramEntropy } from '../../helpers/corpus.ts';
@@ -31,9 +32,8 @@ function setup(overrides: Partial<TrainConfig> = {}) {
   const saved: number[] = [];
   const metrics: StepMetric[] = [];
   const trainer = new Trainer({
-    model,
+    task: textTrainingTask(model, dataset, config),
     optimizer,
-    dataset,
     config,
     startStep: 0,
     progressIntervalMs: 0,

@@ -4,6 +4,7 @@ import { buildTextModel } from '../../../core/models/build.ts';
 import { TextModelConfig } from '../../../core/models/config.ts';
 import { AdamOptimizer } from '../../../core/train/adam.ts';
 import { TrainConfig } from '../../../core/train/config.ts';
+import { textTrainingTask } from '../../../core/train/task.ts';
 import { Trainer, type TrainerEvent } from '../../../core/train/trainer.ts';
 import { useAppBackend } from '../../helpers/backend.ts';
 import { REPETITIVE_TEXT, unigramEntropy } from '../../helpers/corpus.ts';
@@ -25,7 +26,7 @@ async function finalValLoss(family: 'transformer' | 'maskPredict', steps: number
   });
   const model = buildTextModel(TextModelConfig.parse({ ...config.model, vocabSize: dataset.vocab.size }), 1);
   const optimizer = new AdamOptimizer(model.weights);
-  const trainer = new Trainer({ model, optimizer, dataset, config, startStep: 0, hooks: { saveCheckpoint: async () => {}, recordMetrics: async () => {} } });
+  const trainer = new Trainer({ task: textTrainingTask(model, dataset, config), optimizer, config, startStep: 0, hooks: { saveCheckpoint: async () => {}, recordMetrics: async () => {} } });
   let val = Infinity;
   for await (const e of trainer.run()) if ((e as TrainerEvent).kind === 'progress' && (e as { valLoss?: number }).valLoss !== undefined) val = (e as { valLoss: number }).valLoss;
   model.dispose();

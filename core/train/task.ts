@@ -1,0 +1,56 @@
+import * as tf from '@tensorflow/tfjs';
+import { sampleBatch, type TextDataset } from '../data/textDataset.ts';
+import type { TextModel } from '../models/textModel.ts';
+import { createRng, type Rng } from '../rng.ts';
+
+/** What a training loop needs of a model and its data, whatever they are. */
+export interface TrainingTask {
+  readonly weights: ReadonlyMap<string, tf.Variable>;
+  /** What one example counts as in throughput figures. */
+  readonly unit: 'tokens' | 'images';
+  /** Units (tokens or images) in one training batch. */
+  readonly unitsPerStep: number;
+  /** Throws DatasetError when the data cannot fill a batch. */
+  check(): void;
+  /** The loss of one random training batch drawn with `rng` (called inside the gradient tape). */
+  trainLoss(rng: Rng): tf.Scalar;
+  /** Mean loss over a fixed set of validation batches (the same ones every call). */
+  validationLoss(): number;
+}
+
+export interface BatchShape {
+  batch: number;
+  seq: number;
+  evalBatches: number;
+  seed: number;
+}
+
+/** Next-token (or masked-LM) training of a text model on a text dataset. */
+export function textTrainingTask(model: TextModel, dataset: TextDataset, shape: BatchShape): TrainingTask {
+  const lossOf = (ids: Int32Array, rng: Rng, training: boolean) => {
+    const b = sampleBatch(ids, shape.batch, shape.seq, rng);
+    return tf.tidy(() =>
+      model.loss(tf.tensor2d(b.inputs, [b.batch, b.seq], 'int32'), tf.tensor2d(b.targets, [b.batch, b.seq], 'int32'), training),
+    );
+  };
+  return {
+    weights: model.weights,
+    unit: 'tokens',
+    unitsPerStep: shape.batch * shape.seq,
+    check: () => dataset.checkFits(shape.seq),
+    trainLoss: (rng) => lossOf(dataset.train, rng, true),
+    validationLoss: () => meanLoss(shape, (rng) => lossOf(dataset.validation, rng, false)),
+  };
+}
+
+/** Mean of `evalBatches` losses drawn with a fixed seed, so successive evaluations compare. */
+export function meanLoss(shape: Pick<BatchShape, 'evalBatches' | 'seed'>, lossOf: (rng: Rng) => tf.Scalar): number {
+  const rng = createRng(shape.seed + 0x5eed);
+  let total = 0;
+  for (let i = 0; i < shape.evalBatches; i++) {
+    const loss = lossOf(rng);
+    total += loss.dataSync()[0]!;
+    loss.dispose();
+  }
+  return total / shape.evalBatches;
+}
