@@ -1,3 +1,4 @@
+import { race } from './state/race.svelte.ts';
 import { runs } from './state/runs.svelte.ts';
 import { training } from './state/training.svelte.ts';
 import { worker } from './state/worker.svelte.ts';
@@ -7,6 +8,7 @@ export function startApp(): void {
   worker.onConnected(() => {
     void training.loadCorpora();
     void runs.refresh();
+    race.connected();
   });
   worker.start();
 }

@@ -175,3 +175,177 @@ export function layoutChart({ width, height, series, xMax }: LayoutInput): Chart
     markers,
   };
 }
+
+// ---------------------------------------------------------------- log–log charts
+
+/** A series of a log–log chart: positive points only are drawn. */
+export interface LogSeries {
+  points: readonly Point[];
+}
+
+export interface LogChartLayout {
+  width: number;
+  height: number;
+  plot: { left: number; top: number; right: number; bottom: number };
+  /** The data range each axis shows (powers of ten or 1-2-5 steps around the data). */
+  xDomain: { lo: number; hi: number };
+  yDomain: { lo: number; hi: number };
+  xTicks: Tick[];
+  yTicks: Tick[];
+  /** One SVG path a series, its points sorted by x. */
+  paths: string[];
+  /** Each series' points in pixels. */
+  markers: Point[][];
+}
+
+const STEPS_125 = [1, 2, 5] as const;
+
+/** The largest 1, 2 or 5 × 10^k at or below `v` (v > 0). */
+export function floor125(v: number): number {
+  const mag = 10 ** Math.floor(Math.log10(v) + 1e-12);
+  let best = mag;
+  for (const f of STEPS_125) if (f * mag <= v * (1 + 1e-9)) best = f * mag;
+  return best;
+}
+
+/** The smallest 1, 2 or 5 × 10^k at or above `v` (v > 0). */
+export function ceil125(v: number): number {
+  const mag = 10 ** Math.floor(Math.log10(v) + 1e-12);
+  for (const f of [...STEPS_125, 10]) if (f * mag >= v * (1 - 1e-9)) return Number((f * mag).toPrecision(12));
+  return 10 * mag;
+}
+
+/**
+ * A log axis range around [min, max] (positive): out to the 1-2-5 values around them, and at
+ * least a factor of ten wide so that a single point or a flat series still has an axis.
+ */
+export function logDomain(min: number, max: number): { lo: number; hi: number } {
+  if (!(min > 0) || !(max > 0) || !Number.isFinite(min) || !Number.isFinite(max)) return { lo: 1, hi: 10 };
+  if (max < min) [min, max] = [max, min];
+  let lo = floor125(min);
+  let hi = ceil125(max);
+  if (hi / lo < 10) {
+    // Widen evenly (in log terms) to one decade.
+    const mid = Math.sqrt(lo * hi);
+    lo = floor125(mid / Math.sqrt(10));
+    hi = ceil125(Math.max(mid * Math.sqrt(10), lo * 10));
+  }
+  return { lo: Number(lo.toPrecision(12)), hi: Number(hi.toPrecision(12)) };
+}
+
+/**
+ * Round values for a log axis within [lo, hi]: 1, 2 and 5 × 10^k while at most `maxCount` fit,
+ * else the powers of ten alone (thinned to every other decade, and so on, if still too many).
+ */
+export function logTicks(lo: number, hi: number, maxCount = 8): number[] {
+  if (!(lo > 0) || !(hi > lo) || !Number.isFinite(hi)) return [];
+  const k0 = Math.floor(Math.log10(lo) - 1e-9);
+  const k1 = Math.ceil(Math.log10(hi) + 1e-9);
+  const within = (v: number) => v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9);
+  const all: number[] = [];
+  for (let k = k0; k <= k1; k++) for (const f of STEPS_125) all.push(Number((f * 10 ** k).toPrecision(12)));
+  const fine = all.filter(within);
+  if (fine.length <= maxCount && fine.length >= 2) return fine;
+  const powers: number[] = [];
+  for (let k = k0; k <= k1; k++) powers.push(Number((10 ** k).toPrecision(12)));
+  const inside = powers.filter(within);
+  if (inside.length < 2) return fine.length >= 2 ? fine.filter((_, i, a) => i === 0 || i === a.length - 1) : inside;
+  const every = Math.max(1, Math.ceil(inside.length / maxCount));
+  return inside.filter((_, i) => i % every === 0);
+}
+
+/** A label for a log-axis value: "16", "2.5", "0.05", "1k", "20k". */
+export function logTickLabel(v: number): string {
+  if (v >= 1000) return `${Number((v / 1000).toPrecision(3))}k`;
+  return String(Number(v.toPrecision(3)));
+}
+
+/** Maps [lo, hi] (positive) onto pixels [a, b] on a log scale. */
+export function logScale(lo: number, hi: number, a: number, b: number): (v: number) => number {
+  const l0 = Math.log(lo);
+  const span = Math.log(hi) - l0 || 1;
+  return (v) => a + ((Math.log(v) - l0) / span) * (b - a);
+}
+
+/** The least-squares slope of log y against log x (the exponent p in y ∝ x^p); null with fewer than two distinct x. */
+export function logLogSlope(points: readonly Point[]): number | null {
+  const ok = points.filter((p) => p.x > 0 && p.y > 0 && Number.isFinite(p.x) && Number.isFinite(p.y));
+  if (new Set(ok.map((p) => p.x)).size < 2) return null;
+  const xs = ok.map((p) => Math.log(p.x));
+  const ys = ok.map((p) => Math.log(p.y));
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < xs.length; i++) {
+    sxy += (xs[i]! - mx) * (ys[i]! - my);
+    sxx += (xs[i]! - mx) ** 2;
+  }
+  return sxx > 0 ? sxy / sxx : null;
+}
+
+export interface LogLayoutInput {
+  width: number;
+  height: number;
+  series: readonly LogSeries[];
+  /** Values to tick on the x axis (e.g. the lengths measured); round values otherwise. */
+  xTickValues?: readonly number[];
+  /** The x range to show even before any point exists (e.g. the lengths about to be measured). */
+  xExtent?: { min: number; max: number };
+}
+
+/** Geometry of a log–log chart (latency against length): both axes logarithmic. */
+export function layoutLogChart({ width, height, series, xTickValues, xExtent }: LogLayoutInput): LogChartLayout {
+  const plot = {
+    left: MARGIN.left,
+    top: MARGIN.top,
+    right: Math.max(MARGIN.left + 10, width - MARGIN.right),
+    bottom: Math.max(MARGIN.top + 10, height - MARGIN.bottom),
+  };
+  const positive = series.map((s) =>
+    s.points.filter((p) => p.x > 0 && p.y > 0 && Number.isFinite(p.x) && Number.isFinite(p.y)).sort((a, b) => a.x - b.x),
+  );
+  let x0 = Infinity;
+  let x1 = -Infinity;
+  let y0 = Infinity;
+  let y1 = -Infinity;
+  for (const s of positive)
+    for (const p of s) {
+      x0 = Math.min(x0, p.x);
+      x1 = Math.max(x1, p.x);
+      y0 = Math.min(y0, p.y);
+      y1 = Math.max(y1, p.y);
+    }
+  if (xExtent && xExtent.min > 0 && xExtent.max > 0) {
+    x0 = Math.min(x0, xExtent.min);
+    x1 = Math.max(x1, xExtent.max);
+  }
+  const ticked = (xTickValues ?? []).filter((v) => v > 0 && Number.isFinite(v));
+  // The x axis: exactly the ticked values' span when given (lengths are the data), else 1-2-5.
+  let xDomain: { lo: number; hi: number };
+  if (ticked.length >= 2 || (ticked.length === 1 && Number.isFinite(x0))) {
+    const lo = Math.min(...ticked, Number.isFinite(x0) ? x0 : Infinity);
+    const hi = Math.max(...ticked, Number.isFinite(x1) ? x1 : -Infinity);
+    xDomain = hi > lo ? { lo: lo / 1.15, hi: hi * 1.15 } : logDomain(lo, hi);
+  } else xDomain = Number.isFinite(x0) ? (x1 > x0 ? { lo: x0 / 1.15, hi: x1 * 1.15 } : logDomain(x0, x1)) : { lo: 10, hi: 1000 };
+  const yDomain = Number.isFinite(y0) ? logDomain(y0, y1) : { lo: 1, hi: 1000 };
+  const toX = logScale(xDomain.lo, xDomain.hi, plot.left, plot.right);
+  const toY = logScale(yDomain.lo, yDomain.hi, plot.bottom, plot.top);
+  const xCount = Math.max(2, Math.floor((plot.right - plot.left) / 60));
+  const yCount = Math.max(2, Math.floor((plot.bottom - plot.top) / 28));
+  const xValues = ticked.length ? [...new Set(ticked)].sort((a, b) => a - b) : logTicks(xDomain.lo, xDomain.hi, xCount);
+  const yValues = logTicks(yDomain.lo, yDomain.hi, yCount);
+  const paths = positive.map((s) => s.map((p, i) => `${i === 0 ? 'M' : 'L'}${toX(p.x).toFixed(1)},${toY(p.y).toFixed(1)}`).join(''));
+  const markers = positive.map((s) => s.map((p) => ({ x: toX(p.x), y: toY(p.y) })));
+  return {
+    width,
+    height,
+    plot,
+    xDomain,
+    yDomain,
+    xTicks: xValues.map((v) => ({ value: v, pos: toX(v), label: logTickLabel(v) })),
+    yTicks: yValues.map((v) => ({ value: v, pos: toY(v), label: logTickLabel(v) })),
+    paths,
+    markers,
+  };
+}

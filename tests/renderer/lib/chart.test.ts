@@ -1,5 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { decimate, layoutChart, niceDomain, niceStep, niceTicks, tickLabel } from '../../../renderer/src/lib/chart.ts';
+import {
+  ceil125,
+  decimate,
+  floor125,
+  layoutChart,
+  layoutLogChart,
+  logDomain,
+  logLogSlope,
+  logScale,
+  logTickLabel,
+  logTicks,
+  niceDomain,
+  niceStep,
+  niceTicks,
+  tickLabel,
+} from '../../../renderer/src/lib/chart.ts';
 
 describe('niceTicks', () => {
   it('picks round steps covering the range', () => {
@@ -79,5 +94,121 @@ describe('layoutChart', () => {
     const l = layoutChart({ width: 600, height: 240, series: [[], []], xMax: 500 });
     expect(l.paths).toEqual(['', '']);
     expect(l.xTicks.at(-1)!.value).toBe(500);
+  });
+});
+
+describe('log axes', () => {
+  it('rounds to 1-2-5 values', () => {
+    expect(floor125(3)).toBe(2);
+    expect(floor125(1000)).toBe(1000);
+    expect(floor125(0.07)).toBeCloseTo(0.05);
+    expect(ceil125(3)).toBe(5);
+    expect(ceil125(999)).toBe(1000);
+    expect(ceil125(1000)).toBe(1000);
+    expect(ceil125(0.013)).toBeCloseTo(0.02);
+  });
+
+  it('covers the data and spans at least a decade', () => {
+    expect(logDomain(0.9, 700)).toEqual({ lo: 0.5, hi: 1000 });
+    const narrow = logDomain(3, 5);
+    expect(narrow.lo).toBeLessThanOrEqual(3);
+    expect(narrow.hi).toBeGreaterThanOrEqual(5);
+    expect(narrow.hi / narrow.lo).toBeGreaterThanOrEqual(10);
+    const single = logDomain(42, 42);
+    expect(single.lo).toBeLessThan(42);
+    expect(single.hi).toBeGreaterThan(42);
+    expect(logDomain(0, 5)).toEqual({ lo: 1, hi: 10 }); // nothing positive to show
+  });
+
+  it('ticks 1-2-5 when few fit, powers of ten otherwise', () => {
+    expect(logTicks(1, 100, 8)).toEqual([1, 2, 5, 10, 20, 50, 100]);
+    expect(logTicks(0.5, 1000, 8)).toEqual([1, 10, 100, 1000]);
+    expect(logTicks(1, 1e8, 4)).toEqual([1, 1000, 1_000_000]); // every third decade
+    expect(logTicks(5, 1, 8)).toEqual([]);
+    for (const t of logTicks(0.02, 3000, 6)) expect(t).toBeGreaterThanOrEqual(0.02);
+    expect(logTicks(0.02, 3000, 6).length).toBeLessThanOrEqual(6);
+  });
+
+  it('labels ticks compactly', () => {
+    expect(logTickLabel(16)).toBe('16');
+    expect(logTickLabel(0.05)).toBe('0.05');
+    expect(logTickLabel(2000)).toBe('2k');
+    expect(logTickLabel(2500)).toBe('2.5k');
+  });
+
+  it('maps equal ratios to equal distances', () => {
+    const toX = logScale(10, 1000, 0, 200);
+    expect(toX(10)).toBeCloseTo(0);
+    expect(toX(100)).toBeCloseTo(100);
+    expect(toX(1000)).toBeCloseTo(200);
+    expect(toX(20) - toX(10)).toBeCloseTo(toX(200) - toX(100));
+  });
+
+  it('fits the exponent of a power law', () => {
+    const square = [16, 32, 64, 128].map((n) => ({ x: n, y: 0.01 * n * n }));
+    expect(logLogSlope(square)).toBeCloseTo(2, 6);
+    const flat = [16, 32, 64].map((n) => ({ x: n, y: 5 }));
+    expect(logLogSlope(flat)).toBeCloseTo(0, 6);
+    expect(logLogSlope([{ x: 16, y: 3 }])).toBeNull();
+    expect(logLogSlope([{ x: 16, y: 3 }, { x: 16, y: 4 }])).toBeNull();
+  });
+});
+
+describe('layoutLogChart', () => {
+  const lengths = [16, 32, 64, 128, 256];
+  const naive = lengths.map((n) => ({ x: n, y: 0.02 * n * n }));
+  const cached = lengths.map((n) => ({ x: n, y: 0.5 * n }));
+  const nar = lengths.slice(0, 3).map((n) => ({ x: n, y: 8 }));
+
+  it('ticks the measured lengths and keeps every point inside the plot', () => {
+    const l = layoutLogChart({ width: 640, height: 300, series: [{ points: naive }, { points: cached }, { points: nar }], xTickValues: lengths });
+    expect(l.xTicks.map((t) => t.value)).toEqual(lengths);
+    expect(l.xTicks.map((t) => t.label)).toEqual(['16', '32', '64', '128', '256']);
+    // Doubling the length is the same step everywhere on a log axis.
+    const gaps = l.xTicks.slice(1).map((t, i) => t.pos - l.xTicks[i]!.pos);
+    for (const g of gaps) expect(g).toBeCloseTo(gaps[0]!, 6);
+    expect(l.yDomain.lo).toBeLessThanOrEqual(5.12);
+    expect(l.yDomain.hi).toBeGreaterThanOrEqual(1310.72);
+    expect(l.markers.map((m) => m.length)).toEqual([5, 5, 3]);
+    for (const series of l.markers)
+      for (const p of series) {
+        expect(p.x).toBeGreaterThanOrEqual(l.plot.left);
+        expect(p.x).toBeLessThanOrEqual(l.plot.right);
+        expect(p.y).toBeGreaterThanOrEqual(l.plot.top);
+        expect(p.y).toBeLessThanOrEqual(l.plot.bottom);
+      }
+    expect(l.paths[0]).toMatch(/^M[\d.]+,[\d.]+(L[\d.]+,[\d.]+){4}$/);
+  });
+
+  it('draws a power law as a straight line whose slope is its exponent', () => {
+    const l = layoutLogChart({ width: 640, height: 300, series: [{ points: naive }, { points: cached }], xTickValues: lengths });
+    const slope = (m: { x: number; y: number }[]) => (m.at(-1)!.y - m[0]!.y) / (m.at(-1)!.x - m[0]!.x);
+    const mid = (m: { x: number; y: number }[]) => (m[2]!.y - m[0]!.y) / (m[2]!.x - m[0]!.x);
+    expect(mid(l.markers[0]!)).toBeCloseTo(slope(l.markers[0]!), 6); // straight
+    // Back from pixels to decades: the n² line rises two decades of latency per decade of length.
+    const pxX = l.plot.right - l.plot.left;
+    const pxY = l.plot.bottom - l.plot.top;
+    const rx = Math.log10(l.xDomain.hi / l.xDomain.lo);
+    const ry = Math.log10(l.yDomain.hi / l.yDomain.lo);
+    const exponent = (m: { x: number; y: number }[]) => -slope(m) * (ry / pxY) * (pxX / rx);
+    expect(exponent(l.markers[0]!)).toBeCloseTo(2, 6);
+    expect(exponent(l.markers[1]!)).toBeCloseTo(1, 6);
+  });
+
+  it('sorts points by length and leaves out what a log axis cannot show', () => {
+    const l = layoutLogChart({
+      width: 400,
+      height: 200,
+      series: [{ points: [{ x: 64, y: 3 }, { x: 16, y: 1 }, { x: 0, y: 2 }, { x: 32, y: -1 }, { x: 8, y: Number.NaN }] }],
+    });
+    expect(l.markers[0]).toHaveLength(2);
+    expect(l.markers[0]![0]!.x).toBeLessThan(l.markers[0]![1]!.x);
+  });
+
+  it('has axes before the first point arrives', () => {
+    const l = layoutLogChart({ width: 400, height: 200, series: [{ points: [] }], xTickValues: [16, 32, 64], xExtent: { min: 16, max: 64 } });
+    expect(l.paths).toEqual(['']);
+    expect(l.xTicks.map((t) => t.value)).toEqual([16, 32, 64]);
+    expect(l.yTicks.length).toBeGreaterThanOrEqual(2);
   });
 });

@@ -61,13 +61,5 @@ class Runs {
 
 export const runs = new Runs();
 
-/** "LSTM 2×128 (emb 64)". */
-export function describeModel(model: RunSummary['model']): string {
-  switch (model.family) {
-    case 'rnn':
-      return `${model.cell.toUpperCase()} ${model.layers}×${model.hidden} (emb ${model.embedding})`;
-    default:
-      // A family this screen does not know yet: its name at least.
-      return (model as { family: string }).family;
-  }
-}
+/** "LSTM 2×128 (emb 64)", "Transformer 2×64, 4 heads, ctx 64", "NAR Transformer …" (every family). */
+export { describeModel } from '../modelForm.ts';

@@ -1,6 +1,9 @@
 import { WorkerError } from '../../../../core/protocol/client.ts';
 import { Methods, type JobEvent, type ParamsOf } from '../../../../core/protocol/messages.ts';
+import { isNonAutoregressive } from '../modelForm.ts';
+import { maskedCells, passCells, surpriseLevel, type TokenCell } from '../tokenCells.ts';
 import { notices } from './notices.svelte.ts';
+import { runs } from './runs.svelte.ts';
 import { view } from './view.svelte.ts';
 import { worker } from './worker.svelte.ts';
 
@@ -18,6 +21,13 @@ class Sampling {
   /** The prompt the shown text continues. */
   prompt = $state('');
   tokens = $state<SampledText[]>([]);
+  /** A NAR run's canvas after the latest pass (null for left-to-right runs). */
+  canvas = $state.raw<TokenCell[] | null>(null);
+  /** Passes so far, and the sequential steps they took (NAR runs). */
+  pass = $state(0);
+  passSteps = $state(0);
+  /** The T the shown canvas was made with. */
+  passIterations = $state(0);
   phase = $state<'idle' | 'starting' | 'running' | 'stopping'>('idle');
   summary = $state.raw<Record<string, string | number | boolean | null> | null>(null);
   private jobId: string | null = null;
@@ -25,6 +35,11 @@ class Sampling {
 
   get busy(): boolean {
     return this.phase !== 'idle';
+  }
+
+  /** Whether the chosen run is non-autoregressive (fills a canvas in T passes). */
+  get isNar(): boolean {
+    return isNonAutoregressive(runs.byId(this.runId)?.model);
   }
 
   /** Chooses the run to sample from and brings the sample panel up. */
@@ -47,6 +62,11 @@ class Sampling {
     }
     this.phase = 'starting';
     this.tokens = [];
+    // A NAR run's canvas starts fully masked; its passes fill it in.
+    this.canvas = this.isNar ? maskedCells(params.data.options.length) : null;
+    this.pass = 0;
+    this.passSteps = 0;
+    this.passIterations = params.data.options.iterations;
     this.summary = null;
     this.prompt = params.data.options.prompt;
     try {
@@ -57,6 +77,7 @@ class Sampling {
       this.unsubscribe = client?.onJob(jobId, (e) => this.handle(e)) ?? null;
     } catch (err) {
       this.phase = 'idle';
+      this.canvas = null;
       notices.error(err, 'Could not start sampling');
     }
   }
@@ -76,8 +97,14 @@ class Sampling {
       case 'token':
         this.tokens.push({ text: e.text, prob: e.prob });
         break;
+      case 'pass':
+        this.canvas = passCells(e);
+        this.pass = e.iteration;
+        this.passSteps = e.steps;
+        break;
       case 'done':
         this.summary = e.summary;
+        if (this.canvas) this.canvas = this.canvas.map((c) => ({ ...c, fresh: false }));
         this.finish();
         break;
       case 'error':
@@ -100,7 +127,4 @@ class Sampling {
 export const sampling = new Sampling();
 
 /** 0 (likely) … 4 (unlikely): how strongly a sampled character is tinted. */
-export function surpriseLevel(prob: number): number {
-  if (!Number.isFinite(prob)) return 0;
-  return Math.max(0, Math.min(4, Math.floor((1 - prob) * 5)));
-}
+export { surpriseLevel };

@@ -1,6 +1,7 @@
 import { WorkerError } from '../../../../core/protocol/client.ts';
 import { Methods, type JobEvent, type ParamsOf, type ProgressEvent, type RunDetail } from '../../../../core/protocol/messages.ts';
 import type { Point } from '../chart.ts';
+import { modelChoice, modelProblems, type ModelFields } from '../modelForm.ts';
 import { notices } from './notices.svelte.ts';
 import { runs } from './runs.svelte.ts';
 import { sampling } from './sampling.svelte.ts';
@@ -11,14 +12,13 @@ type TrainConfigInput = ParamsOf<'train.start'>['config'];
 export type Cell = Extract<TrainConfigInput['model'], { family: 'rnn' }>['cell'];
 export type Corpus = { name: string; chars: number; description: string };
 
-/** What the training form holds. `corpus` is a built-in corpus name, or UPLOAD for the picked file. */
-export interface TrainForm {
+/**
+ * What the training form holds. `corpus` is a built-in corpus name, or UPLOAD for the picked
+ * file; the model fields of every family are kept, so switching family and back loses nothing.
+ */
+export interface TrainForm extends ModelFields {
   name: string;
   corpus: string;
-  cell: Cell;
-  embedding: number;
-  hidden: number;
-  layers: number;
   steps: number;
   batch: number;
   seq: number;
@@ -37,10 +37,17 @@ class Training {
   form = $state<TrainForm>({
     name: '',
     corpus: 'sonnets',
+    family: 'rnn',
     cell: 'lstm',
     embedding: 64,
     hidden: 128,
     layers: 2,
+    dModel: 64,
+    heads: 4,
+    tfLayers: 2,
+    ffn: 256,
+    context: null,
+    dropout: 0,
     steps: 500,
     batch: 32,
     seq: 64,
@@ -68,6 +75,11 @@ class Training {
 
   get busy(): boolean {
     return this.phase !== 'idle';
+  }
+
+  /** What is wrong with the model fields, in sentences (empty when nothing is). */
+  get modelProblems(): string[] {
+    return modelProblems(this.form, this.form.seq);
   }
 
   /** The chosen built-in corpus, if one is chosen. */
@@ -103,10 +115,12 @@ class Training {
     if (f.corpus !== UPLOAD) data = { kind: 'builtin', name: f.corpus as 'sonnets' }; // the schema checks the name
     else if (this.upload) data = { kind: 'upload', name: this.upload.name, bytes: this.upload.bytes };
     else return { ok: false, message: 'open a text file first' };
+    const problems = modelProblems(f, f.seq);
+    if (problems.length) return { ok: false, message: problems[0]! };
     const params = {
       name: f.name.trim() || undefined,
       config: {
-        model: { family: 'rnn' as const, cell: f.cell, embedding: f.embedding, hidden: f.hidden, layers: f.layers },
+        model: modelChoice(f, f.seq),
         data,
         steps: f.steps,
         batch: f.batch,

@@ -1,0 +1,130 @@
+/**
+ * The model part of the training form: which family, the fields each needs, and what is wrong
+ * with them, in words. Pure (no runes), so it is tested on its own; the checks are the protocol's
+ * own schema (core/models/config.ts) plus the one thing only the whole form knows (the context
+ * must hold a training sequence).
+ */
+import type { z } from 'zod';
+import { describeModel as describeChoice, TextModelChoice, type RnnCell } from '../../../core/models/config.ts';
+
+export type ModelFamily = TextModelChoice['family'];
+export type ModelChoiceInput = z.input<typeof TextModelChoice>;
+
+/** What the form holds for every family (only the chosen family's fields are used). */
+export interface ModelFields {
+  family: ModelFamily;
+  // Recurrent
+  cell: RnnCell;
+  embedding: number;
+  hidden: number;
+  layers: number;
+  // Transformer / NAR Transformer
+  dModel: number;
+  heads: number;
+  tfLayers: number;
+  ffn: number;
+  /** null: the same as the sequence length. */
+  context: number | null;
+  dropout: number;
+}
+
+export const FAMILIES: readonly { value: ModelFamily; label: string; hint: string }[] = [
+  { value: 'rnn', label: 'RNN / GRU / LSTM', hint: 'A recurrent network: reads and writes one character at a time.' },
+  { value: 'transformer', label: 'Transformer (AR)', hint: 'A causal decoder: writes left to right, one character per step (the Race’s AR lanes).' },
+  {
+    value: 'maskPredict',
+    label: 'NAR Transformer (mask-predict)',
+    hint: 'Non-autoregressive: fills every position at once and refines it in T passes (the Race’s NAR lanes).',
+  },
+];
+
+/** Readable names for the schema's field keys. */
+const FIELD_LABELS: Record<string, string> = {
+  cell: 'Cell',
+  embedding: 'Embedding',
+  hidden: 'Hidden',
+  layers: 'Layers',
+  dModel: 'd_model',
+  heads: 'Heads',
+  ffn: 'FFN width',
+  context: 'Context',
+  dropout: 'Dropout',
+};
+
+/** The context the model gets: the field, or the sequence length when the field is empty. */
+export function effectiveContext(f: Pick<ModelFields, 'context'>, seq: number): number {
+  return f.context === null || f.context === undefined || !Number.isFinite(f.context) ? seq : f.context;
+}
+
+/** The model choice the protocol expects, from the form. */
+export function modelChoice(f: ModelFields, seq: number): ModelChoiceInput {
+  switch (f.family) {
+    case 'rnn':
+      return { family: 'rnn', cell: f.cell, embedding: f.embedding, hidden: f.hidden, layers: f.layers };
+    case 'transformer':
+    case 'maskPredict':
+      return {
+        family: f.family,
+        dModel: f.dModel,
+        heads: f.heads,
+        layers: f.tfLayers,
+        ffn: f.ffn,
+        context: effectiveContext(f, seq),
+        dropout: f.dropout,
+      };
+  }
+}
+
+/** Everything wrong with the model fields, each as a sentence naming its field; empty when all is well. */
+export function modelProblems(f: ModelFields, seq: number): string[] {
+  const problems: string[] = [];
+  const parsed = TextModelChoice.safeParse(modelChoice(f, seq));
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = String(issue.path.at(-1) ?? '');
+      if (key === 'heads' && /multiple of heads/.test(issue.message)) problems.push(headsProblem(f.dModel, f.heads));
+      else problems.push(`${FIELD_LABELS[key] ?? key ?? 'Model'}: ${plain(issue.message)}`);
+    }
+  }
+  if (f.family !== 'rnn' && Number.isFinite(seq)) {
+    const context = effectiveContext(f, seq);
+    if (Number.isFinite(context) && context < seq) problems.push(`Context (${context}) must be at least the sequence length (${seq}): the model sees whole training sequences.`);
+  }
+  return [...new Set(problems)];
+}
+
+function headsProblem(dModel: number, heads: number): string {
+  const lower = Math.floor(dModel / heads) * heads;
+  const upper = Math.ceil(dModel / heads) * heads;
+  const fix = [lower, upper].filter((v, i, a) => v >= 8 && a.indexOf(v) === i).join(' or ');
+  return `d_model (${dModel}) must be a multiple of heads (${heads}): each head gets d_model / heads dimensions${fix ? ` — try ${fix}` : ''}.`;
+}
+
+/** zod's messages, a little friendlier ("Too big: expected number to be <=3" → "at most 3"). */
+function plain(message: string): string {
+  const m = /expected (?:number|int) to be (<=|>=|<|>)\s*([\d.e+-]+)/i.exec(message);
+  if (m) return { '<=': 'at most ', '>=': 'at least ', '<': 'below ', '>': 'above ' }[m[1]!]! + m[2];
+  if (/expected int/i.test(message) || /integer/i.test(message)) return 'a whole number';
+  if (/expected number/i.test(message)) return 'enter a number';
+  return message;
+}
+
+/** "LSTM 2×128 (emb 64)", "Transformer 2×64, 4 heads, ctx 64", "NAR Transformer …". */
+export function describeModel(model: ModelChoiceInput | TextModelChoice): string {
+  const m = model as TextModelChoice;
+  switch (m.family) {
+    case 'rnn':
+      return `${describeChoice(m)} (emb ${m.embedding})`;
+    case 'transformer':
+    case 'maskPredict':
+      return describeChoice(m);
+    default:
+      // A family this screen does not know yet: its name at least.
+      return (m as { family: string }).family;
+  }
+}
+
+/** Whether a run's model writes left to right (AR) or fills a canvas (NAR). */
+export function isNonAutoregressive(model: { family: string } | undefined | null): boolean {
+  return model?.family === 'maskPredict';
+}

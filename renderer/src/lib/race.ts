@@ -1,0 +1,171 @@
+/**
+ * The Race as the screen shows it: lane names, each lane's live view built from the worker's
+ * lane events, and the lengths the scaling chart measures. Pure (no runes): race.svelte.ts holds
+ * the state and feeds it through these.
+ */
+import { RACE_LANES } from '../../../core/generate/options.ts';
+import type { LaneEvent } from '../../../core/protocol/messages.ts';
+import { maskedCells, passCells, typedCell, type TokenCell } from './tokenCells.ts';
+
+export type RaceLane = (typeof RACE_LANES)[number];
+export const LANES: readonly RaceLane[] = RACE_LANES;
+
+export interface LaneSettings {
+  iterations: number;
+  draft: number;
+}
+
+/** A lane's name, as the results table and the lane header show it. */
+export function laneLabel(lane: RaceLane, s: LaneSettings): string {
+  switch (lane) {
+    case 'ar-naive':
+      return 'AR, naive';
+    case 'ar-cache':
+      return 'AR + KV cache';
+    case 'nar-1':
+      return 'NAR, one shot (T=1)';
+    case 'nar-k':
+      return `NAR, mask-predict (T=${s.iterations})`;
+    case 'hybrid':
+      return `Hybrid (draft ${s.draft})`;
+  }
+}
+
+/** What a lane does, in a sentence. */
+export function laneBlurb(lane: RaceLane, s: LaneSettings): string {
+  switch (lane) {
+    case 'ar-naive':
+      return 'Transformer re-reads the whole window for every character.';
+    case 'ar-cache':
+      return 'Transformer with a KV cache: one new position per step.';
+    case 'nar-1':
+      return 'Mask-predict fills every slot in a single pass.';
+    case 'nar-k':
+      return `Mask-predict: ${s.iterations} passes, re-masking the least confident slots.`;
+    case 'hybrid':
+      return `NAR drafts ${s.draft} characters, the AR model verifies them in one pass.`;
+  }
+}
+
+/** Whether a lane fills a canvas in parallel passes (else it types left to right). */
+export function isCanvasLane(lane: RaceLane): boolean {
+  return lane === 'nar-1' || lane === 'nar-k';
+}
+
+/** One lane as it is drawn while the race runs. */
+export interface LaneView {
+  lane: RaceLane;
+  label: string;
+  cells: TokenCell[];
+  /** Sequential model passes so far. */
+  steps: number;
+  /** Characters produced so far (filled slots for NAR lanes). */
+  tokens: number;
+  /** This lane's own compute time so far. */
+  laneMs: number;
+  /** NAR lanes: passes so far. */
+  passes: number;
+  /** Hybrid: speculative rounds, drafted and accepted characters. */
+  rounds: number;
+  proposed: number;
+  accepted: number;
+  /** Hybrid: accepted draft characters of the current round still to arrive. */
+  awaiting: number;
+  finishOrder: number | null;
+  finished: boolean;
+  cancelled: boolean;
+}
+
+export function newLaneView(lane: RaceLane, length: number, s: LaneSettings): LaneView {
+  return {
+    lane,
+    label: laneLabel(lane, s),
+    cells: isCanvasLane(lane) ? maskedCells(length) : [],
+    steps: 0,
+    tokens: 0,
+    laneMs: 0,
+    passes: 0,
+    rounds: 0,
+    proposed: 0,
+    accepted: 0,
+    awaiting: 0,
+    finishOrder: null,
+    finished: false,
+    cancelled: false,
+  };
+}
+
+/** Applies one of the lane's events (mutates `view`, which may be a reactive proxy). */
+export function applyLaneEvent(view: LaneView, e: LaneEvent, laneMs: number): void {
+  view.laneMs = laneMs;
+  switch (e.kind) {
+    case 'token': {
+      let round: number | null = null;
+      if (view.awaiting > 0) {
+        round = view.rounds;
+        view.awaiting--;
+      }
+      view.cells[e.index] = typedCell(e.text, e.prob, round);
+      view.tokens = Math.max(view.tokens, e.index + 1);
+      // AR lanes take one pass a character; the hybrid counts its passes in its draft events.
+      if (view.lane !== 'hybrid') view.steps = Math.max(view.steps, view.tokens);
+      break;
+    }
+    case 'pass':
+      view.cells = passCells(e);
+      view.passes = e.iteration;
+      view.steps = e.steps;
+      view.tokens = e.tokens.filter((id) => id >= 0).length;
+      break;
+    case 'draft':
+      view.rounds++;
+      view.proposed += e.proposed;
+      view.accepted += e.accepted;
+      view.awaiting = e.accepted;
+      view.steps = e.steps;
+      break;
+    case 'done':
+      view.steps = e.steps;
+      view.tokens = e.tokens;
+      view.finished = true;
+      view.cancelled = e.reason === 'cancelled';
+      view.awaiting = 0;
+      for (const c of view.cells) c.fresh = false;
+      break;
+  }
+}
+
+/** Characters per second of lane time. */
+export function tokensPerSecond(tokens: number, ms: number): number {
+  return ms > 0 ? (tokens / ms) * 1000 : 0;
+}
+
+/** "1st", "2nd", "3rd", "4th" … */
+export function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  return `${n}${suffix}`;
+}
+
+/** The lengths the scaling chart measures up to `max`: 16, 32, 64, … (doubling; `max` itself last). */
+export function scalingLengths(max: number, min = 16): number[] {
+  const lengths: number[] = [];
+  for (let n = min; n < max && lengths.length < 15; n *= 2) lengths.push(n);
+  lengths.push(Math.max(1, Math.floor(max)));
+  return [...new Set(lengths)].sort((a, b) => a - b);
+}
+
+/** The choices for the longest length the scaling chart measures. */
+export const SCALING_MAXIMA = [64, 128, 256, 512] as const;
+
+/** Above this, the naive AR lane (which re-reads the whole window per character) takes a while. */
+export const SLOW_SCALING_LENGTH = 512;
+
+/** A run as the race's pickers list it: its name, then what the name does not already say. */
+export function runOptionLabel(run: { name: string; dataset: string; checkpointStep: number | null }, model: string): string {
+  const parts = [run.name];
+  if (!run.name.includes(model)) parts.push(model);
+  if (!run.name.includes(run.dataset)) parts.push(run.dataset);
+  parts.push(run.checkpointStep === null ? 'no checkpoint' : `step ${run.checkpointStep}`);
+  return parts.join(' · ');
+}

@@ -1,0 +1,389 @@
+import type { RaceOptions } from '../../../../core/generate/options.ts';
+import { WorkerError } from '../../../../core/protocol/client.ts';
+import { Methods, type JobEvent, type LaneResult, type ParamsOf, type RunSummary } from '../../../../core/protocol/messages.ts';
+import { logLogSlope, type Point } from '../chart.ts';
+import { applyLaneEvent, laneLabel, LANES, newLaneView, scalingLengths, SLOW_SCALING_LENGTH, type LaneView, type RaceLane } from '../race.ts';
+import { notices } from './notices.svelte.ts';
+import { runs } from './runs.svelte.ts';
+import { worker } from './worker.svelte.ts';
+
+type RaceParams = ParamsOf<'race.start'> & { options: ParamsOf<'race.start'>['options'] };
+
+/** What the race form holds. */
+export interface RaceForm {
+  /** The AR Transformer run and the NAR (mask-predict) run; null = the first that fits. */
+  arRunId: string | null;
+  narRunId: string | null;
+  prompt: string;
+  length: number;
+  seed: number;
+  temperature: number;
+  topK: number;
+  topP: number;
+  iterations: number;
+  draft: number;
+  lanes: Record<RaceLane, boolean>;
+}
+
+export type JobPhase = 'idle' | 'starting' | 'running' | 'stopping';
+
+export interface ScalingPoint {
+  lane: RaceLane;
+  length: number;
+  ms: number;
+  steps: number;
+}
+
+export interface ScalingSeries {
+  lane: RaceLane;
+  label: string;
+  points: Point[];
+  /** The fitted exponent p in latency ∝ length^p; null until two lengths are measured. */
+  slope: number | null;
+}
+
+/** The settings a race (or a scaling measurement) was started with, for its labels. */
+interface Raced {
+  arRunId: string;
+  narRunId: string;
+  prompt: string;
+  length: number;
+  iterations: number;
+  draft: number;
+}
+
+const hasCheckpoint = (r: RunSummary) => r.checkpointStep !== null;
+
+/** The Race: AR and NAR strategies writing the same text side by side, and latency against length. */
+class Race {
+  form = $state<RaceForm>({
+    arRunId: null,
+    narRunId: null,
+    prompt: '',
+    length: 64,
+    seed: 1,
+    temperature: 0.8,
+    topK: 0,
+    topP: 1,
+    iterations: 4,
+    draft: 4,
+    lanes: { 'ar-naive': true, 'ar-cache': true, 'nar-1': true, 'nar-k': true, hybrid: true },
+  });
+
+  phase = $state<JobPhase>('idle');
+  lanes = $state<LaneView[]>([]);
+  results = $state.raw<LaneResult[] | null>(null);
+  /** How the last race ended, in words. */
+  outcome = $state<string | null>(null);
+  raced = $state.raw<Raced | null>(null);
+
+  scalingMax = $state(256);
+  scalingPhase = $state<JobPhase>('idle');
+  scalingLengths = $state.raw<number[]>([]);
+  scalingLanes = $state.raw<RaceLane[]>([]);
+  scalingPoints = $state<ScalingPoint[]>([]);
+  scalingOutcome = $state<string | null>(null);
+  scalingSettings = $state.raw<Raced | null>(null);
+
+  private jobId: string | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private scalingJobId: string | null = null;
+  private scalingUnsubscribe: (() => void) | null = null;
+  private generation = -1;
+
+  // ------------------------------------------------------------ the two runs
+
+  /** Runs that can drive the AR lanes: autoregressive Transformers with a checkpoint. */
+  get arChoices(): RunSummary[] {
+    return runs.list.filter((r) => r.model.family === 'transformer' && hasCheckpoint(r));
+  }
+
+  get ar(): RunSummary | undefined {
+    const choices = this.arChoices;
+    return choices.find((r) => r.id === this.form.arRunId) ?? choices[0];
+  }
+
+  /** NAR runs trained on the same text as the chosen AR run. */
+  get narChoices(): RunSummary[] {
+    const dataset = this.ar?.dataset;
+    return runs.list.filter((r) => r.model.family === 'maskPredict' && hasCheckpoint(r) && (dataset === undefined || r.dataset === dataset));
+  }
+
+  /** NAR runs left out because they were trained on another text. */
+  get narElsewhere(): RunSummary[] {
+    const dataset = this.ar?.dataset;
+    return dataset === undefined ? [] : runs.list.filter((r) => r.model.family === 'maskPredict' && hasCheckpoint(r) && r.dataset !== dataset);
+  }
+
+  get nar(): RunSummary | undefined {
+    const choices = this.narChoices;
+    return choices.find((r) => r.id === this.form.narRunId) ?? choices[0];
+  }
+
+  get selectedLanes(): RaceLane[] {
+    return LANES.filter((l) => this.form.lanes[l]);
+  }
+
+  /** Why a race cannot start now (null when it can). */
+  get blocker(): string | null {
+    if (!this.ar) return 'Train a Transformer (AR) run first: the AR and hybrid lanes need it.';
+    if (!this.nar)
+      return this.narElsewhere.length
+        ? `No NAR run was trained on ${this.ar.dataset}: train a NAR Transformer on the same text.`
+        : 'Train a NAR Transformer (mask-predict) run first: the NAR and hybrid lanes need it.';
+    if (this.selectedLanes.length === 0) return 'Pick at least one lane.';
+    return null;
+  }
+
+  get busy(): boolean {
+    return this.phase !== 'idle' || this.scalingPhase !== 'idle';
+  }
+
+  // ------------------------------------------------------------ the race
+
+  async start(): Promise<void> {
+    if (this.busy) return;
+    const req = this.request();
+    if (!req.ok) {
+      notices.error(new Error(req.message), 'Check the race settings');
+      return;
+    }
+    const { arRunId, narRunId, options } = req.params;
+    const o = req.options;
+    const settings = { iterations: o.iterations, draft: o.draft };
+    this.lanes = (options.lanes ?? [...LANES]).map((lane) => newLaneView(lane, o.length, settings));
+    this.results = null;
+    this.outcome = null;
+    this.raced = { arRunId, narRunId, prompt: o.prompt, length: o.length, ...settings };
+    this.phase = 'starting';
+    try {
+      const { jobId } = await worker.request('race.start', req.params);
+      this.jobId = jobId;
+      this.generation = worker.generation;
+      this.phase = 'running';
+      this.unsubscribe = worker.currentClient?.onJob(jobId, (e) => this.handle(e)) ?? null;
+    } catch (err) {
+      this.phase = 'idle';
+      this.lanes = [];
+      this.raced = null;
+      notices.error(err, 'Could not start the race');
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (!this.jobId || this.phase !== 'running') return;
+    this.phase = 'stopping';
+    try {
+      await worker.request('job.cancel', { jobId: this.jobId });
+    } catch (err) {
+      notices.error(err, 'Could not stop the race');
+    }
+  }
+
+  /** The lane view of `lane`, if it is racing. */
+  lane(lane: RaceLane): LaneView | undefined {
+    return this.lanes.find((l) => l.lane === lane);
+  }
+
+  private handle(e: JobEvent): void {
+    switch (e.kind) {
+      case 'race-lane': {
+        const view = this.lane(e.lane);
+        if (view) applyLaneEvent(view, e.event, e.laneMs);
+        break;
+      }
+      case 'race-finished': {
+        const view = this.lane(e.lane);
+        if (view) {
+          view.finishOrder = e.finishOrder;
+          view.laneMs = e.laneMs;
+          view.finished = true;
+        }
+        break;
+      }
+      case 'race-results':
+        this.results = e.lanes;
+        for (const r of e.lanes) {
+          const view = this.lane(r.lane);
+          if (view) view.laneMs = r.wallMs;
+        }
+        break;
+      case 'notice':
+        notices.info(e.message);
+        break;
+      case 'done':
+        this.outcome = e.reason === 'completed' ? 'Every lane finished.' : 'The race was stopped.';
+        this.finish();
+        break;
+      case 'error':
+        this.outcome = 'The race failed.';
+        notices.error(new WorkerError(e.code, e.message), 'The race failed');
+        this.finish();
+        break;
+      default:
+        break;
+    }
+  }
+
+  private finish(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    this.jobId = null;
+    this.phase = 'idle';
+  }
+
+  // ------------------------------------------------------------ latency against length
+
+  /** The lengths a measurement up to the chosen maximum takes. */
+  get plannedLengths(): number[] {
+    return scalingLengths(this.scalingMax);
+  }
+
+  /** A warning for slow choices (naive AR re-reads the whole window for every character). */
+  get scalingWarning(): string | null {
+    return this.scalingMax >= SLOW_SCALING_LENGTH && this.form.lanes['ar-naive']
+      ? `Naive AR at ${this.scalingMax} characters re-reads the whole window for every character: measuring takes a while.`
+      : null;
+  }
+
+  /** One series a strategy, in lane order, with its fitted exponent. */
+  get scalingSeries(): ScalingSeries[] {
+    const s = this.scalingSettings ?? { iterations: this.form.iterations, draft: this.form.draft };
+    return this.scalingLanes.map((lane) => {
+      const points = this.scalingPoints.filter((p) => p.lane === lane).map((p) => ({ x: p.length, y: p.ms }));
+      return { lane, label: laneLabel(lane, s), points, slope: logLogSlope(points) };
+    });
+  }
+
+  get scalingTotal(): number {
+    return this.scalingLengths.length * this.scalingLanes.length;
+  }
+
+  async measure(): Promise<void> {
+    if (this.busy) return;
+    const req = this.request();
+    if (!req.ok) {
+      notices.error(new Error(req.message), 'Check the race settings');
+      return;
+    }
+    const lengths = this.plannedLengths;
+    const params = Methods['race.scaling'].params.safeParse({ ...req.params, lengths });
+    if (!params.success) {
+      notices.error(new Error(params.error.issues[0]?.message ?? 'invalid lengths'), 'Check the scaling settings');
+      return;
+    }
+    const o = req.options;
+    this.scalingLengths = lengths;
+    this.scalingLanes = req.params.options.lanes ?? [...LANES];
+    this.scalingPoints = [];
+    this.scalingOutcome = null;
+    this.scalingSettings = { arRunId: req.params.arRunId, narRunId: req.params.narRunId, prompt: o.prompt, length: o.length, iterations: o.iterations, draft: o.draft };
+    this.scalingPhase = 'starting';
+    try {
+      const { jobId } = await worker.request('race.scaling', params.data);
+      this.scalingJobId = jobId;
+      this.generation = worker.generation;
+      this.scalingPhase = 'running';
+      this.scalingUnsubscribe = worker.currentClient?.onJob(jobId, (e) => this.handleScaling(e)) ?? null;
+    } catch (err) {
+      this.scalingPhase = 'idle';
+      notices.error(err, 'Could not start measuring');
+    }
+  }
+
+  async stopMeasuring(): Promise<void> {
+    if (!this.scalingJobId || this.scalingPhase !== 'running') return;
+    this.scalingPhase = 'stopping';
+    try {
+      await worker.request('job.cancel', { jobId: this.scalingJobId });
+    } catch (err) {
+      notices.error(err, 'Could not stop measuring');
+    }
+  }
+
+  private handleScaling(e: JobEvent): void {
+    switch (e.kind) {
+      case 'scaling-point':
+        this.scalingPoints.push({ lane: e.lane, length: e.length, ms: e.ms, steps: e.steps });
+        break;
+      case 'notice':
+        notices.info(e.message);
+        break;
+      case 'done':
+        this.scalingOutcome = e.reason === 'completed' ? 'Measured.' : 'Stopped.';
+        this.finishScaling();
+        break;
+      case 'error':
+        this.scalingOutcome = 'Measuring failed.';
+        notices.error(new WorkerError(e.code, e.message), 'Measuring latency failed');
+        this.finishScaling();
+        break;
+      default:
+        break;
+    }
+  }
+
+  private finishScaling(): void {
+    this.scalingUnsubscribe?.();
+    this.scalingUnsubscribe = null;
+    this.scalingJobId = null;
+    this.scalingPhase = 'idle';
+  }
+
+  /** After a (re)connection: jobs of the old connection are gone, so nothing is running any more. */
+  connected(): void {
+    if (worker.generation === this.generation) return;
+    if (this.phase !== 'idle') {
+      this.outcome = 'The connection to the worker was lost during the race.';
+      this.finish();
+    }
+    if (this.scalingPhase !== 'idle') {
+      this.scalingOutcome = 'The connection to the worker was lost while measuring.';
+      this.finishScaling();
+    }
+  }
+
+  // ------------------------------------------------------------ the request
+
+  /** The race the form describes, checked against the protocol's own schema. */
+  private request(): { ok: true; params: RaceParams; options: RaceOptions } | { ok: false; message: string } {
+    const blocker = this.blocker;
+    if (blocker) return { ok: false, message: blocker };
+    const f = $state.snapshot(this.form);
+    const lanes = this.selectedLanes;
+    const params: RaceParams = {
+      arRunId: this.ar!.id,
+      narRunId: this.nar!.id,
+      options: {
+        prompt: f.prompt,
+        length: f.length,
+        seed: f.seed,
+        temperature: f.temperature,
+        topK: f.topK,
+        topP: f.topP,
+        iterations: f.iterations,
+        draft: f.draft,
+        lanes: lanes.length === LANES.length ? undefined : lanes,
+      },
+    };
+    const checked = Methods['race.start'].params.safeParse(params);
+    if (!checked.success) {
+      const issue = checked.error.issues[0];
+      return { ok: false, message: `${FIELD_LABELS[String(issue?.path.at(-1))] ?? String(issue?.path.at(-1) ?? 'settings')}: ${issue?.message ?? 'invalid'}` };
+    }
+    return { ok: true, params, options: checked.data.options };
+  }
+}
+
+const FIELD_LABELS: Record<string, string> = {
+  length: 'Length',
+  seed: 'Seed',
+  temperature: 'Temperature',
+  topK: 'Top-k',
+  topP: 'Top-p',
+  iterations: 'Iterations (T)',
+  draft: 'Draft K',
+  prompt: 'Prompt',
+};
+
+export const race = new Race();

@@ -1,0 +1,179 @@
+/**
+ * The Race end to end in Chromium, in web mode: a tiny AR Transformer and a tiny NAR
+ * (mask-predict) Transformer are trained on the sonnets with the CLI, then `ars serve` shows them
+ * to the real renderer. Checks the model form and the NAR sample canvas in the Text lab, runs a
+ * race until all five lanes finish, reads the results table, and measures latency against length.
+ * Leaves docs/race.png (for the README) and test-results/race.png.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { paletteImage } from './compactPng.ts';
+import {
+  ars,
+  ensureRenderer,
+  ROOT,
+  HAVE_CHROMIUM,
+  launchChromium,
+  openApp,
+  openPage,
+  removeDir,
+  screenshotPaths,
+  startServe,
+  stop,
+  tempRunsDir,
+  warnIfNoChromium,
+  type Serve,
+} from './harness.ts';
+
+warnIfNoChromium('the Race browser test');
+
+const LANES = ['ar-naive', 'ar-cache', 'nar-1', 'nar-k', 'hybrid'];
+const TINY = ['--data', 'sonnets', '--steps', '150', '--d-model', '32', '--heads', '2', '--layers', '1', '--ffn', '64', '--seq', '32', '--batch', '16'];
+
+/** Trains a run with the CLI; resolves with its id (the last line of --json output). */
+async function trainRun(model: 'transformer' | 'nar', runsDir: string, name: string): Promise<string> {
+  const out = await ars(['train', '--model', model, ...TINY, '--name', name, '--runs-dir', runsDir, '--json']);
+  const last = JSON.parse(out.trim().split('\n').at(-1)!) as { runId: string; state: string };
+  expect(last.state).toBe('completed');
+  return last.runId;
+}
+
+const lanesFinished = (page: Page) => page.locator('[data-testid=race-lane][data-finished=true]').count();
+
+describe.skipIf(!HAVE_CHROMIUM)('Race in Chromium (web mode)', () => {
+  let runsDir = '';
+  let serve: Serve | null = null;
+  let browser: Browser | null = null;
+  let arRunId = '';
+  let narRunId = '';
+
+  beforeAll(async () => {
+    await ensureRenderer();
+    runsDir = tempRunsDir();
+    arRunId = await trainRun('transformer', runsDir, 'tiny AR');
+    narRunId = await trainRun('nar', runsDir, 'tiny NAR');
+    serve = await startServe(runsDir);
+    browser = await launchChromium();
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (serve) await stop(serve.child);
+    removeDir(runsDir);
+  });
+
+  it('races all five lanes, tabulates them, and charts latency against length', async () => {
+    const { page, problems } = await openPage(browser!, { width: 1280, height: 1100 });
+    await openApp(page, serve!.url);
+
+    // The Text lab: each family shows its own fields, and a bad head count is explained.
+    await page.getByTestId('tab-lab').click();
+    await page.getByTestId('model-family').selectOption('transformer');
+    await expect.poll(() => page.getByTestId('model-d-model').isVisible()).toBe(true);
+    expect(await page.getByTestId('model-cell').count()).toBe(0);
+    await page.getByTestId('model-d-model').fill('30');
+    await page.getByTestId('model-heads').fill('4');
+    await expect.poll(() => page.getByTestId('model-problems').textContent()).toContain('d_model (30) must be a multiple of heads (4)');
+    expect(await page.getByTestId('train-button').isEnabled()).toBe(false);
+    await page.getByTestId('model-d-model').fill('32');
+    await expect.poll(() => page.getByTestId('model-problems').count()).toBe(0);
+    expect(await page.getByTestId('train-button').isEnabled()).toBe(true);
+
+    // Sampling the NAR run: an iterations field, and a canvas filled pass by pass.
+    await expect.poll(() => page.getByTestId('sample-run').locator('option').count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+    await page.getByTestId('sample-run').selectOption(narRunId);
+    await page.getByTestId('sample-iterations').fill('3');
+    await page.getByTestId('sample-length').fill('24');
+    await page.getByTestId('sample-button').click();
+    await expect.poll(() => page.getByTestId('sample-pass').textContent(), { timeout: 60_000 }).toMatch(/Pass\s+\d+/);
+    await expect.poll(() => page.getByTestId('sample-button').isEnabled(), { timeout: 60_000 }).toBe(true);
+    expect(await page.getByTestId('sample-pass').textContent()).toMatch(/T = 3/);
+    expect((await page.getByTestId('sample-output').textContent())!).not.toContain('▢');
+    await page.screenshot({ path: screenshotPaths('textLab-nar.png')[0]! });
+
+    // The Runs list describes both Transformer families.
+    await page.getByTestId('tab-runs').click();
+    await expect.poll(() => page.getByTestId('runs-list').textContent()).toContain('NAR Transformer 1×32, 2 heads, ctx 32');
+    expect(await page.getByTestId('runs-list').textContent()).toContain('Transformer 1×32, 2 heads, ctx 32');
+
+    // The Race tab offers the Transformer for AR and the mask-predict run for NAR.
+    await page.getByTestId('tab-race').click();
+    await expect.poll(() => page.getByTestId('race-ar-run').inputValue(), { timeout: 30_000 }).toBe(arRunId);
+    expect(await page.getByTestId('race-ar-run').locator('option').allTextContents()).toHaveLength(1);
+    expect(await page.getByTestId('race-nar-run').inputValue()).toBe(narRunId);
+    expect(await page.getByTestId('race-nar-hint').textContent()).toContain('sonnets');
+
+    await page.getByTestId('race-prompt').fill('Shall I ');
+    await page.getByTestId('race-length').fill('32');
+    await page.getByTestId('race-seed').fill('7');
+    await page.getByTestId('race-temperature').fill('0.8');
+    await page.getByTestId('race-iterations').fill('4');
+    await page.getByTestId('race-draft').fill('4');
+    for (const lane of LANES) expect(await page.getByTestId(`race-lane-toggle-${lane}`).isChecked()).toBe(true);
+    await page.getByTestId('race-start').click();
+
+    // Five lanes, live, each finishing with a place.
+    await expect.poll(() => page.getByTestId('race-lane').count(), { timeout: 30_000 }).toBe(5);
+    await expect.poll(() => lanesFinished(page), { timeout: 120_000 }).toBe(5);
+    await expect.poll(() => page.getByTestId('race-status').textContent(), { timeout: 60_000 }).toBe('Every lane finished.');
+    const places = await page.getByTestId('lane-finish').allTextContents();
+    expect(places.map((p) => p.trim()).sort()).toEqual(['1st', '2nd', '3rd', '4th', '5th']);
+    for (const lane of LANES) {
+      const card = page.locator(`[data-testid=race-lane][data-lane=${lane}]`);
+      const text = (await card.getByTestId('lane-text').textContent())!;
+      expect(text.startsWith('Shall I ')).toBe(true);
+      expect(text).not.toContain('▢');
+      expect(Number((await card.getByTestId('lane-steps').textContent())!.replace(/,/g, ''))).toBeGreaterThan(0);
+      expect(await card.getByTestId('lane-ms').textContent()).toMatch(/^[\d.,]+ ms$/);
+    }
+    const narSteps = Number(await page.locator('[data-testid=race-lane][data-lane=nar-1]').getByTestId('lane-steps').textContent());
+    const arSteps = Number(await page.locator('[data-testid=race-lane][data-lane=ar-cache]').getByTestId('lane-steps').textContent());
+    expect(arSteps).toBe(32);
+    expect(narSteps).toBeLessThan(arSteps);
+    expect(await page.locator('[data-testid=race-lane][data-lane=hybrid]').getByTestId('lane-accepted').textContent()).toMatch(/^\d+\/\d+$/);
+
+    // The results table: one row a lane, and the texts.
+    await expect.poll(() => page.getByTestId('race-result-row').count()).toBe(5);
+    const rowLanes = await page.getByTestId('race-result-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-lane')));
+    expect([...rowLanes].sort()).toEqual([...LANES].sort());
+    const cells = await page.getByTestId('race-result-row').first().locator('td').allTextContents();
+    expect(cells).toHaveLength(10);
+    expect(cells[4]).toMatch(/^\d+\.\d{3}$/); // NLL per token
+    expect(await page.getByTestId('race-text').count()).toBe(5);
+
+    // Latency against length, up to 64: points appear as they are measured.
+    await page.getByTestId('scaling-max').selectOption('64');
+    expect(await page.getByTestId('scaling-warning').count()).toBe(0);
+    await page.getByTestId('scaling-measure').click();
+    await expect.poll(() => page.getByTestId('scaling-chart').count(), { timeout: 30_000 }).toBe(1);
+    await expect.poll(() => page.getByTestId('scaling-status').textContent(), { timeout: 180_000 }).toMatch(/15 \/ 15 measured · Measured\./);
+    expect(await page.getByTestId('scaling-point').count()).toBe(15);
+    const paths = await page.getByTestId('scaling-series').evaluateAll((ps) => ps.map((p) => p.getAttribute('d') ?? ''));
+    expect(paths).toHaveLength(5);
+    for (const d of paths) expect(d).toMatch(/^M[\d.]+,[\d.]+(L[\d.]+,[\d.]+){2}$/);
+    expect(await page.getByTestId('scaling-legend').textContent()).toContain('AR + KV cache');
+
+    expect(await page.locator('[data-testid=notice][role=alert]').allTextContents()).toEqual([]);
+    expect(problems).toEqual([]);
+
+    // The whole page in one picture: the viewport as tall as the content, once the bars have settled.
+    await page.locator('main').evaluate((main) => main.scrollTo(0, 0));
+    const contentHeight = await page.evaluate(() => document.querySelector('.page')!.scrollHeight + document.querySelector('header.top')!.clientHeight);
+    await page.setViewportSize({ width: 1280, height: Math.ceil(contentHeight) + 40 });
+    await page.waitForTimeout(400);
+    const shot = await page.screenshot();
+    const [results, docs] = screenshotPaths('race.png', 'race.png');
+    writeFileSync(results!, shot);
+    const compact = paletteImage(shot);
+    writeFileSync(docs!, compact);
+    expect(compact.length).toBeLessThan(150 * 1024);
+    expect(PNG.sync.read(readFileSync(join(ROOT, 'docs', 'race.png'))).width).toBe(1280);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: screenshotPaths('race-dark.png')[0]! });
+    await page.close();
+  }, 500_000);
+});

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { TextModelChoice } from '../../../core/models/config.ts';
+import { describeModel, effectiveContext, modelChoice, modelProblems, type ModelFields } from '../../../renderer/src/lib/modelForm.ts';
+
+const base: ModelFields = {
+  family: 'rnn',
+  cell: 'lstm',
+  embedding: 64,
+  hidden: 128,
+  layers: 2,
+  dModel: 64,
+  heads: 4,
+  tfLayers: 2,
+  ffn: 256,
+  context: null,
+  dropout: 0,
+};
+
+describe('modelChoice', () => {
+  it('builds what the protocol expects for every family', () => {
+    expect(modelChoice(base, 64)).toEqual({ family: 'rnn', cell: 'lstm', embedding: 64, hidden: 128, layers: 2 });
+    const t = modelChoice({ ...base, family: 'transformer' }, 48);
+    expect(t).toEqual({ family: 'transformer', dModel: 64, heads: 4, layers: 2, ffn: 256, context: 48, dropout: 0 });
+    expect(TextModelChoice.safeParse(t).success).toBe(true);
+    const n = modelChoice({ ...base, family: 'maskPredict', context: 128 }, 48);
+    expect(n).toMatchObject({ family: 'maskPredict', context: 128 });
+    expect(TextModelChoice.safeParse(n).success).toBe(true);
+  });
+
+  it('gives the context of the sequence length when left empty', () => {
+    expect(effectiveContext({ context: null }, 32)).toBe(32);
+    expect(effectiveContext({ context: 100 }, 32)).toBe(100);
+  });
+});
+
+describe('modelProblems', () => {
+  it('finds nothing wrong with the defaults', () => {
+    for (const family of ['rnn', 'transformer', 'maskPredict'] as const) expect(modelProblems({ ...base, family }, 64)).toEqual([]);
+  });
+
+  it('says d_model must be a multiple of heads, with values that work', () => {
+    const problems = modelProblems({ ...base, family: 'transformer', dModel: 66, heads: 4 }, 64);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/d_model \(66\) must be a multiple of heads \(4\)/);
+    expect(problems[0]).toMatch(/try 64 or 68/);
+  });
+
+  it('names the field and the limit', () => {
+    expect(modelProblems({ ...base, layers: 5 }, 64)).toEqual(['Layers: at most 3']);
+    expect(modelProblems({ ...base, family: 'maskPredict', ffn: 4 }, 64)).toEqual(['FFN width: at least 8']);
+    expect(modelProblems({ ...base, family: 'transformer', dropout: Number.NaN }, 64)[0]).toMatch(/^Dropout: /);
+  });
+
+  it('needs a context that holds a training sequence', () => {
+    expect(modelProblems({ ...base, family: 'transformer', context: 32 }, 64)).toEqual([
+      'Context (32) must be at least the sequence length (64): the model sees whole training sequences.',
+    ]);
+    expect(modelProblems({ ...base, context: 32 }, 64)).toEqual([]); // recurrent models have no context
+  });
+});
+
+describe('describeModel', () => {
+  it('describes every family', () => {
+    expect(describeModel({ family: 'rnn', cell: 'gru', embedding: 32, hidden: 64, layers: 1 })).toBe('GRU 1×64 (emb 32)');
+    expect(describeModel({ family: 'transformer', dModel: 64, heads: 4, layers: 2, ffn: 256, context: 64, dropout: 0, tiedOutput: true })).toBe(
+      'Transformer 2×64, 4 heads, ctx 64',
+    );
+    expect(describeModel({ family: 'maskPredict', dModel: 32, heads: 2, layers: 1, ffn: 64, context: 32, dropout: 0 })).toBe(
+      'NAR Transformer 1×32, 2 heads, ctx 32',
+    );
+  });
+});

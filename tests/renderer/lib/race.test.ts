@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import type { LaneEvent } from '../../../core/protocol/messages.ts';
+import { applyLaneEvent, laneLabel, LANES, newLaneView, ordinal, scalingLengths, tokensPerSecond } from '../../../renderer/src/lib/race.ts';
+
+const settings = { iterations: 4, draft: 3 };
+const token = (index: number, text: string, prob = 0.5): LaneEvent => ({ kind: 'token', index, tokenId: index, text, prob });
+const done = (text: string, steps: number): LaneEvent => ({
+  kind: 'done',
+  reason: 'completed',
+  text,
+  tokenIds: [...text].map((_, i) => i),
+  tokens: text.length,
+  steps,
+  elapsedMs: 1,
+  msPerToken: 1,
+});
+
+describe('lane labels', () => {
+  it('names every lane, with its T and K', () => {
+    expect(LANES).toEqual(['ar-naive', 'ar-cache', 'nar-1', 'nar-k', 'hybrid']);
+    expect(laneLabel('nar-k', settings)).toBe('NAR, mask-predict (T=4)');
+    expect(laneLabel('hybrid', settings)).toBe('Hybrid (draft 3)');
+    expect(new Set(LANES.map((l) => laneLabel(l, settings))).size).toBe(5);
+  });
+});
+
+describe('applyLaneEvent', () => {
+  it('types AR lanes left to right, one step a character', () => {
+    const v = newLaneView('ar-cache', 3, settings);
+    expect(v.cells).toEqual([]);
+    applyLaneEvent(v, token(0, 'a', 0.9), 1.5);
+    applyLaneEvent(v, token(1, 'b', 0.2), 3);
+    expect(v.cells.map((c) => c.text).join('')).toBe('ab');
+    expect(v.cells[1]!.prob).toBe(0.2);
+    expect(v.steps).toBe(2);
+    expect(v.tokens).toBe(2);
+    expect(v.laneMs).toBe(3);
+    applyLaneEvent(v, token(2, 'c'), 4);
+    applyLaneEvent(v, done('abc', 3), 4.5);
+    expect(v.finished).toBe(true);
+    expect(v.steps).toBe(3);
+  });
+
+  it('starts NAR lanes fully masked and replaces the canvas each pass', () => {
+    const v = newLaneView('nar-k', 4, settings);
+    expect(v.cells).toHaveLength(4);
+    expect(v.cells.every((c) => c.masked)).toBe(true);
+    applyLaneEvent(v, { kind: 'pass', iteration: 1, tokens: [1, 2, -1, -1], text: ['a', 'b', '', ''], probs: [0.9, 0.4, 0, 0], predicted: [0, 1], steps: 1 }, 2);
+    expect(v.cells.map((c) => c.masked)).toEqual([false, false, true, true]);
+    expect(v.tokens).toBe(2);
+    applyLaneEvent(v, { kind: 'pass', iteration: 2, tokens: [1, 3, 4, 5], text: ['a', 'c', 'd', 'e'], probs: [0.9, 0.8, 0.7, 0.6], predicted: [1, 2, 3], steps: 2 }, 4);
+    expect(v.cells.map((c) => c.text).join('')).toBe('acde');
+    expect(v.cells.map((c) => c.fresh)).toEqual([false, true, true, true]);
+    expect(v.passes).toBe(2);
+    expect(v.steps).toBe(2);
+    applyLaneEvent(v, done('acde', 2), 5);
+    expect(v.cells.some((c) => c.fresh)).toBe(false);
+  });
+
+  it('marks the hybrid lane\'s accepted drafts with their round, and the AR model\'s own tokens without', () => {
+    const v = newLaneView('hybrid', 6, settings);
+    applyLaneEvent(v, { kind: 'draft', proposed: 3, accepted: 2, steps: 3 }, 1);
+    applyLaneEvent(v, token(0, 'a'), 1);
+    applyLaneEvent(v, token(1, 'b'), 1);
+    applyLaneEvent(v, token(2, 'X'), 1); // the correction
+    applyLaneEvent(v, { kind: 'draft', proposed: 2, accepted: 2, steps: 5 }, 2);
+    applyLaneEvent(v, token(3, 'c'), 2);
+    applyLaneEvent(v, token(4, 'd'), 2);
+    applyLaneEvent(v, token(5, 'Y'), 2); // the bonus token
+    expect(v.cells.map((c) => c.round)).toEqual([1, 1, null, 2, 2, null]);
+    expect(v.steps).toBe(5); // from the draft events, not one a character
+    expect(v.rounds).toBe(2);
+    expect(v.accepted).toBe(4);
+    expect(v.proposed).toBe(5);
+  });
+});
+
+describe('helpers', () => {
+  it('counts tokens per second of lane time', () => {
+    expect(tokensPerSecond(50, 250)).toBe(200);
+    expect(tokensPerSecond(5, 0)).toBe(0);
+  });
+  it('writes finishing places', () => {
+    expect([1, 2, 3, 4, 11, 12, 13, 21, 22].map(ordinal)).toEqual(['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '22nd']);
+  });
+  it('doubles lengths up to the chosen maximum', () => {
+    expect(scalingLengths(256)).toEqual([16, 32, 64, 128, 256]);
+    expect(scalingLengths(64)).toEqual([16, 32, 64]);
+    expect(scalingLengths(100)).toEqual([16, 32, 64, 100]);
+    expect(scalingLengths(8)).toEqual([8]);
+  });
+});
