@@ -1,4 +1,4 @@
-import { describeModel } from '../models/config.ts';
+import { describeRunModel } from '../models/config.ts';
 import type { LaneResult } from '../protocol/messages.ts';
 import type { ProgressEvent, RunSummary } from '../protocol/messages.ts';
 
@@ -39,7 +39,7 @@ export function formatProgressLine(e: ProgressEvent, width = 100): string {
 }
 
 function modelLabel(run: RunSummary): string {
-  return describeModel(run.model);
+  return describeRunModel(run.model);
 }
 
 /** A plain-text table of runs, newest first as given. */

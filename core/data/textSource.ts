@@ -25,6 +25,8 @@ export async function loadTextSource(source: TextSource): Promise<LoadedText> {
       try {
         const info = await stat(source.path);
         if (info.isDirectory()) throw new DatasetError(`"${source.path}" is a folder, not a text file`);
+        // A device or a pipe (/dev/zero, a FIFO) would never end or block the worker: regular files only.
+        if (!info.isFile()) throw new DatasetError(`"${source.path}" is not a regular file`);
         if (info.size > MAX_TEXT_BYTES) throw new DatasetError(`"${name}" is ${(info.size / 2 ** 20).toFixed(0)} MiB; text files over 64 MiB are not supported`);
         bytes = await readFile(source.path);
       } catch (err) {

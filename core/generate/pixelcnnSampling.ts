@@ -69,6 +69,9 @@ export interface PixelSamplingRequest {
   tieTolerance?: number;
 }
 
+/** The most memory the 'fast' method's activation cache may take (the benchmark shape at K = 16 takes 19 MiB). */
+const MAX_CACHE_BYTES = 512 * 1024 * 1024;
+
 /** Computes the logits of pixel `q` for all K images, given every pixel before `q` final in `x`. */
 interface LogitEngine {
   logitsAt(q: number): Float32Array;
@@ -111,9 +114,13 @@ export async function* samplePixelCnn(model: Pick<PixelCnnModel, 'inference' | '
     case 'band':
       engine = new BandEngine(net, x, K, side, pixelCnnReach(model.config));
       break;
-    case 'fast':
-      engine = new CachedEngine(net, x, K, side, model.config.channels, pixelCnnReach(model.config));
+    case 'fast': {
+      // The cache holds every residual-stream activation of every image; past the limit, bands instead.
+      const cacheBytes = 4 * K * P * model.config.channels * (model.config.residualBlocks + 1);
+      const reach = pixelCnnReach(model.config);
+      engine = cacheBytes <= MAX_CACHE_BYTES ? new CachedEngine(net, x, K, side, model.config.channels, reach) : new BandEngine(net, x, K, side, reach);
       break;
+    }
   }
   const started = performance.now();
   let reason: 'completed' | 'cancelled' = 'completed';

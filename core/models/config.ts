@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PixelCnnConfig as PixelCnnConfigSchema } from './pixelcnnConfig.ts';
 
 /**
  * Plain, serialisable model configurations. Pure (no tfjs): the renderer reaches these
@@ -64,4 +65,16 @@ export function describeModel(m: TextModelChoice): string {
     case 'maskPredict':
       return `NAR Transformer ${m.layers}×${m.dModel}, ${m.heads} heads, ctx ${m.context}`;
   }
+}
+
+/** The image model family (PixelCNN) lives in its own file; re-exported here with the other families. */
+export { PixelCnnConfig, DEFAULT_PIXELCNN_CONFIG, type PixelCnnConfigInput } from './pixelcnnConfig.ts';
+
+/** Any model a run can hold: the text families and the PixelCNN. */
+export const RunModelConfig = z.discriminatedUnion('family', [RnnConfig, TransformerConfig, MaskPredictConfig, PixelCnnConfigSchema]);
+export type RunModelConfig = z.infer<typeof RunModelConfig>;
+
+/** describeModel for any run's model. */
+export function describeRunModel(m: RunModelConfig): string {
+  return m.family === 'pixelcnn' ? `PixelCNN ${m.channels} ch, 1+${m.residualBlocks} masked layers` : describeModel(m);
 }

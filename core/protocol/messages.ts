@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { TrainConfig } from '../train/config.ts';
-import { TextModelConfig } from '../models/config.ts';
+import { RunModelConfig } from '../models/config.ts';
+import { ImageSource } from '../data/imageSource.ts';
+import { KnownPixels, PixelSamplingMethod, PixelSampleOptions } from '../generate/pixelcnnOptions.ts';
+import { ImageTrainConfig } from '../train/imageConfig.ts';
 import { RaceLane, RaceOptions, SampleOptions } from '../generate/options.ts';
 
 /**
@@ -37,6 +40,9 @@ export const MetricRecord = z.object({
   valLoss: z.number().optional(),
   tokensPerSec: z.number().optional(),
   lr: z.number().optional(),
+  /** PixelCNN runs: validation NLL in nats per image and in bits per pixel. */
+  valNatsPerImage: z.number().optional(),
+  valBitsPerDim: z.number().optional(),
 });
 export type MetricRecord = z.infer<typeof MetricRecord>;
 
@@ -49,7 +55,7 @@ export const RunSummary = z.object({
   step: z.number().int(),
   totalSteps: z.number().int(),
   dataset: z.string(),
-  model: TextModelConfig,
+  model: RunModelConfig,
   lastTrainLoss: z.number().nullable(),
   lastValLoss: z.number().nullable(),
   checkpointStep: z.number().int().nullable(),
@@ -58,7 +64,7 @@ export const RunSummary = z.object({
 export type RunSummary = z.infer<typeof RunSummary>;
 
 export const RunDetail = RunSummary.extend({
-  config: TrainConfig,
+  config: z.union([TrainConfig, ImageTrainConfig]),
   metrics: z.array(MetricRecord),
 });
 export type RunDetail = z.infer<typeof RunDetail>;
@@ -71,10 +77,15 @@ export const ProgressEvent = z.object({
   totalSteps: z.number().int(),
   trainLoss: z.number(),
   valLoss: z.number().optional(),
+  /** Throughput in `unit`s per second (tokens for text, images for the PixelCNN). */
   tokensPerSec: z.number(),
+  /** Absent: tokens. */
+  unit: z.enum(['tokens', 'images']).optional(),
   lr: z.number(),
   elapsedSec: z.number(),
   etaSec: z.number(),
+  valNatsPerImage: z.number().optional(),
+  valBitsPerDim: z.number().optional(),
 });
 export type ProgressEvent = z.infer<typeof ProgressEvent>;
 
@@ -145,6 +156,28 @@ export const JobEvent = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('race-lane'), lane: RaceLane, event: LaneEvent, laneMs: z.number() }),
   z.object({ kind: z.literal('race-finished'), lane: RaceLane, finishOrder: z.number().int(), laneMs: z.number() }),
   z.object({ kind: z.literal('race-results'), lanes: z.array(LaneResult) }),
+  /** PixelCNN: one unknown pixel drawn in each of the K samples (raster order). */
+  z.object({
+    kind: z.literal('pixel'),
+    index: z.number().int(),
+    row: z.number().int(),
+    col: z.number().int(),
+    values: z.instanceof(Uint8Array),
+    probs: z.instanceof(Float32Array),
+  }),
+  /** PixelCNN: after each row, p(1) of every pixel drawn so far (K × 784, NaN elsewhere). */
+  z.object({ kind: z.literal('probabilities'), row: z.number().int(), map: z.instanceof(Float32Array) }),
+  /** PixelCNN: the finished images (K × 784 bits) and each one's NLL under the model. */
+  z.object({
+    kind: z.literal('images'),
+    samples: z.number().int(),
+    images: z.instanceof(Uint8Array),
+    nll: z.array(z.number()),
+    bitsPerDim: z.array(z.number()),
+    method: PixelSamplingMethod,
+    pixels: z.number().int(),
+    elapsedMs: z.number(),
+  }),
   z.object({ kind: z.literal('scaling-point'), lane: RaceLane, length: z.number().int(), ms: z.number(), steps: z.number().int() }),
   z.object({
     kind: z.literal('done'),
@@ -182,6 +215,18 @@ export const Methods = {
       options: RaceOptions,
       lengths: z.array(z.number().int().min(1).max(4096)).min(1).max(16),
     }),
+    result: z.object({ jobId: Id }),
+  },
+  'images.preview': {
+    params: z.object({ source: ImageSource, limit: z.number().int().min(1).max(1000).default(64) }),
+    result: z.object({ name: z.string(), count: z.number().int(), shown: z.number().int(), images: z.instanceof(Uint8Array) }),
+  },
+  'image.train.start': {
+    params: z.object({ config: ImageTrainConfig, name: z.string().max(200).optional() }),
+    result: z.object({ jobId: Id, runId: RunId }),
+  },
+  'image.sample.start': {
+    params: z.object({ runId: RunId, options: PixelSampleOptions, known: KnownPixels.optional() }),
     result: z.object({ jobId: Id }),
   },
   'job.pause': { params: z.object({ jobId: Id }), result: z.object({}) },

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CheckpointError } from '../errors.ts';
 import { syncDir, writeFileAtomic } from './atomicFile.ts';
+import { describeFsError, fsErrorCode } from './fsErrors.ts';
 
 const FORMAT = 'ars-checkpoint/1';
 const STEP_DIR = /^step-(\d{9})$/;
@@ -113,19 +114,45 @@ export class CheckpointStore {
     return join(this.dir, `step-${String(step).padStart(9, '0')}`);
   }
 
+  /**
+   * Saves a checkpoint: either it is written whole, or (disk full, read-only folder, a crash)
+   * nothing of it is visible and the earlier checkpoints are untouched. A failure is a
+   * CheckpointError saying why.
+   */
   async save(tensors: tf.NamedTensorMap, metadata: CheckpointMetadata): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
     const { data, specs } = await tf.io.encodeWeights(tensors);
-    await diskCheckpointHandler(this.stepDir(metadata.step), metadata).save!({ weightSpecs: specs, weightData: data });
-    await this.prune();
+    try {
+      await this.refuseLink();
+      await mkdir(this.dir, { recursive: true });
+      await diskCheckpointHandler(this.stepDir(metadata.step), metadata).save!({ weightSpecs: specs, weightData: data });
+    } catch (err) {
+      if (err instanceof CheckpointError) throw err;
+      throw new CheckpointError(`cannot save the checkpoint at step ${metadata.step} in ${this.dir}: ${describeFsError(err)}`);
+    }
+    // Pruning old checkpoints is housekeeping: failing to delete one loses nothing.
+    await this.prune().catch(() => undefined);
   }
 
-  /** Steps with a checkpoint folder, newest first (not yet verified). */
+  /** The checkpoints folder must be a real folder inside the run, not a link to elsewhere. */
+  private async refuseLink(): Promise<void> {
+    let info;
+    try {
+      info = await lstat(this.dir);
+    } catch (err) {
+      if (fsErrorCode(err) === 'ENOENT') return;
+      throw err;
+    }
+    if (info.isSymbolicLink()) throw new CheckpointError(`${this.dir} is a symbolic link; checkpoints are only kept in real folders inside the run`);
+  }
+
+  /** Steps with a checkpoint folder, newest first (not yet verified). Links are not followed. */
   async steps(): Promise<number[]> {
     let names: string[];
     try {
-      names = await readdir(this.dir);
-    } catch {
+      await this.refuseLink();
+      names = (await readdir(this.dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+    } catch (err) {
+      if (err instanceof CheckpointError) throw err;
       return [];
     }
     return names

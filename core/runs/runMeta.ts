@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TextModelConfig } from '../models/config.ts';
+import { RunModelConfig } from '../models/config.ts';
 
 export const RUN_ID = /^[A-Za-z0-9_-]{1,80}$/;
 
@@ -19,7 +19,7 @@ export const RunMeta = z.object({
   totalSteps: z.number().int().min(0),
   dataset: z.string(),
   config: StoredTrainConfig,
-  model: TextModelConfig,
+  model: RunModelConfig,
   vocab: z.array(z.string()),
   backend: z.string(),
   versions: z.record(z.string(), z.string()),
@@ -28,6 +28,8 @@ export const RunMeta = z.object({
   lastValLoss: z.number().nullable(),
   /** The process training this run, while it trains (to detect an interrupted run). */
   pid: z.number().int().nullable(),
+  /** When that process started (core/runs/processIdentity.ts), so a reused pid is not mistaken for it. */
+  pidStart: z.string().max(32).nullable().optional(),
   error: z.string().nullable(),
 });
 export type RunMeta = z.infer<typeof RunMeta>;

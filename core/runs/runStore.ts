@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { lstat, mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { RunStoreError } from '../errors.ts';
 import { writeFileAtomic } from './atomicFile.ts';
 import { CheckpointStore } from './checkpointStore.ts';
+import { describeFsError, fsErrorCode } from './fsErrors.ts';
 import { RUN_ID, RunMeta } from './runMeta.ts';
 
 export interface MetricLine {
@@ -13,6 +15,8 @@ export interface MetricLine {
   valLoss?: number;
   tokensPerSec?: number;
   lr?: number;
+  valNatsPerImage?: number;
+  valBitsPerDim?: number;
 }
 
 /**
@@ -21,6 +25,7 @@ export interface MetricLine {
  */
 export class RunHandle {
   readonly checkpoints: CheckpointStore;
+  private metricsTorn = false;
 
   constructor(
     readonly dir: string,
@@ -44,17 +49,35 @@ export class RunHandle {
     return next;
   }
 
+  /**
+   * Changes what this handle reports without writing run.json: for a state that is true but
+   * cannot be saved (a read-only data folder must not stop the runs from being listed).
+   */
+  assume(patch: Partial<Omit<RunMeta, 'id' | 'formatVersion' | 'createdAt'>>): RunMeta {
+    this.current = RunMeta.parse({ ...this.current, ...patch });
+    return this.current;
+  }
+
   async appendMetrics(records: readonly MetricLine[]): Promise<void> {
     if (records.length === 0) return;
-    await guardWrite(this.dir, () => appendFile(join(this.dir, 'metrics.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n'));
+    // After a failed append (disk full) the file may end in a torn line: start on a fresh one.
+    const text = (this.metricsTorn ? '\n' : '') + records.map((r) => JSON.stringify(r)).join('\n') + '\n';
+    try {
+      await guardWrite(this.dir, () => appendNoFollow(join(this.dir, 'metrics.jsonl'), text));
+      this.metricsTorn = false;
+    } catch (err) {
+      this.metricsTorn = true;
+      throw err;
+    }
   }
 
   /** Every metric line that parses (a torn last line from a crash is skipped). */
   async readMetrics(): Promise<MetricLine[]> {
     let text: string;
     try {
-      text = await readFile(join(this.dir, 'metrics.jsonl'), 'utf8');
-    } catch {
+      text = await readRunFile(this.dir, 'metrics.jsonl');
+    } catch (err) {
+      if (err instanceof RunStoreError) throw err;
       return [];
     }
     const out: MetricLine[] = [];
@@ -78,9 +101,19 @@ export class RunHandle {
 
   async readCorpus(): Promise<string> {
     try {
-      return await readFile(join(this.dir, 'corpus.txt'), 'utf8');
-    } catch {
+      return await readRunFile(this.dir, 'corpus.txt');
+    } catch (err) {
+      if (err instanceof RunStoreError) throw err;
       throw new RunStoreError(`run ${this.id} has lost its training text (corpus.txt)`);
+    }
+  }
+
+  async readImages(): Promise<Uint8Array> {
+    try {
+      return await readRunFile(this.dir, 'images.bin', true);
+    } catch (err) {
+      if (err instanceof RunStoreError) throw err;
+      throw new RunStoreError(`run ${this.id} has lost its training images (images.bin)`);
     }
   }
 }
@@ -88,7 +121,10 @@ export class RunHandle {
 export interface NewRun {
   name: string;
   dataset: string;
-  corpusText: string;
+  /** The training text (text runs), kept as corpus.txt. */
+  corpusText?: string;
+  /** The training images (image runs: N × 784 bits), kept as images.bin. */
+  images?: Uint8Array;
   meta: Omit<RunMeta, 'formatVersion' | 'id' | 'name' | 'createdAt' | 'updatedAt' | 'dataset'>;
 }
 
@@ -102,9 +138,28 @@ export class RunStore {
 
   /** A run's folder; ids that could escape the runs folder are refused. */
   private dirOf(id: string): string {
-    if (!RUN_ID.test(id)) throw new RunStoreError(`"${id}" is not a valid run id`);
+    if (!RUN_ID.test(id)) throw new RunStoreError(`"${clip(id)}" is not a valid run id`);
     const dir = resolve(this.root, id);
-    if (!dir.startsWith(this.root + sep)) throw new RunStoreError(`"${id}" is not a valid run id`);
+    if (!dir.startsWith(this.root + sep)) throw new RunStoreError(`"${clip(id)}" is not a valid run id`);
+    return dir;
+  }
+
+  /**
+   * A run's folder, checked to be a real folder: a run folder that is a symbolic link (or a
+   * Windows junction) could lead anywhere on the disk, so it is refused, never followed.
+   */
+  private async realRunDir(id: string): Promise<string> {
+    const dir = this.dirOf(id);
+    let info;
+    try {
+      info = await lstat(dir);
+    } catch {
+      throw new RunStoreError(`there is no run "${id}" in ${this.root}`);
+    }
+    if (info.isSymbolicLink()) {
+      throw new RunStoreError(`run "${id}" is a link to a folder elsewhere; runs must be real folders inside ${this.root}, so it was not opened`);
+    }
+    if (!info.isDirectory()) throw new RunStoreError(`there is no run "${id}" in ${this.root}`);
     return dir;
   }
 
@@ -119,17 +174,19 @@ export class RunStore {
     }
     const now = new Date().toISOString();
     const meta = RunMeta.parse({ ...init.meta, formatVersion: 1, id, name: init.name, dataset: init.dataset, createdAt: now, updatedAt: now });
-    await writeRunFile(dir, 'corpus.txt', init.corpusText);
+    if (init.corpusText !== undefined) await writeRunFile(dir, 'corpus.txt', init.corpusText);
+    if (init.images !== undefined) await writeRunFile(dir, 'images.bin', init.images);
     await writeRunFile(dir, 'run.json', JSON.stringify(meta, null, 2));
     return new RunHandle(dir, meta);
   }
 
   async open(id: string): Promise<RunHandle> {
-    const dir = this.dirOf(id);
+    const dir = await this.realRunDir(id);
     let text: string;
     try {
-      text = await readFile(join(dir, 'run.json'), 'utf8');
-    } catch {
+      text = await readRunFile(dir, 'run.json');
+    } catch (err) {
+      if (err instanceof RunStoreError) throw err;
       throw new RunStoreError(`there is no run "${id}" in ${this.root}`);
     }
     let parsed: unknown;
@@ -155,7 +212,8 @@ export class RunStore {
     for (const name of names) {
       if (!RUN_ID.test(name)) continue;
       try {
-        if (!(await stat(join(this.root, name))).isDirectory()) continue;
+        // lstat: a symbolic link is not a run (open refuses it too).
+        if (!(await lstat(join(this.root, name))).isDirectory()) continue;
         runs.push(await this.open(name));
       } catch {
         // not a run, or a damaged one: listed nowhere, deleted never
@@ -181,11 +239,38 @@ function slug(name: string): string {
   );
 }
 
-function describeFsError(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return 'the data folder is read-only (permission denied)';
-  if (code === 'ENOSPC') return 'the disk is full';
-  return (err as Error).message;
+function clip(s: string): string {
+  return s.length <= 80 ? s : `${s.slice(0, 79)}…`;
+}
+
+/**
+ * Reads a file of a run folder; a symbolic link in its place is refused (RunStoreError), not
+ * followed. Other failures (ENOENT...) are thrown as they are.
+ */
+async function readRunFile(dir: string, name: string): Promise<string>;
+async function readRunFile(dir: string, name: string, binary: true): Promise<Uint8Array>;
+async function readRunFile(dir: string, name: string, binary = false): Promise<string | Uint8Array> {
+  const path = join(dir, name);
+  const info = await lstat(path);
+  if (info.isSymbolicLink()) throw new RunStoreError(`${path} is a symbolic link; files of a run are never read through links`);
+  if (!info.isFile()) throw new RunStoreError(`${path} is not a regular file`);
+  return binary ? new Uint8Array(await readFile(path)) : readFile(path, 'utf8');
+}
+
+/** Appends to a file without following a symbolic link in its place (O_NOFOLLOW where the platform has it). */
+async function appendNoFollow(path: string, text: string): Promise<void> {
+  const noFollow = fsConstants.O_NOFOLLOW ?? 0;
+  if (noFollow === 0) {
+    // Windows: no O_NOFOLLOW; check first (a link appearing in between needs a local attacker).
+    const info = await lstat(path).catch((err: unknown) => (fsErrorCode(err) === 'ENOENT' ? null : Promise.reject(err)));
+    if (info?.isSymbolicLink()) throw Object.assign(new Error(`${path} is a symbolic link`), { code: 'ELOOP' });
+  }
+  const handle = await open(path, fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | noFollow, 0o644);
+  try {
+    await handle.writeFile(text);
+  } finally {
+    await handle.close();
+  }
 }
 
 async function guardWrite(dir: string, write: () => Promise<unknown>): Promise<void> {
@@ -196,6 +281,6 @@ async function guardWrite(dir: string, write: () => Promise<unknown>): Promise<v
   }
 }
 
-function writeRunFile(dir: string, name: string, data: string): Promise<void> {
+function writeRunFile(dir: string, name: string, data: string | Uint8Array): Promise<void> {
   return guardWrite(dir, () => writeFileAtomic(join(dir, name), data));
 }

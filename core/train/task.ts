@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { sampleBatch, type TextDataset } from '../data/textDataset.ts';
+import { sampleImageBatch, type ImageDataset } from '../data/imageSet.ts';
+import { imagesToTensor } from '../models/pixelcnn.ts';
 import type { TextModel } from '../models/textModel.ts';
 import { createRng, type Rng } from '../rng.ts';
 
@@ -53,4 +55,24 @@ export function meanLoss(shape: Pick<BatchShape, 'evalBatches' | 'seed'>, lossOf
     loss.dispose();
   }
   return total / shape.evalBatches;
+}
+
+/** Maximum-likelihood training of a PixelCNN on binary images (loss: mean nats per pixel). */
+export function imageTrainingTask(
+  model: { weights: ReadonlyMap<string, tf.Variable>; loss(images: tf.Tensor4D): tf.Scalar },
+  dataset: ImageDataset,
+  shape: Pick<BatchShape, 'batch' | 'evalBatches' | 'seed'>,
+): TrainingTask {
+  const lossOf = (images: Uint8Array, rng: Rng) => {
+    const batch = sampleImageBatch(images, shape.batch, rng);
+    return tf.tidy(() => model.loss(imagesToTensor(batch, shape.batch)));
+  };
+  return {
+    weights: model.weights,
+    unit: 'images',
+    unitsPerStep: shape.batch,
+    check: () => undefined, // ImageDataset.fromImages already refused sets too small to split
+    trainLoss: (rng) => lossOf(dataset.train, rng),
+    validationLoss: () => meanLoss(shape, (rng) => lossOf(dataset.validation, rng)),
+  };
 }

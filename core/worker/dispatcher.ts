@@ -16,7 +16,19 @@ import type { Job, Studio } from './studio.ts';
 /** What the dispatcher needs of a Studio: its public methods (tests pass a fake). */
 export type StudioLike = Pick<
   Studio,
-  'info' | 'corpora' | 'startTraining' | 'resumeTraining' | 'sample' | 'race' | 'scaling' | 'listRuns' | 'getRun' | 'deleteRun'
+  | 'info'
+  | 'corpora'
+  | 'startTraining'
+  | 'resumeTraining'
+  | 'sample'
+  | 'race'
+  | 'scaling'
+  | 'imagePreview'
+  | 'startImageTraining'
+  | 'sampleImages'
+  | 'listRuns'
+  | 'getRun'
+  | 'deleteRun'
 >;
 
 export interface ServeOptions {
@@ -134,6 +146,15 @@ export function serveClient(pipe: MessagePipe, studio: StudioLike, options: Serv
     },
     'race.scaling': async ({ arRunId, narRunId, options: raceOptions, lengths }) => {
       const job = await studio.scaling(arRunId, narRunId, raceOptions, lengths);
+      return { jobId: startJob(job) };
+    },
+    'images.preview': ({ source, limit }) => studio.imagePreview(source, limit),
+    'image.train.start': async ({ config, name }) => {
+      const job = await studio.startImageTraining(config, name);
+      return { jobId: startJob(job), runId: job.runId };
+    },
+    'image.sample.start': async ({ runId, options: sampleOptions, known }) => {
+      const job = await studio.sampleImages(runId, sampleOptions, known);
       return { jobId: startJob(job) };
     },
     'job.pause': ({ jobId }) => ownJob(jobId, (j) => j.pause()),

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { BUILTIN_CORPUS_TABLE, loadBuiltinCorpus } from '../data/builtinCorpora.ts';
+import { datasetsFolder, resolveDatasetPath, type FileAccess } from '../data/dataPath.ts';
 import { TextDataset } from '../data/textDataset.ts';
 import { loadTextSource } from '../data/textSource.ts';
 import { CharVocabulary } from '../data/vocabulary.ts';
@@ -11,15 +12,23 @@ import { measureScaling, runRace } from '../generate/race.ts';
 import { MaskPredictModel } from '../models/maskPredict.ts';
 import { TransformerModel } from '../models/transformer.ts';
 import { buildTextModel } from '../models/build.ts';
-import { describeModel, type TextModelConfig } from '../models/config.ts';
+import { describeModel, describeRunModel, type TextModelConfig } from '../models/config.ts';
+import { IMAGE_PIXELS, IMAGE_SIDE, ImageDataset } from '../data/imageSet.ts';
+import { loadImageSource } from '../data/imageImport.ts';
+import type { ImageSource } from '../data/imageSource.ts';
+import type { KnownPixels, PixelSampleOptions } from '../generate/pixelcnnOptions.ts';
+import { samplePixelCnn } from '../generate/pixelcnnSampling.ts';
+import { PixelCnnModel, bitsPerDim, natsPerImage } from '../models/pixelcnn.ts';
+import { ImageTrainConfig } from '../train/imageConfig.ts';
 import type { TextModel } from '../models/textModel.ts';
 import type { BackendInfo, JobEvent, MetricRecord, ResultOf, RunDetail, RunSummary } from '../protocol/messages.ts';
+import { currentProcessOwner, ownerAlive } from '../runs/processIdentity.ts';
 import type { RunMeta } from '../runs/runMeta.ts';
 import { RunStore, type RunHandle } from '../runs/runStore.ts';
 import { initBackend } from '../tensor/backend.ts';
 import { AdamOptimizer } from '../train/adam.ts';
 import { TrainConfig } from '../train/config.ts';
-import { textTrainingTask, type TrainingTask } from '../train/task.ts';
+import { imageTrainingTask, textTrainingTask, type TrainingTask } from '../train/task.ts';
 import { Trainer, type LoopSettings } from '../train/trainer.ts';
 
 /** A long-running piece of work (training or sampling). Every job can be cancelled. */
@@ -40,6 +49,11 @@ export interface StudioOptions {
   backend?: string;
   /** Minimum time between training progress events (ms). */
   progressIntervalMs?: number;
+  /**
+   * Which files a `file` data source may name (core/data/dataPath.ts). Default 'datasets': only
+   * files inside `<home>/datasets`, as every protocol client gets; the CLI passes 'any'.
+   */
+  fileAccess?: FileAccess;
 }
 
 const MODEL_PREFIX = 'model/';
@@ -81,7 +95,7 @@ export class Studio {
 
   async startTraining(config: TrainConfig, name?: string): Promise<Job> {
     const backend = await this.info();
-    const source = await loadTextSource(config.data);
+    const source = await loadTextSource(await this.allowedSource(config.data));
     const dataset = TextDataset.fromText(source.name, source.text, { valFraction: config.valFraction });
     dataset.checkFits(config.seq);
     const model: TextModelConfig = { ...config.model, vocabSize: dataset.vocab.size };
@@ -114,7 +128,8 @@ export class Studio {
     await this.info();
     if (this.training.has(runId)) throw new ConfigError(`run ${runId} is already training`);
     const run = await this.reconcile(await this.store.open(runId));
-    const storedConfig = TrainConfig.safeParse(run.meta.config);
+    const runModel = run.meta.model;
+    const storedConfig = (runModel.family === 'pixelcnn' ? ImageTrainConfig : TrainConfig).safeParse(run.meta.config);
     if (!storedConfig.success) throw new RunStoreError(`run ${runId} has a damaged configuration in run.json`);
     const { checkpoint, skipped } = await run.checkpoints.loadLatest();
     const startStep = checkpoint?.step ?? 0;
@@ -123,10 +138,28 @@ export class Studio {
       checkpoint && tf.dispose(Object.values(checkpoint.tensors));
       throw new ConfigError(`run ${runId} has finished all ${total} of its steps: ask for more steps to train it further`);
     }
-    const config: TrainConfig = { ...storedConfig.data, steps: total };
-    const vocab = CharVocabulary.fromJSON(run.meta.vocab);
-    const dataset = TextDataset.fromText(run.meta.dataset, await run.readCorpus(), { valFraction: config.valFraction, vocab });
-    const model = buildTextModel(run.meta.model, config.seed);
+    let model: { weights: ReadonlyMap<string, tf.Variable>; dispose(): void };
+    let task: TrainingTask;
+    const config = { ...storedConfig.data, steps: total };
+    try {
+      if (runModel.family === 'pixelcnn') {
+        const imageConfig = config as ImageTrainConfig;
+        const dataset = ImageDataset.fromImages(run.meta.dataset, await run.readImages(), { valFraction: imageConfig.valFraction, seed: imageConfig.seed });
+        const pixelModel = new PixelCnnModel(runModel, imageConfig.seed);
+        model = pixelModel;
+        task = imageTrainingTask(pixelModel, dataset, imageConfig);
+      } else {
+        const textConfig = config as TrainConfig;
+        const vocab = CharVocabulary.fromJSON(run.meta.vocab);
+        const dataset = TextDataset.fromText(run.meta.dataset, await run.readCorpus(), { valFraction: textConfig.valFraction, vocab });
+        const textModel = buildTextModel(runModel, textConfig.seed);
+        model = textModel;
+        task = textTrainingTask(textModel, dataset, textConfig);
+      }
+    } catch (err) {
+      checkpoint && tf.dispose(Object.values(checkpoint.tensors));
+      throw err;
+    }
     const optimizer = new AdamOptimizer(model.weights);
     if (checkpoint) {
       try {
@@ -144,7 +177,106 @@ export class Studio {
     await run.update({ totalSteps: total, step: startStep, config: { ...run.meta.config, steps: total } });
     const notices = skipped.map((s) => `Skipped the damaged checkpoint at step ${s.step}: ${s.reason}`);
     if (!checkpoint) notices.push('This run has no usable checkpoint: training starts again from step 0.');
-    return this.trainingJob(run, model, optimizer, textTrainingTask(model, dataset, config), config, startStep, notices);
+    return this.trainingJob(run, model, optimizer, task, config, startStep, notices);
+  }
+
+  /** Loads (part of) an image set for a preview: its name, size and the first `limit` images. */
+  async imagePreview(source: ImageSource, limit: number): Promise<ResultOf<'images.preview'>> {
+    const set = await loadImageSource(await this.allowedImageSource(source));
+    const shown = Math.min(limit, set.count);
+    return { name: set.name, count: set.count, shown, images: set.images.slice(0, shown * IMAGE_PIXELS) };
+  }
+
+  async startImageTraining(config: ImageTrainConfig, name?: string): Promise<Job> {
+    const backend = await this.info();
+    const set = await loadImageSource(await this.allowedImageSource(config.data));
+    const dataset = ImageDataset.fromImages(set.name, set.images, { valFraction: config.valFraction, seed: config.seed });
+    const stored = { ...config, data: config.data.kind === 'upload' ? { kind: 'file', path: 'images.bin' } : config.data };
+    const run = await this.store.create({
+      name: name?.trim() || `${describeRunModel(config.model)} on ${set.name}`,
+      dataset: set.name,
+      images: set.images,
+      meta: {
+        state: 'created',
+        step: 0,
+        totalSteps: config.steps,
+        config: stored,
+        model: config.model,
+        vocab: [],
+        backend: backend.backend,
+        versions: backend.versions,
+        checkpointStep: null,
+        lastTrainLoss: null,
+        lastValLoss: null,
+        pid: null,
+        error: null,
+      },
+    });
+    const model = new PixelCnnModel(config.model, config.seed);
+    return this.trainingJob(run, model, new AdamOptimizer(model.weights), imageTrainingTask(model, dataset, config), config, 0, []);
+  }
+
+  /** K PixelCNN samples, or K completions of the known pixels, streamed pixel by pixel. */
+  async sampleImages(runId: string, options: PixelSampleOptions, known?: KnownPixels): Promise<Job> {
+    await this.info();
+    const run = await this.store.open(runId);
+    if (run.meta.model.family !== 'pixelcnn') throw new ConfigError(`run ${runId} is a text model: sample it as text`);
+    if (known && (known.values.length !== IMAGE_PIXELS || known.mask.length !== IMAGE_PIXELS)) {
+      throw new ConfigError(`known pixels must cover a ${IMAGE_SIDE}×${IMAGE_SIDE} image (${IMAGE_PIXELS} values and ${IMAGE_PIXELS} mask entries)`);
+    }
+    const { checkpoint, skipped } = await run.checkpoints.loadLatest();
+    if (!checkpoint) {
+      const why = skipped.length ? ` (its checkpoints are damaged: ${skipped[0]!.reason})` : ': train it first';
+      throw new CheckpointError(`run ${runId} has no checkpoint to sample from${why}`);
+    }
+    const model = new PixelCnnModel(run.meta.model);
+    try {
+      restoreWeights(model, checkpoint.tensors);
+    } catch (err) {
+      model.dispose();
+      throw err;
+    } finally {
+      tf.dispose(Object.values(checkpoint.tensors));
+    }
+    const notices = skipped.map((s) => `Using step ${checkpoint.step}: the newer checkpoint at step ${s.step} is damaged (${s.reason})`);
+    const abort = new AbortController();
+    return {
+      kind: 'sample',
+      runId,
+      pause() {},
+      resume() {},
+      cancel: () => abort.abort(),
+      async *events(): AsyncGenerator<JobEvent> {
+        try {
+          for (const message of notices) yield { kind: 'notice', message };
+          for await (const e of samplePixelCnn(model, { ...options, known, signal: abort.signal })) {
+            if (e.kind !== 'done') {
+              yield e as JobEvent;
+              continue;
+            }
+            yield {
+              kind: 'images',
+              samples: options.samples,
+              images: e.images as Uint8Array<ArrayBuffer>,
+              nll: e.nll,
+              bitsPerDim: e.bitsPerDim,
+              method: e.method,
+              pixels: e.pixels,
+              elapsedMs: e.elapsedMs,
+            };
+            yield {
+              kind: 'done',
+              reason: e.reason,
+              summary: { runId, samples: options.samples, method: e.method, pixels: e.pixels, elapsedMs: e.elapsedMs, msPerPixel: e.msPerPixel, checkpointStep: checkpoint.step },
+            };
+          }
+        } catch (err) {
+          yield { kind: 'error', ...errorInfo(err) };
+        } finally {
+          model.dispose();
+        }
+      },
+    };
   }
 
   /** Builds a run's model from its newest good checkpoint. */
@@ -155,6 +287,10 @@ export class Studio {
     if (!checkpoint) {
       const why = skipped.length ? ` (its checkpoints are damaged: ${skipped[0]!.reason})` : ': train it first';
       throw new CheckpointError(`run ${runId} has no checkpoint to sample from${why}`);
+    }
+    if (run.meta.model.family === 'pixelcnn') {
+      tf.dispose(Object.values(checkpoint.tensors));
+      throw new ConfigError(`run ${runId} is a PixelCNN: sample it in the Image lab (or ars sample --out grid.png)`);
     }
     const model = buildTextModel(run.meta.model);
     try {
@@ -307,7 +443,7 @@ export class Studio {
 
   async getRun(runId: string): Promise<RunDetail> {
     const run = await this.reconcile(await this.store.open(runId));
-    const config = TrainConfig.safeParse(run.meta.config);
+    const config = (run.meta.model.family === 'pixelcnn' ? ImageTrainConfig : TrainConfig).safeParse(run.meta.config);
     if (!config.success) throw new RunStoreError(`run ${runId} has a damaged configuration in run.json`);
     const metrics: MetricRecord[] = (await run.readMetrics()).map((m) => ({
       step: m.step,
@@ -316,6 +452,8 @@ export class Studio {
       valLoss: m.valLoss ?? undefined,
       tokensPerSec: m.tokensPerSec ?? undefined,
       lr: m.lr ?? undefined,
+      valNatsPerImage: m.valNatsPerImage ?? undefined,
+      valBitsPerDim: m.valBitsPerDim ?? undefined,
     }));
     return { ...summary(run.meta), config: config.data, metrics };
   }
@@ -325,11 +463,29 @@ export class Studio {
     await this.store.delete(runId);
   }
 
-  /** A run left 'training' by a process that is gone is marked interrupted. */
+  /** A `file` or `folder` image source must name a path the caller may read (as allowedSource). */
+  private async allowedImageSource(data: ImageSource): Promise<ImageSource> {
+    if ((data.kind !== 'file' && data.kind !== 'folder') || (this.options.fileAccess ?? 'datasets') === 'any') return data;
+    return { kind: data.kind, path: await resolveDatasetPath(datasetsFolder(this.options.home), data.path) };
+  }
+
+  /** A `file` source must name a file the caller may read (see StudioOptions.fileAccess). */
+  private async allowedSource(data: TrainConfig['data']): Promise<TrainConfig['data']> {
+    if (data.kind !== 'file' || (this.options.fileAccess ?? 'datasets') === 'any') return data;
+    return { kind: 'file', path: await resolveDatasetPath(datasetsFolder(this.options.home), data.path) };
+  }
+
+  /**
+   * A run left 'training' by a process that is gone (a crash, a kill) is marked interrupted. The
+   * owner is recognised by pid and start time, so a pid reused by another program does not keep
+   * the run 'training'. Where run.json cannot be written (a read-only folder) the run is still
+   * reported as interrupted.
+   */
   private async reconcile(run: RunHandle): Promise<RunHandle> {
     const { state, pid } = run.meta;
-    if ((state === 'training' || state === 'paused') && !this.training.has(run.id) && !(pid !== null && pid !== process.pid && processAlive(pid))) {
-      await run.update({ state: 'interrupted', pid: null });
+    if ((state === 'training' || state === 'paused') && !this.training.has(run.id) && !(pid !== process.pid && ownerAlive(run.meta))) {
+      const patch = { state: 'interrupted' as const, pid: null, pidStart: null };
+      await run.update(patch).catch(() => run.assume(patch));
     }
     return run;
   }
@@ -351,7 +507,7 @@ export class Studio {
       startStep,
       progressIntervalMs: this.options.progressIntervalMs,
       hooks: {
-        recordMetrics: (records) => run.appendMetrics(records),
+        recordMetrics: (records) => run.appendMetrics(records.map((r) => ({ ...r, ...imageFigures(r.valLoss) }))),
         saveCheckpoint: async (step) => {
           const { tensors, step: optimizerStep } = optimizer.exportState();
           const all: tf.NamedTensorMap = { ...tensors };
@@ -362,6 +518,9 @@ export class Studio {
       },
     });
     const training = this.training;
+    /** PixelCNN validation NLL also in nats per image and bits per pixel (the loss is mean nats per pixel). */
+    const imageFigures = (valLoss: number | undefined) =>
+      task.unit === 'images' && valLoss !== undefined ? { valNatsPerImage: natsPerImage(valLoss), valBitsPerDim: bitsPerDim(valLoss) } : {};
     const job: Job = {
       kind: 'train',
       runId,
@@ -370,13 +529,13 @@ export class Studio {
       cancel: () => trainer.cancel(),
       async *events(): AsyncGenerator<JobEvent> {
         try {
-          await run.update({ state: 'training', pid: process.pid, error: null });
+          await run.update({ state: 'training', ...currentProcessOwner(), error: null });
           for (const message of notices) yield { kind: 'notice', message };
           for await (const e of trainer.run()) {
             switch (e.kind) {
               case 'progress':
                 if (e.valLoss !== undefined) await run.update({ step: e.step, lastTrainLoss: e.trainLoss, lastValLoss: e.valLoss });
-                yield { ...e, runId };
+                yield { ...e, runId, unit: task.unit, ...imageFigures(e.valLoss) };
                 break;
               case 'state':
                 await run.update({ state: e.state === 'paused' ? 'paused' : 'training' });
@@ -392,6 +551,7 @@ export class Studio {
                   lastTrainLoss: e.trainLoss,
                   lastValLoss: e.valLoss ?? run.meta.lastValLoss,
                   pid: null,
+                  pidStart: null,
                 });
                 yield { kind: 'done', reason: e.reason, summary: { runId, step: e.step, trainLoss: e.trainLoss, valLoss: e.valLoss } };
                 break;
@@ -399,7 +559,9 @@ export class Studio {
           }
         } catch (err) {
           const info = errorInfo(err);
-          await run.update({ state: 'failed', error: info.message, pid: null }).catch(() => undefined);
+          const failed = { state: 'failed' as const, error: info.message, pid: null, pidStart: null };
+          // A folder that cannot be written (read-only, full) still reports the failure in this process.
+          await run.update(failed).catch(() => run.assume(failed));
           yield { kind: 'error', ...info };
         } finally {
           training.delete(runId);
@@ -414,7 +576,7 @@ export class Studio {
 }
 
 /** Copies checkpoint tensors into the model's variables; missing or mis-shaped ones raise CheckpointError. */
-function restoreWeights(model: TextModel, tensors: tf.NamedTensorMap): void {
+function restoreWeights(model: { weights: ReadonlyMap<string, tf.Variable> }, tensors: tf.NamedTensorMap): void {
   for (const [name, variable] of model.weights) {
     const t = tensors[MODEL_PREFIX + name];
     if (!t) throw new CheckpointError(`the checkpoint has no weight "${name}": it was saved by a different model`);
@@ -423,15 +585,6 @@ function restoreWeights(model: TextModel, tensors: tf.NamedTensorMap): void {
     }
   }
   for (const [name, variable] of model.weights) variable.assign(tensors[MODEL_PREFIX + name]!);
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function summary(meta: RunMeta): RunSummary {

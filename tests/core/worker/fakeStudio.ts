@@ -199,6 +199,19 @@ export class FakeStudio implements StudioLike {
     return job;
   }
 
+  async imagePreview(_source: unknown, limit: number): Promise<ResultOf<'images.preview'>> {
+    const shown = Math.min(limit, 3);
+    return { name: 'fake digits', count: 3, shown, images: new Uint8Array(shown * 784).fill(1) };
+  }
+
+  async startImageTraining(): Promise<Job> {
+    throw new RunStoreError('the fake studio trains no images');
+  }
+
+  async sampleImages(runId: string): Promise<Job> {
+    throw new RunStoreError(`there is no image run ${runId}`);
+  }
+
   async listRuns(): Promise<RunSummary[]> {
     if (this.breakRunsList) return [{ id: 'no spaces allowed' } as unknown as RunSummary];
     return [...this.runs.values()];

@@ -1,0 +1,95 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { DatasetError } from '../errors.ts';
+import { greyToBinary } from './pngImage.ts';
+
+/** The IDX magic of an unsigned-byte, 3-dimensional array (images × rows × columns). */
+export const IDX_IMAGES_MAGIC = 0x00000803;
+const MAX_IDX_BYTES = 512 * 1024 * 1024;
+
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/** Whether the bytes look like an IDX file (gzipped, or starting with the 0 0 type dims magic). */
+export function looksLikeIdx(bytes: Uint8Array): boolean {
+  return isGzip(bytes) || (bytes.length >= 4 && bytes[0] === 0 && bytes[1] === 0 && bytes[3]! >= 1 && bytes[3]! <= 4);
+}
+
+export interface IdxImages {
+  /** count × side² bits. */
+  images: Uint8Array;
+  count: number;
+  /** The file's own image size (images of another size are resized to `side`). */
+  rows: number;
+  cols: number;
+}
+
+const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
+
+/**
+ * Reads an IDX image file (MNIST's format: magic 0x00000803, then the image count, rows and
+ * columns as big-endian 32-bit numbers, then one byte a pixel), gzipped or not. Pixels of 128
+ * or more become 1. Images that are not side × side are resized (area averaging). Any header
+ * or length problem raises DatasetError naming `name`.
+ */
+export function decodeIdxImages(name: string, input: Uint8Array, side = 28): IdxImages {
+  let bytes = input;
+  if (isGzip(bytes)) {
+    try {
+      bytes = gunzipSync(bytes, { maxOutputLength: MAX_IDX_BYTES });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ERR_BUFFER_TOO_LARGE') throw new DatasetError(`the IDX file "${name}" unpacks to more than 512 MiB; that is more images than this app handles`);
+      throw new DatasetError(`the IDX file "${name}" is not valid gzip data (${(err as Error).message}): it may be truncated or corrupt`);
+    }
+  }
+  if (bytes.length < 4) throw new DatasetError(`the IDX file "${name}" is too short to hold an IDX header (${bytes.length} bytes)`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const magic = view.getUint32(0);
+  if (magic !== IDX_IMAGES_MAGIC) {
+    if (magic === 0x00000801) {
+      throw new DatasetError(`the IDX file "${name}" holds labels (magic 0x00000801), not images: choose the images file (…-images-idx3-ubyte)`);
+    }
+    throw new DatasetError(`the file "${name}" is not an IDX image file: its header starts with ${hex(magic)}, expected ${hex(IDX_IMAGES_MAGIC)} (unsigned bytes, 3 dimensions)`);
+  }
+  if (bytes.length < 16) throw new DatasetError(`the IDX file "${name}" is truncated: its header needs 16 bytes, the file has ${bytes.length}`);
+  const count = view.getUint32(4);
+  const rows = view.getUint32(8);
+  const cols = view.getUint32(12);
+  if (count < 1) throw new DatasetError(`the IDX file "${name}" holds no images (its header says 0)`);
+  if (rows < 1 || cols < 1 || rows > 4096 || cols > 4096) throw new DatasetError(`the IDX file "${name}" has images of ${rows}×${cols}: sizes from 1×1 to 4096×4096 are supported`);
+  const expected = 16 + count * rows * cols;
+  if (bytes.length !== expected) {
+    throw new DatasetError(
+      `the IDX file "${name}" has ${bytes.length} bytes, but its header (${count} images of ${rows}×${cols}) needs ${expected}: ` +
+        (bytes.length < expected ? 'the file is truncated' : 'the header does not match the data'),
+    );
+  }
+  const pixels = bytes.subarray(16);
+  const images = new Uint8Array(count * side * side);
+  if (rows === side && cols === side) {
+    for (let i = 0; i < images.length; i++) images[i] = pixels[i]! >= 128 ? 1 : 0;
+  } else {
+    const grey = new Float32Array(rows * cols);
+    for (let n = 0; n < count; n++) {
+      for (let i = 0; i < grey.length; i++) grey[i] = pixels[n * rows * cols + i]! / 255;
+      images.set(greyToBinary({ grey, width: cols, height: rows }, { invert: false, side }), n * side * side);
+    }
+  }
+  return { images, count, rows, cols };
+}
+
+/** Writes images (count × rows·cols values: bits, shown as 0/255, unless `bits` is false) as an IDX file. */
+export function encodeIdxImages(images: Uint8Array, count: number, rows = 28, cols = 28, options: { bits?: boolean; gzip?: boolean } = {}): Uint8Array {
+  const n = count * rows * cols;
+  const out = new Uint8Array(16 + n);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, IDX_IMAGES_MAGIC);
+  view.setUint32(4, count);
+  view.setUint32(8, rows);
+  view.setUint32(12, cols);
+  const bits = options.bits ?? true;
+  for (let i = 0; i < n; i++) out[16 + i] = bits ? (images[i] ? 255 : 0) : images[i]!;
+  if (!options.gzip) return out;
+  return new Uint8Array(gzipSync(out));
+}

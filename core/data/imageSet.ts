@@ -1,0 +1,111 @@
+import { DatasetError } from '../errors.ts';
+import { createRng, type Rng } from '../rng.ts';
+
+export { encodePng } from './pngImage.ts';
+
+/** Every image set holds binarized IMAGE_SIDE × IMAGE_SIDE images (MNIST's size). */
+export const IMAGE_SIDE = 28;
+export const IMAGE_PIXELS = IMAGE_SIDE * IMAGE_SIDE;
+
+/** Images as loaded: `count` × 784 bytes of 0/1, row-major, white (1) ink on black (0). */
+export interface ImageCollection {
+  /** A short name for the UI and run.json (set name, folder or file name). */
+  name: string;
+  images: Uint8Array;
+  count: number;
+  /** Class labels where the source has them (MNIST digits). */
+  labels?: Uint8Array;
+}
+
+/** Grey values in [0, 1] → bits: 1 where the value is at least `threshold`. */
+export function binarize(grey: ArrayLike<number>, threshold = 0.5): Uint8Array {
+  const out = new Uint8Array(grey.length);
+  for (let i = 0; i < grey.length; i++) out[i] = grey[i]! >= threshold ? 1 : 0;
+  return out;
+}
+
+/** A set of binary images split into a training and a validation part. */
+export class ImageDataset {
+  private constructor(
+    readonly name: string,
+    readonly train: Uint8Array,
+    readonly validation: Uint8Array,
+  ) {}
+
+  /**
+   * Shuffles the images with `seed` (the built-in digits come ordered by class) and keeps the
+   * last `valFraction` of them (at least one) for validation. Same images and seed, same split.
+   */
+  static fromImages(name: string, images: Uint8Array, options: { valFraction: number; seed?: number }): ImageDataset {
+    if (images.length % IMAGE_PIXELS !== 0) throw new DatasetError(`the image set "${name}" does not hold whole ${IMAGE_SIDE}×${IMAGE_SIDE} images`);
+    const count = images.length / IMAGE_PIXELS;
+    if (count < 2) {
+      throw new DatasetError(`the image set "${name}" has ${count} image${count === 1 ? '' : 's'}: training needs at least 2 (one of them for validation); add more images`);
+    }
+    const order = Array.from({ length: count }, (_, i) => i);
+    const rng = createRng(options.seed ?? 0);
+    for (let i = count - 1; i > 0; i--) {
+      const j = Math.floor(rng.next() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    const valCount = Math.min(count - 1, Math.max(1, Math.floor(count * options.valFraction)));
+    const pick = (ids: number[]) => {
+      const out = new Uint8Array(ids.length * IMAGE_PIXELS);
+      ids.forEach((id, n) => out.set(images.subarray(id * IMAGE_PIXELS, (id + 1) * IMAGE_PIXELS), n * IMAGE_PIXELS));
+      return out;
+    };
+    return new ImageDataset(name, pick(order.slice(0, count - valCount)), pick(order.slice(count - valCount)));
+  }
+
+  get trainCount(): number {
+    return this.train.length / IMAGE_PIXELS;
+  }
+
+  get validationCount(): number {
+    return this.validation.length / IMAGE_PIXELS;
+  }
+}
+
+/** `batch` images drawn at random (with replacement) from `images`: batch × 784 bytes. */
+export function sampleImageBatch(images: Uint8Array, batch: number, rng: Rng): Uint8Array {
+  const count = images.length / IMAGE_PIXELS;
+  if (count < 1) throw new DatasetError('there are no images to draw a batch from');
+  const out = new Uint8Array(batch * IMAGE_PIXELS);
+  for (let b = 0; b < batch; b++) {
+    const i = Math.floor(rng.next() * count);
+    out.set(images.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS), b * IMAGE_PIXELS);
+  }
+  return out;
+}
+
+export interface ImageGrid {
+  /** Row-major values in [0, 1] (what the images held; `gapValue` between them). */
+  pixels: Float32Array;
+  width: number;
+  height: number;
+}
+
+/**
+ * Tiles square images (N × side² values: bits or probabilities) in rows of `cols`, with
+ * `gap` pixels of `gapValue` between them (default 2 pixels of mid grey).
+ */
+export function imageGrid(images: ArrayLike<number>, cols: number, options: { side?: number; gap?: number; gapValue?: number } = {}): ImageGrid {
+  const side = options.side ?? IMAGE_SIDE;
+  const gap = options.gap ?? 2;
+  const n = Math.floor(images.length / (side * side));
+  if (n < 1) throw new RangeError('imageGrid needs at least one image');
+  const c = Math.max(1, Math.min(Math.floor(cols), n));
+  const rows = Math.ceil(n / c);
+  const width = c * side + (c - 1) * gap;
+  const height = rows * side + (rows - 1) * gap;
+  const pixels = new Float32Array(width * height).fill(options.gapValue ?? 0.5);
+  for (let i = 0; i < n; i++) {
+    const x0 = (i % c) * (side + gap);
+    const y0 = Math.floor(i / c) * (side + gap);
+    for (let y = 0; y < side; y++) {
+      for (let x = 0; x < side; x++) pixels[(y0 + y) * width + x0 + x] = images[i * side * side + y * side + x]!;
+    }
+  }
+  // Cells of a last, partial row stay at the gap value.
+  return { pixels, width, height };
+}

@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { ImageSource } from '../data/imageSource.ts';
+import { PixelCnnConfig } from '../models/pixelcnnConfig.ts';
+import { LrSchedule } from './config.ts';
+
+/** Everything a PixelCNN training run needs; stored verbatim (data made storable) in run.json. */
+export const ImageTrainConfig = z.object({
+  model: PixelCnnConfig,
+  data: ImageSource,
+  steps: z.number().int().min(1).max(10_000_000),
+  batch: z.number().int().min(1).max(1024).default(32),
+  lr: z.number().positive().max(1).default(1e-3),
+  schedule: LrSchedule.default('cosine'),
+  warmupSteps: z.number().int().min(0).max(1_000_000).default(20),
+  clipNorm: z.number().positive().max(1e6).default(1),
+  evalEvery: z.number().int().min(1).max(1_000_000).default(50),
+  /** Validation batches per evaluation (a subset: the full split would take long). */
+  evalBatches: z.number().int().min(1).max(1000).default(4),
+  checkpointEvery: z.number().int().min(1).max(10_000_000).default(100),
+  valFraction: z.number().min(0.01).max(0.5).default(0.1),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+});
+export type ImageTrainConfig = z.infer<typeof ImageTrainConfig>;
+export type ImageTrainConfigInput = z.input<typeof ImageTrainConfig>;
