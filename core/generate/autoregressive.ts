@@ -3,7 +3,7 @@ import type { DecoderOptions, TextModel } from '../models/textModel.ts';
 import { createRng } from '../rng.ts';
 import type { SampleOptions } from './options.ts';
 import { sampleToken } from './samplers.ts';
-import { createBreather, type TextGenerationEvent } from './textEvents.ts';
+import { createBreather, doneEvent, type TextGenerationEvent } from './textEvents.ts';
 
 export type GenerationEvent = TextGenerationEvent;
 
@@ -49,7 +49,5 @@ export async function* generateAutoregressive(
   } finally {
     decoder.dispose();
   }
-  const elapsedMs = performance.now() - started;
-  const n = tokenIds.length;
-  yield { kind: 'done', reason, text: vocab.decode(tokenIds), tokenIds, tokens: n, steps: n, elapsedMs, msPerToken: n ? elapsedMs / n : 0 };
+  yield doneEvent(reason, tokenIds, (ids) => vocab.decode(ids), tokenIds.length, started);
 }

@@ -5,7 +5,7 @@ import { createRng, type Rng } from '../rng.ts';
 import { startToken } from './autoregressive.ts';
 import type { SampleOptions } from './options.ts';
 import { sampleToken, type SamplingParams } from './samplers.ts';
-import { createBreather, type TextGenerationEvent } from './textEvents.ts';
+import { createBreather, doneEvent, type TextGenerationEvent } from './textEvents.ts';
 
 export interface MaskPredictOptions extends SampleOptions {
   /** Refinement passes T per block (1 = one shot). */
@@ -112,16 +112,5 @@ export async function* generateMaskPredict(
     history.push(...canvas);
     done += block;
   }
-  const tokenIds = [...out].filter((id) => id >= 0);
-  const elapsedMs = performance.now() - started;
-  yield {
-    kind: 'done',
-    reason,
-    text: vocab.decode(tokenIds),
-    tokenIds,
-    tokens: tokenIds.length,
-    steps,
-    elapsedMs,
-    msPerToken: tokenIds.length ? elapsedMs / tokenIds.length : 0,
-  };
+  yield doneEvent(reason, [...out].filter((id) => id >= 0), (ids) => vocab.decode(ids), steps, started);
 }

@@ -6,7 +6,7 @@ import { createRng } from '../rng.ts';
 import { startToken } from './autoregressive.ts';
 import type { SampleOptions } from './options.ts';
 import { argmax, drawFrom, samplingDistribution } from './samplers.ts';
-import { createBreather, type TextGenerationEvent } from './textEvents.ts';
+import { createBreather, doneEvent, type TextGenerationEvent } from './textEvents.ts';
 
 export interface SpeculativeOptions extends SampleOptions {
   /** Tokens the NAR model drafts per round (k). */
@@ -137,16 +137,5 @@ export async function* generateSpeculative(
   } finally {
     decoder.dispose();
   }
-  const tokenIds = out.slice(0, options.length);
-  const elapsedMs = performance.now() - started;
-  yield {
-    kind: 'done',
-    reason,
-    text: vocab.decode(tokenIds),
-    tokenIds,
-    tokens: tokenIds.length,
-    steps,
-    elapsedMs,
-    msPerToken: tokenIds.length ? elapsedMs / tokenIds.length : 0,
-  };
+  yield doneEvent(reason, out.slice(0, options.length), (ids) => vocab.decode(ids), steps, started);
 }

@@ -28,3 +28,16 @@ export function createBreather(ms = 15): () => Promise<void> {
     }
   };
 }
+
+/** The final event of a text generator: the text of `tokenIds`, its step count and timing. */
+export function doneEvent(
+  reason: 'completed' | 'cancelled',
+  tokenIds: number[],
+  decode: (ids: number[]) => string,
+  steps: number,
+  started: number,
+): Extract<TextGenerationEvent, { kind: 'done' }> {
+  const elapsedMs = performance.now() - started;
+  const n = tokenIds.length;
+  return { kind: 'done', reason, text: decode(tokenIds), tokenIds, tokens: n, steps, elapsedMs, msPerToken: n ? elapsedMs / n : 0 };
+}

@@ -224,85 +224,41 @@ export class Studio {
     if (known && (known.values.length !== IMAGE_PIXELS || known.mask.length !== IMAGE_PIXELS)) {
       throw new ConfigError(`known pixels must cover a ${IMAGE_SIDE}×${IMAGE_SIDE} image (${IMAGE_PIXELS} values and ${IMAGE_PIXELS} mask entries)`);
     }
-    const { checkpoint, skipped } = await run.checkpoints.loadLatest();
-    if (!checkpoint) {
-      const why = skipped.length ? ` (its checkpoints are damaged: ${skipped[0]!.reason})` : ': train it first';
-      throw new CheckpointError(`run ${runId} has no checkpoint to sample from${why}`);
-    }
-    const model = new PixelCnnModel(run.meta.model);
-    try {
-      restoreWeights(model, checkpoint.tensors);
-    } catch (err) {
-      model.dispose();
-      throw err;
-    } finally {
-      tf.dispose(Object.values(checkpoint.tensors));
-    }
-    const notices = skipped.map((s) => `Using step ${checkpoint.step}: the newer checkpoint at step ${s.step} is damaged (${s.reason})`);
-    const abort = new AbortController();
-    return {
-      kind: 'sample',
-      runId,
-      pause() {},
-      resume() {},
-      cancel: () => abort.abort(),
-      async *events(): AsyncGenerator<JobEvent> {
-        try {
-          for (const message of notices) yield { kind: 'notice', message };
-          for await (const e of samplePixelCnn(model, { ...options, known, signal: abort.signal })) {
-            if (e.kind !== 'done') {
-              yield e as JobEvent;
-              continue;
-            }
-            yield {
-              kind: 'images',
-              samples: options.samples,
-              images: e.images as Uint8Array<ArrayBuffer>,
-              nll: e.nll,
-              bitsPerDim: e.bitsPerDim,
-              method: e.method,
-              pixels: e.pixels,
-              elapsedMs: e.elapsedMs,
-            };
-            yield {
-              kind: 'done',
-              reason: e.reason,
-              summary: { runId, samples: options.samples, method: e.method, pixels: e.pixels, elapsedMs: e.elapsedMs, msPerPixel: e.msPerPixel, checkpointStep: checkpoint.step },
-            };
-          }
-        } catch (err) {
-          yield { kind: 'error', ...errorInfo(err) };
-        } finally {
-          model.dispose();
+    const runModel = run.meta.model;
+    const { model, checkpointStep, notices } = await loadTrainedModel(run, () => new PixelCnnModel(runModel));
+    return cancellableJob('sample', runId, notices, () => model.dispose(), async function* (signal) {
+      for await (const e of samplePixelCnn(model, { ...options, known, signal })) {
+        if (e.kind !== 'done') {
+          yield e as JobEvent;
+          continue;
         }
-      },
-    };
+        yield {
+          kind: 'images',
+          samples: options.samples,
+          images: e.images as Uint8Array<ArrayBuffer>,
+          nll: e.nll,
+          bitsPerDim: e.bitsPerDim,
+          method: e.method,
+          pixels: e.pixels,
+          elapsedMs: e.elapsedMs,
+        };
+        yield {
+          kind: 'done',
+          reason: e.reason,
+          summary: { runId, samples: options.samples, method: e.method, pixels: e.pixels, elapsedMs: e.elapsedMs, msPerPixel: e.msPerPixel, checkpointStep },
+        };
+      }
+    });
   }
 
   /** Builds a run's model from its newest good checkpoint. */
   private async loadRunModel(runId: string): Promise<LoadedRunModel> {
     await this.info();
     const run = await this.store.open(runId);
-    const { checkpoint, skipped } = await run.checkpoints.loadLatest();
-    if (!checkpoint) {
-      const why = skipped.length ? ` (its checkpoints are damaged: ${skipped[0]!.reason})` : ': train it first';
-      throw new CheckpointError(`run ${runId} has no checkpoint to sample from${why}`);
-    }
-    if (run.meta.model.family === 'pixelcnn') {
-      tf.dispose(Object.values(checkpoint.tensors));
-      throw new ConfigError(`run ${runId} is a PixelCNN: sample it in the Image lab (or ars sample --out grid.png)`);
-    }
-    const model = buildTextModel(run.meta.model);
-    try {
-      restoreWeights(model, checkpoint.tensors);
-    } catch (err) {
-      model.dispose();
-      throw err;
-    } finally {
-      tf.dispose(Object.values(checkpoint.tensors));
-    }
-    const notices = skipped.map((s) => `Using run ${runId} at step ${checkpoint.step}: the newer checkpoint at step ${s.step} is damaged (${s.reason})`);
-    return { runId, model, vocab: CharVocabulary.fromJSON(run.meta.vocab), checkpointStep: checkpoint.step, notices };
+    const runModel = run.meta.model;
+    if (runModel.family === 'pixelcnn') throw new ConfigError(`run ${runId} is a PixelCNN: sample it in the Image lab (or ars sample --out grid.png)`);
+    const { model, checkpointStep, notices } = await loadTrainedModel(run, () => buildTextModel(runModel));
+    return { runId, model, vocab: CharVocabulary.fromJSON(run.meta.vocab), checkpointStep, notices };
   }
 
   async sample(runId: string, options: SampleOptions): Promise<Job> {
@@ -314,34 +270,18 @@ export class Studio {
       model.dispose();
       throw err;
     }
-    const abort = new AbortController();
-    const generate = () =>
-      model instanceof MaskPredictModel ? generateMaskPredict(model, vocab, options, abort.signal) : generateAutoregressive(model, vocab, options, abort.signal);
-    return {
-      kind: 'sample',
-      runId,
-      pause() {},
-      resume() {},
-      cancel: () => abort.abort(),
-      async *events(): AsyncGenerator<JobEvent> {
-        try {
-          for (const message of notices) yield { kind: 'notice', message };
-          for await (const e of generate()) {
-            if (e.kind !== 'done') yield e;
-            else
-              yield {
-                kind: 'done',
-                reason: e.reason,
-                summary: { runId, text: e.text, tokens: e.tokens, steps: e.steps, elapsedMs: e.elapsedMs, msPerToken: e.msPerToken, checkpointStep },
-              };
-          }
-        } catch (err) {
-          yield { kind: 'error', ...errorInfo(err) };
-        } finally {
-          model.dispose();
-        }
-      },
-    };
+    return cancellableJob('sample', runId, notices, () => model.dispose(), async function* (signal) {
+      const generate = model instanceof MaskPredictModel ? generateMaskPredict(model, vocab, options, signal) : generateAutoregressive(model, vocab, options, signal);
+      for await (const e of generate) {
+        if (e.kind !== 'done') yield e;
+        else
+          yield {
+            kind: 'done',
+            reason: e.reason,
+            summary: { runId, text: e.text, tokens: e.tokens, steps: e.steps, elapsedMs: e.elapsedMs, msPerToken: e.msPerToken, checkpointStep },
+          };
+      }
+    });
   }
 
   /** Loads the two runs a race compares: an AR Transformer and a mask-predict model on the same text. */
@@ -381,59 +321,30 @@ export class Studio {
       racers.dispose();
       throw err;
     }
-    const abort = new AbortController();
-    return {
-      kind: 'race',
-      runId: arRunId,
-      pause() {},
-      resume() {},
-      cancel: () => abort.abort(),
-      async *events(): AsyncGenerator<JobEvent> {
-        try {
-          for (const message of racers.notices) yield { kind: 'notice', message };
-          let lanes = 0;
-          for await (const e of runRace(racers.ar, racers.nar, racers.vocab, options, abort.signal)) {
-            if (e.kind === 'lane') yield { kind: 'race-lane', lane: e.lane, event: e.event, laneMs: e.laneMs };
-            else if (e.kind === 'finished') yield { kind: 'race-finished', lane: e.lane, finishOrder: e.finishOrder, laneMs: e.laneMs };
-            else {
-              lanes = e.lanes.length;
-              yield { kind: 'race-results', lanes: e.lanes };
-            }
-          }
-          yield { kind: 'done', reason: abort.signal.aborted ? 'cancelled' : 'completed', summary: { arRunId, narRunId, lanes } };
-        } catch (err) {
-          yield { kind: 'error', ...errorInfo(err) };
-        } finally {
-          racers.dispose();
+    return cancellableJob('race', arRunId, racers.notices, racers.dispose, async function* (signal) {
+      let lanes = 0;
+      for await (const e of runRace(racers.ar, racers.nar, racers.vocab, options, signal)) {
+        if (e.kind === 'lane') yield { kind: 'race-lane', lane: e.lane, event: e.event, laneMs: e.laneMs };
+        else if (e.kind === 'finished') yield { kind: 'race-finished', lane: e.lane, finishOrder: e.finishOrder, laneMs: e.laneMs };
+        else {
+          lanes = e.lanes.length;
+          yield { kind: 'race-results', lanes: e.lanes };
         }
-      },
-    };
+      }
+      yield { kind: 'done', reason: signal.aborted ? 'cancelled' : 'completed', summary: { arRunId, narRunId, lanes } };
+    });
   }
 
   async scaling(arRunId: string, narRunId: string, options: RaceOptions, lengths: readonly number[]): Promise<Job> {
     const racers = await this.loadRacers(arRunId, narRunId);
-    const abort = new AbortController();
-    return {
-      kind: 'race',
-      runId: arRunId,
-      pause() {},
-      resume() {},
-      cancel: () => abort.abort(),
-      async *events(): AsyncGenerator<JobEvent> {
-        try {
-          let points = 0;
-          for await (const p of measureScaling(racers.ar, racers.nar, racers.vocab, options, lengths, abort.signal)) {
-            points++;
-            yield { kind: 'scaling-point', ...p };
-          }
-          yield { kind: 'done', reason: abort.signal.aborted ? 'cancelled' : 'completed', summary: { points } };
-        } catch (err) {
-          yield { kind: 'error', ...errorInfo(err) };
-        } finally {
-          racers.dispose();
-        }
-      },
-    };
+    return cancellableJob('race', arRunId, racers.notices, racers.dispose, async function* (signal) {
+      let points = 0;
+      for await (const p of measureScaling(racers.ar, racers.nar, racers.vocab, options, lengths, signal)) {
+        points++;
+        yield { kind: 'scaling-point', ...p };
+      }
+      yield { kind: 'done', reason: signal.aborted ? 'cancelled' : 'completed', summary: { points } };
+    });
   }
 
   async listRuns(): Promise<RunSummary[]> {
@@ -573,6 +484,61 @@ export class Studio {
     training.set(runId, job);
     return job;
   }
+}
+
+/**
+ * A job that streams `body`'s events after the notices and can be cancelled (not paused); a
+ * thrown error becomes an `error` event; `dispose` runs once the stream ends, however it ends.
+ */
+function cancellableJob(
+  kind: Job['kind'],
+  runId: string,
+  notices: readonly string[],
+  dispose: () => void,
+  body: (signal: AbortSignal) => AsyncGenerator<JobEvent>,
+): Job {
+  const abort = new AbortController();
+  return {
+    kind,
+    runId,
+    pause() {},
+    resume() {},
+    cancel: () => abort.abort(),
+    async *events(): AsyncGenerator<JobEvent> {
+      try {
+        for (const message of notices) yield { kind: 'notice', message };
+        yield* body(abort.signal);
+      } catch (err) {
+        yield { kind: 'error', ...errorInfo(err) };
+      } finally {
+        dispose();
+      }
+    },
+  };
+}
+
+/** The run's newest good checkpoint loaded into a model from `build`; CheckpointError where there is none. */
+async function loadTrainedModel<M extends { weights: ReadonlyMap<string, tf.Variable>; dispose(): void }>(
+  run: RunHandle,
+  build: () => M,
+): Promise<{ model: M; checkpointStep: number; notices: string[] }> {
+  const { checkpoint, skipped } = await run.checkpoints.loadLatest();
+  if (!checkpoint) {
+    const why = skipped.length ? ` (its checkpoints are damaged: ${skipped[0]!.reason})` : ': train it first';
+    throw new CheckpointError(`run ${run.id} has no checkpoint to sample from${why}`);
+  }
+  let model: M | null = null;
+  try {
+    model = build();
+    restoreWeights(model, checkpoint.tensors);
+  } catch (err) {
+    model?.dispose();
+    throw err;
+  } finally {
+    tf.dispose(Object.values(checkpoint.tensors));
+  }
+  const notices = skipped.map((s) => `Using run ${run.id} at step ${checkpoint.step}: the newer checkpoint at step ${s.step} is damaged (${s.reason})`);
+  return { model, checkpointStep: checkpoint.step, notices };
 }
 
 /** Copies checkpoint tensors into the model's variables; missing or mis-shaped ones raise CheckpointError. */
