@@ -28,7 +28,7 @@ export function formatProgressLine(e: ProgressEvent, width = 100): string {
     `${e.step}/${e.totalSteps}`,
     `loss ${formatLoss(e.trainLoss)}`,
     `val ${formatLoss(e.valLoss)}`,
-    `${integer.format(e.tokensPerSec)} tok/s`,
+    e.unit === 'images' ? `${e.tokensPerSec.toFixed(1)} img/s` : `${integer.format(e.tokensPerSec)} tok/s`,
     `ETA ${formatDuration(e.etaSec)}`,
   ];
   const text = parts.join('  ');

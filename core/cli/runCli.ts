@@ -1,9 +1,16 @@
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { z } from 'zod';
 import { BUILTIN_CORPORA } from '../data/source.ts';
+import { BUILTIN_IMAGE_SETS } from '../data/imageSource.ts';
+import { IMAGE_PIXELS, IMAGE_SIDE, encodePng, imageGrid } from '../data/imageSet.ts';
+import { pngToBinary } from '../data/pngImage.ts';
+import { PixelSampleOptions, type PixelSampleOptionsInput } from '../generate/pixelcnnOptions.ts';
+import { DEFAULT_PIXELCNN_CONFIG } from '../models/pixelcnnConfig.ts';
+import { ImageTrainConfig, type ImageTrainConfigInput } from '../train/imageConfig.ts';
 import { RaceOptions, SampleOptions, type SampleOptionsInput } from '../generate/options.ts';
 import { WorkerError, type WorkerClient } from '../protocol/client.ts';
 import type { JobEvent, LaneResult, ProgressEvent } from '../protocol/messages.ts';
@@ -12,7 +19,8 @@ import type { StudioLike } from '../worker/dispatcher.ts';
 import { resolveStudioHome } from '../worker/home.ts';
 import { createInProcessClient } from '../worker/inProcess.ts';
 import type { StudioOptions } from '../worker/studio.ts';
-import { isLoopbackHost, startWebServer } from '../worker/webServer.ts';
+import { isLoopbackHost, startWebServer, type WebServer } from '../worker/webServer.ts';
+import type { WorkerSupervisor } from '../worker/workerProcess.ts';
 import { formatDuration, formatLoss, formatProgressLine, formatRaceTable, formatRunsTable } from './format.ts';
 
 type RaceOptionsInput = z.input<typeof RaceOptions>;
@@ -78,12 +86,12 @@ const TRANSFORMER_DEFAULTS = { dModel: 128, heads: 4, layers: 2, ffn: 512 } as c
 const COMMANDS: Record<string, Command> = {
   train: {
     summary: 'train a new character-level model',
-    help: `Usage: ars train --model lstm|gru|rnn|transformer|nar --data sonnets|PATH --steps N [options]
+    help: `Usage: ars train --model lstm|gru|rnn|transformer|nar|pixelcnn --data sonnets|mnist|PATH --steps N [options]
 
 Trains a new run and shows its progress. Ctrl-C cancels (the run keeps its last checkpoint).
 
-  --model NAME        lstm, gru or rnn (recurrent), transformer (causal, autoregressive) or
-                      nar (mask-predict Transformer, non-autoregressive)
+  --model NAME        lstm, gru or rnn (recurrent), transformer (causal, autoregressive),
+                      nar (mask-predict Transformer, non-autoregressive), or pixelcnn (images)
   --data SOURCE       a built-in corpus (${BUILTIN_CORPORA.join(', ')}) or the path of a UTF-8 text file
                       (write ./NAME for a file named like a built-in corpus)
   --steps N           training steps
@@ -96,6 +104,8 @@ Trains a new run and shows its progress. Ctrl-C cancels (the run keeps its last 
   --heads N           attention heads (default ${TRANSFORMER_DEFAULTS.heads})
   --ffn N             feed-forward width (default ${TRANSFORMER_DEFAULTS.ffn})
   --context N         Transformer context length (default: --seq)
+  --channels N        PixelCNN feature maps (default 64)
+  --blocks N          PixelCNN masked 3×3 residual layers (default 5)
   --lr X              peak learning rate (default 0.003)
   --name TEXT         a name for the run
 ${STUDIO_HELP}
@@ -114,6 +124,8 @@ With --json: one JSON progress event a line, then { "runId", "step", "trainLoss"
       heads: { type: 'string' },
       ffn: { type: 'string' },
       context: { type: 'string' },
+      channels: { type: 'string' },
+      blocks: { type: 'string' },
       lr: { type: 'string' },
       name: { type: 'string' },
       ...STUDIO_OPTIONS,
@@ -148,6 +160,9 @@ Streams generated text to stdout as it is produced (after the prompt, if any).
   --iterations T      mask-predict passes for a nar run (default 4)
 ${STUDIO_HELP}
 
+PixelCNN runs: ars sample --run ID --samples K --out grid.png [--seed N] [--method fast|band|naive]
+draws K images and writes them side by side as a PNG.
+
 With --json: one line { "runId", "prompt", "text", "tokens", "probs", "state", "summary" } at the end.`,
     options: {
       run: { type: 'string' },
@@ -158,6 +173,9 @@ With --json: one line { "runId", "prompt", "text", "tokens", "probs", "state", "
       prompt: { type: 'string' },
       seed: { type: 'string' },
       iterations: { type: 'string' },
+      samples: { type: 'string' },
+      out: { type: 'string' },
+      method: { type: 'string' },
       ...STUDIO_OPTIONS,
     },
     run: sample,
@@ -195,6 +213,35 @@ ${STUDIO_HELP}`,
       ...STUDIO_OPTIONS,
     },
     run: race,
+  },
+  complete: {
+    summary: 'complete a partly drawn image with a PixelCNN run',
+    help: `Usage: ars complete --run ID --image partial.png [--known mask.png | --rows R] --samples K --out out.png [options]
+
+Keeps the known pixels of the image and draws the others, pixel by pixel in raster order,
+K times; writes the K completions side by side as a PNG and prints each one's NLL.
+
+  --run ID            a trained pixelcnn run
+  --image FILE        the partial image (PNG, any size or colour: made 28×28 black and white)
+  --known FILE        a PNG mask: white where the image's pixels are known
+  --rows R            known = the top R rows (default 14, when --known is not given)
+  --samples K         completions to draw (default 4)
+  --out FILE          the PNG to write
+  --seed N            random seed (default 1)
+  --method NAME       fast (default), band or naive: the same pixels, at different speeds
+${STUDIO_HELP}`,
+    options: {
+      run: { type: 'string' },
+      image: { type: 'string' },
+      known: { type: 'string' },
+      rows: { type: 'string' },
+      samples: { type: 'string' },
+      out: { type: 'string' },
+      seed: { type: 'string' },
+      method: { type: 'string' },
+      ...STUDIO_OPTIONS,
+    },
+    run: complete,
   },
   runs: {
     summary: 'list runs',
@@ -246,17 +293,23 @@ its target, with the peak resident memory of the process that measured it. Takes
 Serves the studio on this machine and prints the address to open, with its access token.
 Build the page first: npm run web does both.
 
+The worker (training, sampling, the runs) runs in a child process; if it dies it is started
+again, connected pages reconnect, and runs it was training show as interrupted (resume them).
+Files named by path are read only from DIR/datasets (uploads from the page work anywhere).
+
   --host H            interface to listen on (default 127.0.0.1). Anything else lets other
                       machines reach the studio: anyone with the address can train and read runs.
   --port P            port (default: any free port)
   --runs-dir DIR      where runs are kept (default: $ARS_HOME, else ~/.autoregressive-studio)
   --backend NAME      compute backend (default: $ARS_BACKEND, else the best available)
+  --in-process        run the worker inside this process (no restart if it crashes)
   -h, --help          show this help`,
     options: {
       host: { type: 'string' },
       port: { type: 'string' },
       'runs-dir': { type: 'string' },
       backend: { type: 'string' },
+      'in-process': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     run: serve,
@@ -397,10 +450,14 @@ async function defaultStudio(options: StudioOptions): Promise<StudioLike> {
   return new mod.Studio(options);
 }
 
-async function openStudio(values: Values, io: CliIo): Promise<StudioLike> {
+/**
+ * The Studio for a command. The command line may read any file the person names ('any'); a
+ * Studio that serves other clients (`serve --in-process`) reads only `<home>/datasets` (the default).
+ */
+async function openStudio(values: Values, io: CliIo, fileAccess: 'any' | 'datasets' = 'any'): Promise<StudioLike> {
   const home = resolveStudioHome(str(values, 'runs-dir'), io.env, io.cwd);
   const backend = str(values, 'backend') ?? io.env.ARS_BACKEND;
-  const options: StudioOptions = backend ? { home, backend } : { home };
+  const options: StudioOptions = { home, ...(backend ? { backend } : {}), ...(fileAccess === 'any' ? { fileAccess } : {}) };
   return io.createStudio ? io.createStudio(options) : defaultStudio(options);
 }
 
@@ -498,10 +555,11 @@ function modelChoice(name: string, values: Values): TrainConfigInput['model'] {
       context: optInt(values, 'context') ?? optInt(values, 'seq') ?? 64,
     };
   }
-  throw new UsageError(`--model must be lstm, gru, rnn, transformer or nar (got '${name}')`);
+  throw new UsageError(`--model must be lstm, gru, rnn, transformer, nar or pixelcnn (got '${name}')`);
 }
 
 async function train(values: Values, io: CliIo): Promise<number> {
+  if (required(values, 'model', 'train') === 'pixelcnn') return trainImages(values, io);
   const model = modelChoice(required(values, 'model', 'train'), values);
   const data = required(values, 'data', 'train');
   const steps = intValue('steps', required(values, 'steps', 'train'));
@@ -613,6 +671,7 @@ const SAMPLE_FLAGS: Record<string, string> = {
 };
 
 async function sample(values: Values, io: CliIo): Promise<number> {
+  if (str(values, 'out') !== undefined || str(values, 'samples') !== undefined) return sampleImages(values, io);
   const runId = required(values, 'run', 'sample');
   const length = intValue('length', required(values, 'length', 'sample'));
   const options: SampleOptionsInput = defined({
@@ -729,8 +788,25 @@ async function serve(values: Values, io: CliIo): Promise<number> {
   if (!existsSync(join(staticDir, 'index.html'))) {
     throw new Error(`the web page is not built (${staticDir} has no index.html): run npm run web, or npm run build:renderer first`);
   }
-  const studio = await openStudio(values, io);
-  const server = await startWebServer({ studio, host, port, staticDir });
+  // In-process when asked, or when the caller supplies the Studio (tests: it cannot cross a process).
+  let supervisor: WorkerSupervisor | null = null;
+  let server: WebServer;
+  if (values['in-process'] === true || io.createStudio) {
+    server = await startWebServer({ studio: await openStudio(values, io, 'datasets'), host, port, staticDir });
+  } else {
+    const home = resolveStudioHome(str(values, 'runs-dir'), io.env, io.cwd);
+    const backend = str(values, 'backend') ?? io.env.ARS_BACKEND;
+    const { WorkerSupervisor } = await import('../worker/workerProcess.ts');
+    // Worker output and restarts go to stderr; the worker never sees the token.
+    supervisor = new WorkerSupervisor({ home, ...(backend ? { backend } : {}), log: (line) => io.stderr.write(`${oneLine(line)}\n`) });
+    try {
+      await supervisor.start();
+      server = await startWebServer({ worker: supervisor, host, port, staticDir });
+    } catch (err) {
+      await supervisor.close();
+      throw err;
+    }
+  }
   if (!isLoopbackHost(host)) {
     io.stderr.write(
       `warning: listening on ${host}, not on this machine only: anyone who can reach this address and has the token can train models and read your runs\n`,
@@ -745,5 +821,102 @@ async function serve(values: Values, io: CliIo): Promise<number> {
     });
   });
   await server.close();
+  await supervisor?.close();
   return EXIT_OK;
+}
+
+// ---------------------------------------------------------------- images (PixelCNN)
+
+function imageSource(raw: string, cwd: string): ImageTrainConfigInput['data'] {
+  if ((BUILTIN_IMAGE_SETS as readonly string[]).includes(raw)) return { kind: 'builtin', name: raw as (typeof BUILTIN_IMAGE_SETS)[number] };
+  const path = resolve(cwd, raw);
+  return existsSync(path) && statSync(path).isDirectory() ? { kind: 'folder', path } : { kind: 'file', path };
+}
+
+async function trainImages(values: Values, io: CliIo): Promise<number> {
+  const config: ImageTrainConfigInput = defined({
+    model: {
+      family: 'pixelcnn' as const,
+      channels: optInt(values, 'channels') ?? DEFAULT_PIXELCNN_CONFIG.channels,
+      residualBlocks: optInt(values, 'blocks') ?? DEFAULT_PIXELCNN_CONFIG.residualBlocks,
+    },
+    data: imageSource(required(values, 'data', 'train'), io.cwd),
+    steps: intValue('steps', required(values, 'steps', 'train')),
+    batch: optInt(values, 'batch'),
+    lr: optNumber(values, 'lr'),
+  });
+  checkAgainst(ImageTrainConfig, config, { steps: '--steps', batch: '--batch', lr: '--lr', 'model.channels': '--channels', 'model.residualBlocks': '--blocks', data: '--data' });
+  const name = str(values, 'name');
+  return withClient(values, io, (client) =>
+    followTraining(client, () => client.request('image.train.start', name === undefined ? { config } : { config, name }), values, io),
+  );
+}
+
+function pixelOptions(values: Values): PixelSampleOptionsInput {
+  const options: PixelSampleOptionsInput = defined({
+    samples: optInt(values, 'samples'),
+    seed: optInt(values, 'seed'),
+    method: str(values, 'method') as PixelSampleOptionsInput['method'],
+  });
+  checkAgainst(PixelSampleOptions, options, { samples: '--samples', seed: '--seed', method: '--method' });
+  return options;
+}
+
+/** Runs one PixelCNN sampling job and writes its K images side by side to --out. */
+async function drawImages(values: Values, io: CliIo, command: string, known?: { values: Uint8Array<ArrayBuffer>; mask: Uint8Array<ArrayBuffer> }): Promise<number> {
+  const runId = required(values, 'run', command);
+  const out = resolve(io.cwd, required(values, 'out', command));
+  const options = pixelOptions(values);
+  return withClient(values, io, async (client) => {
+    let result: Extract<JobEvent, { kind: 'images' }> | null = null;
+    let drawn = 0;
+    const outcome = await followJob(
+      client,
+      () => client.request('image.sample.start', known ? { runId, options, known } : { runId, options }),
+      io,
+      (e) => {
+        if (e.kind === 'pixel' && values.json !== true && io.stderr.isTTY && ++drawn % 28 === 0) io.stderr.write(`\rpixel ${e.index + 1}/784\x1b[K`);
+        if (e.kind === 'images') result = e;
+      },
+    );
+    if (drawn >= 28) io.stderr.write('\n');
+    const images = result as Extract<JobEvent, { kind: 'images' }> | null;
+    if (!images) throw new Error('the sampling job ended without images');
+    const grid = imageGrid(images.images, images.samples, { gap: 2, gapValue: 0.5 });
+    await writeFile(out, encodePng(grid.pixels, grid.width, grid.height, 4));
+    if (values.json === true) writeJson(io, { runId, out, samples: images.samples, nll: images.nll, bitsPerDim: images.bitsPerDim, method: images.method, elapsedMs: images.elapsedMs, state: outcome.reason });
+    else {
+      io.stdout.write(`wrote ${images.samples} image${images.samples === 1 ? '' : 's'} to ${out} (${formatDuration(images.elapsedMs / 1000)}, ${images.method})\n`);
+      images.nll.forEach((nll, k) => io.stdout.write(`  #${k + 1}: NLL ${nll.toFixed(1)} nats (${images.bitsPerDim[k]!.toFixed(3)} bits/pixel)\n`));
+    }
+    return outcome.reason === 'cancelled' && outcome.interrupted ? EXIT_INTERRUPTED : EXIT_OK;
+  });
+}
+
+async function sampleImages(values: Values, io: CliIo): Promise<number> {
+  return drawImages(values, io, 'sample');
+}
+
+async function complete(values: Values, io: CliIo): Promise<number> {
+  const imagePath = resolve(io.cwd, required(values, 'image', 'complete'));
+  const read = async (path: string, flag: string) => {
+    try {
+      return new Uint8Array(await readFile(path));
+    } catch (err) {
+      throw new UsageError(`${flag}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  };
+  const pixels = new Uint8Array(pngToBinary(basename(imagePath), await read(imagePath, '--image')));
+  let mask: Uint8Array<ArrayBuffer>;
+  const knownPath = str(values, 'known');
+  if (knownPath !== undefined) {
+    if (str(values, 'rows') !== undefined) throw new UsageError('give --known or --rows, not both');
+    const path = resolve(io.cwd, knownPath);
+    mask = new Uint8Array(pngToBinary(basename(path), await read(path, '--known'), { invert: false }));
+  } else {
+    const rows = optInt(values, 'rows') ?? 14;
+    if (rows < 0 || rows > IMAGE_SIDE) throw new UsageError(`--rows must be between 0 and ${IMAGE_SIDE}`);
+    mask = new Uint8Array(IMAGE_PIXELS).fill(1, 0, rows * IMAGE_SIDE);
+  }
+  return drawImages(values, io, 'complete', { values: pixels, mask });
 }

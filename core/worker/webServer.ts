@@ -10,9 +10,17 @@ import { PROTOCOL_VERSION } from '../protocol/messages.ts';
 import type { MessagePipe } from '../protocol/transport.ts';
 import { decodeFrame, encodeFrame } from '../protocol/wireCodec.ts';
 import { serveClient, type ServeOptions, type StudioLike } from './dispatcher.ts';
+import type { WorkerConnector } from './workerProcess.ts';
 
 export interface WebServerOptions extends ServeOptions {
-  studio: StudioLike;
+  /** Serve this Studio in this process (tests, `ars serve --in-process`)… */
+  studio?: StudioLike;
+  /**
+   * …or connect each WebSocket to a worker in another process (`ars serve`: a supervised child
+   * that is restarted when it dies). When the worker's side of a connection closes, the socket
+   * is closed with code 1012 (service restart) and the page reconnects.
+   */
+  worker?: WorkerConnector;
   /** Interface to bind; default 127.0.0.1. Anything else exposes the Studio to the network. */
   host?: string;
   /** Port; default 0 (any free port). */
@@ -68,6 +76,7 @@ export function isLoopbackHost(host: string): boolean {
  * Prints nothing: the caller shows `url` to the user.
  */
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
+  if ((options.studio === undefined) === (options.worker === undefined)) throw new Error('startWebServer needs either a studio or a worker');
   const host = options.host ?? '127.0.0.1';
   const token = options.token ?? randomBytes(32).toString('hex');
   if (token.length === 0) throw new Error('the access token must not be empty');
@@ -156,10 +165,13 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     const origin = req.headers.origin;
     if (origin !== undefined && !allowedOrigins.has(origin.toLowerCase())) return refuse(403, 'Forbidden');
     if (!hostAllowed(req)) return refuse(403, 'Forbidden');
+    if (options.worker?.unavailable?.()) return refuse(503, 'Service Unavailable');
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
-      serveClient(webSocketPipe(ws), options.studio, serveOptions);
+      const pipe = webSocketPipe(ws);
+      if (options.studio) serveClient(pipe, options.studio, serveOptions);
+      else bridge(pipe, options.worker!.connect(), () => ws.close(1012, 'the worker restarted'));
     });
   });
 
@@ -207,6 +219,29 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       return closing;
     },
   };
+}
+
+/**
+ * Joins a client's pipe to its connection to a worker in another process: messages both ways,
+ * and either side closing closes the other (`closeClient` closes the client's side).
+ */
+function bridge(client: MessagePipe, worker: MessagePipe, closeClient: () => void): void {
+  client.onMessage((m) => {
+    try {
+      worker.send(m);
+    } catch {
+      closeClient();
+    }
+  });
+  worker.onMessage((m) => {
+    try {
+      client.send(m);
+    } catch {
+      worker.close();
+    }
+  });
+  client.onClose(() => worker.close());
+  worker.onClose(() => closeClient());
 }
 
 /**

@@ -1,0 +1,99 @@
+/**
+ * The worker as a child process of `ars serve`: started by WorkerSupervisor (workerProcess.ts)
+ * with `fork(entry, ['--home', DIR], { serialization: 'advanced' })`. It serves every connection
+ * the supervisor opens on its IPC channel with the same dispatcher as every other transport, and
+ * leaves when the supervisor goes away. If it dies, the supervisor starts another.
+ */
+import { parseArgs } from 'node:util';
+import { errorInfo } from '../errors.ts';
+import type { MessagePipe } from '../protocol/transport.ts';
+import { isToChild, type FromChild } from './childProtocol.ts';
+import { serveClient, type StudioLike } from './dispatcher.ts';
+import { resolveStudioHome } from './home.ts';
+import { Studio } from './studio.ts';
+
+interface Connection {
+  pipe: MessagePipe;
+  deliver(m: unknown): void;
+  closed(): void;
+}
+
+function toParent(message: FromChild): void {
+  process.send!(message);
+}
+
+/** One multiplexed connection as a MessagePipe: what the dispatcher sends goes up the channel. */
+function connection(conn: number, onGone: () => void): Connection {
+  let receiver: ((m: unknown) => void) | null = null;
+  const closeListeners = new Set<() => void>();
+  let closed = false;
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    onGone();
+    for (const l of [...closeListeners]) l();
+  };
+  return {
+    pipe: {
+      send(m) {
+        if (closed || !process.connected) throw new Error('the connection is closed');
+        toParent({ t: 'msg', conn, m });
+      },
+      onMessage(r) {
+        receiver = r;
+        return () => {
+          if (receiver === r) receiver = null;
+        };
+      },
+      onClose(l) {
+        closeListeners.add(l);
+        return () => closeListeners.delete(l);
+      },
+      close,
+    },
+    deliver: (m) => {
+      if (!closed) receiver?.(m);
+    },
+    closed: close,
+  };
+}
+
+function main(): void {
+  if (typeof process.send !== 'function') {
+    process.stderr.write('error: childEntry must be started by ars serve (as a child process with an IPC channel)\n');
+    process.exit(1);
+  }
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: { home: { type: 'string' }, backend: { type: 'string' } },
+    strict: false,
+  });
+  const home = resolveStudioHome(typeof values.home === 'string' ? values.home : undefined, process.env);
+  const backend = typeof values.backend === 'string' ? values.backend : process.env.ARS_BACKEND;
+  let studio: StudioLike;
+  try {
+    studio = new Studio({ home, ...(backend ? { backend } : {}) });
+  } catch (err) {
+    toParent({ t: 'fatal', error: errorInfo(err) });
+    process.exit(1);
+  }
+  const connections = new Map<number, Connection>();
+  process.on('message', (raw: unknown) => {
+    if (!isToChild(raw)) return;
+    if (raw.t === 'open') {
+      if (connections.has(raw.conn)) return;
+      const c = connection(raw.conn, () => connections.delete(raw.conn));
+      connections.set(raw.conn, c);
+      serveClient(c.pipe, studio);
+    } else if (raw.t === 'msg') {
+      connections.get(raw.conn)?.deliver(raw.m);
+    } else {
+      connections.get(raw.conn)?.closed();
+    }
+  });
+  // The supervisor is gone (it exited or was killed): nobody can reach this worker any more.
+  process.on('disconnect', () => process.exit(0));
+  toParent({ t: 'ready', pid: process.pid });
+}
+
+main();

@@ -1,0 +1,60 @@
+/** `ars train --model pixelcnn`, `ars sample --out` and `ars complete`, with the real Studio, in child processes. */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodePng } from '../../../core/data/imageSet.ts';
+import { spawnArs } from './cliHarness.ts';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ars-cli-img-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('ars with PixelCNN runs', () => {
+  it('trains on MNIST, samples a grid and completes a partial drawing, keeping its known rows', async () => {
+    const home = join(dir, 'home');
+    const t = await spawnArs(['train', '--model', 'pixelcnn', '--data', 'mnist', '--steps', '6', '--channels', '8', '--blocks', '1', '--batch', '8', '--runs-dir', home, '--json']);
+    expect(t.stderr).toBe('');
+    expect(t.status).toBe(0);
+    const last = JSON.parse(t.stdout.trim().split('\n').at(-1)!) as { runId: string; state: string };
+    expect(last.state).toBe('completed');
+
+    const grid = join(dir, 'grid.png');
+    const s = await spawnArs(['sample', '--run', last.runId, '--samples', '3', '--out', grid, '--runs-dir', home, '--json']);
+    expect(s.status).toBe(0);
+    expect((JSON.parse(s.stdout) as { nll: number[] }).nll).toHaveLength(3);
+    const png = PNG.sync.read(await readFile(grid));
+    expect([png.width, png.height]).toEqual([(3 * 28 + 2 * 2) * 4, 28 * 4]);
+
+    // A partial drawing: a vertical bar in the top 12 rows.
+    const partial = new Float32Array(784);
+    for (let r = 2; r < 12; r++) partial[r * 28 + 14] = 1;
+    await writeFile(join(dir, 'partial.png'), encodePng(partial, 28, 28));
+    const out = join(dir, 'done.png');
+    const c = await spawnArs(['complete', '--run', last.runId, '--image', join(dir, 'partial.png'), '--rows', '12', '--samples', '2', '--out', out, '--runs-dir', home]);
+    expect(c.stderr).toBe('');
+    expect(c.status).toBe(0);
+    const done = PNG.sync.read(await readFile(out));
+    // Every completion keeps the known rows exactly (scale 4: sample the centre of each cell).
+    for (let k = 0; k < 2; k++) {
+      for (let r = 0; r < 12; r++) {
+        for (let col = 0; col < 28; col++) {
+          const x = (k * 30 + col) * 4 + 2;
+          const y = r * 4 + 2;
+          expect(done.data[(y * done.width + x) * 4]! > 127 ? 1 : 0).toBe(partial[r * 28 + col]);
+        }
+      }
+    }
+  });
+
+  it('says which file it cannot read', async () => {
+    const r = await spawnArs(['complete', '--run', 'x', '--image', join(dir, 'nope.png'), '--out', join(dir, 'o.png'), '--runs-dir', join(dir, 'h')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^error: --image: cannot read .*nope\.png \(ENOENT\)\n$/);
+  });
+});
