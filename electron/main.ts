@@ -1,7 +1,10 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, extname, resolve, sep } from 'node:path';
+import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import attributions from '../assets/attributions.json';
+import { WorkerClient } from '../core/protocol/client.ts';
+import { messagePortPipe } from '../core/worker/messagePortPipe.ts';
 import {
   BrowserWindow,
   Menu,
@@ -22,17 +25,29 @@ import {
  * Electron main: windows, the menu, the worker's lifetime. It is never in the data path: the
  * renderer and the worker talk over a MessagePort pair main creates for each window.
  *
- * Security (Electron's checklist): every window is sandboxed with context isolation and no Node;
- * the page is served from a custom `app://` origin (not file://) with a strict CSP header;
- * navigation, new windows, webviews and permission requests are refused; main listens to no IPC
- * at all — the only channel is main → renderer ('worker-port'), and a port is only ever sent to a
- * frame showing the app's own origin.
+ * Security (Electron's checklist, https://www.electronjs.org/docs/latest/tutorial/security; each
+ * item and where it is enforced is listed in SECURITY.md): every window is sandboxed with context
+ * isolation and no Node; the page is served from a custom `app://` origin (not file://) with a
+ * strict CSP header; navigation (of any frame), redirects away from the app, new windows,
+ * webviews, permission and device requests are refused; middle-click (auxclick) is disabled;
+ * DevTools are off in the packaged app; only https links open, in the system browser; main
+ * listens to no IPC at all — the only channel is main → renderer ('worker-port'), and a port is
+ * only ever sent to a frame showing the app's own origin. The packaged binary's fuses are set in
+ * electron-builder.yml. `npm test` runs electronegativity over this file and its build.
  */
 
 const here = dirname(fileURLToPath(import.meta.url)); // out/main
 const RENDERER_DIR = resolve(here, '../renderer');
 const PRELOAD = resolve(here, '../preload/preload.cjs');
 const WORKER = resolve(here, 'worker.js');
+
+/** Where the packaged app keeps what electron-builder.yml puts in extraResources (dev: build/). */
+function resourceFile(name: string): string {
+  return app.isPackaged ? join(process.resourcesPath, name) : join(app.getAppPath(), 'build', name);
+}
+const LICENSES = () => resourceFile('THIRD_PARTY_LICENSES.txt');
+/** The project's own WebAssembly kernels (core/tensor/wasm), for the worker. */
+const KERNELS_DIR = () => resourceFile('wasm');
 
 const SCHEME = 'app';
 const APP_HOST = 'studio';
@@ -98,6 +113,10 @@ app.on('web-contents-created', (_event, contents) => {
     event.preventDefault();
     openExternally(url);
   });
+  // Subframes too (the CSP allows none from elsewhere; this holds even if it did).
+  contents.on('will-frame-navigate', (event) => {
+    if (!isAppUrl(event.url)) event.preventDefault();
+  });
   contents.on('will-redirect', (event, url) => {
     if (!isAppUrl(url)) event.preventDefault();
   });
@@ -113,6 +132,7 @@ function ready(): void {
   const ses = session.defaultSession;
   ses.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   ses.setPermissionCheckHandler(() => false);
+  ses.setDevicePermissionHandler(() => false);
   ses.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
   });
@@ -128,9 +148,14 @@ function ready(): void {
 /** app://studio/<path> → out/renderer/<path>, nothing outside it. */
 function serveRenderer(): void {
   protocol.handle(SCHEME, async (request) => {
-    const url = new URL(request.url);
-    const file = resolve(RENDERER_DIR, `.${decodeURIComponent(url.pathname)}`);
-    if (url.host !== APP_HOST || !file.startsWith(RENDERER_DIR + sep)) return new Response('Not found', { status: 404 });
+    let file: string;
+    try {
+      const url = new URL(request.url);
+      file = resolve(RENDERER_DIR, `.${decodeURIComponent(url.pathname)}`);
+      if (url.host !== APP_HOST || !file.startsWith(RENDERER_DIR + sep) || file.includes('\0')) return new Response('Not found', { status: 404 });
+    } catch {
+      return new Response('Bad request', { status: 400 });
+    }
     try {
       const body = await readFile(file);
       return new Response(new Uint8Array(body), {
@@ -168,6 +193,9 @@ function createWindow(): BrowserWindow {
       webviewTag: false,
       navigateOnDragDrop: false,
       spellcheck: false,
+      // A middle-click must not open links in new windows (electronegativity AUXCLICK_JS_CHECK).
+      disableBlinkFeatures: 'Auxclick',
+      devTools: !app.isPackaged,
     },
   });
   win.once('ready-to-show', () => win.show());
@@ -195,11 +223,15 @@ function openExternally(url: string): void {
 
 /**
  * The worker (core/worker, in an Electron utility process) owns TensorFlow.js and the runs.
- * If it dies, it is started again and every window gets a new port; the page tells the person.
- * A worker that keeps dying is not restarted forever.
+ * If it dies, it is started again and every window gets a new port; the page tells the person,
+ * and the new worker reports the runs the old one was training as interrupted (resume continues
+ * from their last checkpoint). A worker that keeps dying is not restarted forever.
+ * Ports are handed over once the worker says it is ready, so none is posted into the void.
  */
 class WorkerHost {
   private child: UtilityProcess | null = null;
+  private ready = false;
+  private readonly waiting = new Set<WebContents>();
   private readonly crashes: number[] = [];
 
   start(): void {
@@ -213,27 +245,67 @@ class WorkerHost {
     const child = utilityProcess.fork(WORKER, ['--home', app.getPath('userData')], {
       serviceName: 'Autoregressive Studio worker',
       stdio: 'inherit',
+      env: { ...process.env, ARS_KERNELS_DIR: KERNELS_DIR() },
     });
     this.child = child;
+    this.ready = false;
     let fatal: { code: string; message: string } | null = null;
     // The worker says why it cannot start; starting it again would fail the same way.
     child.on('message', (m: unknown) => {
       if (isFatalMessage(m)) fatal = m.error;
+      else if (isReadyMessage(m) && this.child === child) {
+        this.ready = true;
+        for (const contents of [...this.waiting]) this.connect(contents);
+        this.waiting.clear();
+      }
     });
     child.once('exit', (code) => {
-      if (this.child === child) this.child = null;
+      if (this.child === child) {
+        this.child = null;
+        this.ready = false;
+      }
       if (quitting) return;
       if (fatal) dialog.showErrorBox('The worker could not start', `${fatal.message} (${fatal.code})`);
       else this.crashed(code);
     });
   }
 
-  /** Gives `contents` its own port to the worker. */
+  /** Gives `contents` its own port to the worker (once the worker is ready). */
   connect(contents: WebContents): void {
-    if (!this.child || contents.isDestroyed() || !isAppUrl(contents.mainFrame.url)) return;
+    if (contents.isDestroyed() || !isAppUrl(contents.mainFrame.url)) return;
+    if (!this.child || !this.ready) {
+      this.waiting.add(contents);
+      contents.once('destroyed', () => this.waiting.delete(contents));
+      return;
+    }
     const { port1, port2 } = new MessageChannelMain();
     this.child.postMessage({ type: 'connect' }, [port1]);
     contents.postMessage('worker-port', null, [port2]);
+  }
+
+  /**
+   * Asks the worker for its backend over a port of main's own, then closes it: a short control
+   * request for the About dialog (main is otherwise never in the data path). Null when the worker
+   * is not running or does not answer within `timeoutMs`.
+   */
+  async backendInfo(timeoutMs = 3000): Promise<{ backend: string; device: string } | null> {
+    if (!this.child || !this.ready) return null;
+    const { port1, port2 } = new MessageChannelMain();
+    this.child.postMessage({ type: 'connect' }, [port1]);
+    const client = new WorkerClient(messagePortPipe(port2));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const info = await Promise.race([
+        client.request('info', {}),
+        new Promise<null>((resolveTimeout) => (timer = setTimeout(() => resolveTimeout(null), timeoutMs))),
+      ]);
+      return info ? { backend: info.backend, device: info.device } : null;
+    } catch {
+      return null;
+    } finally {
+      clearTimeout(timer);
+      client.close();
+    }
   }
 
   stop(): void {
@@ -258,6 +330,10 @@ class WorkerHost {
   }
 }
 
+function isReadyMessage(m: unknown): boolean {
+  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'ready';
+}
+
 function isFatalMessage(m: unknown): m is { type: 'fatal'; error: { code: string; message: string } } {
   if (typeof m !== 'object' || m === null) return false;
   const { type, error } = m as { type?: unknown; error?: unknown };
@@ -268,10 +344,51 @@ function isFatalMessage(m: unknown): m is { type: 'fatal'; error: { code: string
 
 const worker = new WorkerHost();
 
+/**
+ * About: the version, the versions underneath, the worker's backend, and the licences and
+ * attributions of the bundled data and software (the full texts open from THIRD_PARTY_LICENSES.txt).
+ */
+async function showAbout(): Promise<void> {
+  const backend = await worker.backendInfo();
+  const versions = process.versions as NodeJS.ProcessVersions & { electron?: string; chrome?: string };
+  const data = attributions.data.map((d) => `• ${d.name} (${d.usedFor}): ${d.source}. Licence: ${d.license}. Via the npm package "${d.package}" (${d.packageLicense}).`);
+  const detail = [
+    `Version ${app.getVersion()}`,
+    `Backend: ${backend ? `${backend.backend} — ${backend.device}` : 'not known yet (the worker is starting or stopped)'}`,
+    `Electron ${versions.electron ?? '?'} · Chromium ${versions.chrome ?? '?'} · Node ${versions.node}`,
+    '',
+    'Bundled data:',
+    ...data,
+    '',
+    'Autoregressive Studio is open-source software (MIT licence). It includes open-source packages',
+    '(TensorFlow.js, zod, ws, pngjs and their dependencies) and Electron with Chromium, each under',
+    'its own licence; "Licences…" opens the full texts.',
+  ].join('\n');
+  const win = BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0];
+  const options = { type: 'info' as const, title: 'About Autoregressive Studio', message: 'Autoregressive Studio', detail, buttons: ['OK', 'Licences…'], defaultId: 0, cancelId: 0, noLink: true };
+  const { response } = win ? await dialog.showMessageBox(win, options) : await dialog.showMessageBox(options);
+  if (response === 1) {
+    const file = LICENSES();
+    if (!existsSync(file)) dialog.showErrorBox('Licences', `${file} is missing. Run npm run licenses (npm run dist does it) and try again.`);
+    else {
+      const failed = await shell.openPath(file);
+      if (failed) dialog.showErrorBox('Licences', `Could not open ${file}: ${failed}`);
+    }
+  }
+}
+
 function buildMenu(): Menu {
   const isMac = process.platform === 'darwin';
+  const about: MenuItemConstructorOptions = { label: 'About Autoregressive Studio', click: () => void showAbout() };
   const template: MenuItemConstructorOptions[] = [
-    ...(isMac ? [{ role: 'appMenu' as const }] : []),
+    ...(isMac
+      ? [
+          {
+            label: app.name,
+            submenu: [about, { type: 'separator' as const }, { role: 'hide' as const }, { role: 'hideOthers' as const }, { role: 'unhide' as const }, { type: 'separator' as const }, { role: 'quit' as const }],
+          },
+        ]
+      : []),
     { label: 'File', submenu: [isMac ? { role: 'close' } : { role: 'quit' }] },
     { role: 'editMenu' },
     {
@@ -288,6 +405,7 @@ function buildMenu(): Menu {
       ],
     },
     { role: 'windowMenu' },
+    ...(isMac ? [] : [{ label: 'Help', submenu: [about] }]),
   ];
   return Menu.buildFromTemplate(template);
 }

@@ -779,6 +779,11 @@ export function defaultStaticDir(): string {
   return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'out', 'renderer');
 }
 
+/** <repo>/build/THIRD_PARTY_LICENSES.txt (npm run licenses), served at /licenses.txt. */
+export function defaultLicensesFile(): string {
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'build', 'THIRD_PARTY_LICENSES.txt');
+}
+
 async function serve(values: Values, io: CliIo): Promise<number> {
   const host = str(values, 'host') ?? '127.0.0.1';
   if (host === '') throw new UsageError('--host must not be empty');
@@ -792,7 +797,7 @@ async function serve(values: Values, io: CliIo): Promise<number> {
   let supervisor: WorkerSupervisor | null = null;
   let server: WebServer;
   if (values['in-process'] === true || io.createStudio) {
-    server = await startWebServer({ studio: await openStudio(values, io, 'datasets'), host, port, staticDir });
+    server = await startWebServer({ studio: await openStudio(values, io, 'datasets'), host, port, staticDir, licensesFile: defaultLicensesFile() });
   } else {
     const home = resolveStudioHome(str(values, 'runs-dir'), io.env, io.cwd);
     const backend = str(values, 'backend') ?? io.env.ARS_BACKEND;
@@ -801,7 +806,7 @@ async function serve(values: Values, io: CliIo): Promise<number> {
     supervisor = new WorkerSupervisor({ home, ...(backend ? { backend } : {}), log: (line) => io.stderr.write(`${oneLine(line)}\n`) });
     try {
       await supervisor.start();
-      server = await startWebServer({ worker: supervisor, host, port, staticDir });
+      server = await startWebServer({ worker: supervisor, host, port, staticDir, licensesFile: defaultLicensesFile() });
     } catch (err) {
       await supervisor.close();
       throw err;

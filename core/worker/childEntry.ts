@@ -93,6 +93,9 @@ function main(): void {
   });
   // The supervisor is gone (it exited or was killed): nobody can reach this worker any more.
   process.on('disconnect', () => process.exit(0));
+  // A terminal's Ctrl-C reaches the whole process group: the supervisor decides when this stops
+  // (it sends SIGTERM, or disconnects), so the worker is not mistaken for a crashed one.
+  process.on('SIGINT', () => {});
   toParent({ t: 'ready', pid: process.pid });
 }
 

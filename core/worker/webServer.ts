@@ -31,6 +31,11 @@ export interface WebServerOptions extends ServeOptions {
   token?: string;
   /** Largest WebSocket message accepted, in bytes; default 80 MiB. */
   maxMessageBytes?: number;
+  /**
+   * The licences and attributions file (npm run licenses), served read-only at /licenses.txt for
+   * the page's About view. Absent or missing: /licenses.txt is not found.
+   */
+  licensesFile?: string;
 }
 
 export interface WebServer {
@@ -124,6 +129,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       res.setHeader('Allow', 'GET');
       return sendStatus(res, 405, 'method not allowed');
     }
+    if (options.licensesFile && (req.url ?? '').split(/[?#]/, 1)[0] === '/licenses.txt') return serveFile(res, options.licensesFile, 'text/plain; charset=utf-8');
     const rel = staticPath(req.url ?? '/');
     if (rel === null) return sendStatus(res, 400, 'bad path');
     const file = join(root, rel);
@@ -135,14 +141,15 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       return sendStatus(res, 404, 'not found');
     }
     if (!real.startsWith(realRoot + sep)) return sendStatus(res, 404, 'not found');
-    const info = await stat(real);
-    if (!info.isFile()) return sendStatus(res, 404, 'not found');
+    return serveFile(res, real, CONTENT_TYPES[extname(real).toLowerCase()] ?? 'application/octet-stream');
+  }
+
+  async function serveFile(res: ServerResponse, path: string, contentType: string): Promise<void> {
+    const info = await stat(path).catch(() => null);
+    if (!info?.isFile()) return sendStatus(res, 404, 'not found');
     securityHeaders(res);
-    res.writeHead(200, {
-      'Content-Type': CONTENT_TYPES[extname(real).toLowerCase()] ?? 'application/octet-stream',
-      'Content-Length': info.size,
-    });
-    const stream = createReadStream(real);
+    res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': info.size });
+    const stream = createReadStream(path);
     stream.on('error', () => res.destroy());
     stream.pipe(res);
   }

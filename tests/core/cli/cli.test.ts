@@ -27,7 +27,7 @@ describe('ars (the real entry, in a child process)', () => {
   it('train --help exits 0', async () => {
     const r = await spawnArs(['train', '--help']);
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('Usage: ars train --model lstm|gru|rnn|transformer|nar --data sonnets|PATH --steps N');
+    expect(r.stdout).toContain('Usage: ars train --model lstm|gru|rnn|transformer|nar|pixelcnn --data sonnets|mnist|PATH --steps N');
   });
 
   it('an unknown command exits 2 with one line', async () => {
@@ -60,7 +60,7 @@ describe('ars (in-process, with a fake Studio)', () => {
     const cases: [string[], RegExp][] = [
       [[], /Usage: ars <command>/],
       [['train', '--data', 'sonnets', '--steps', '5'], /^error: --model is required/],
-      [['train', '--model', 'gpt', '--data', 'sonnets', '--steps', '5'], /^error: --model must be lstm, gru, rnn, transformer or nar/],
+      [['train', '--model', 'gpt', '--data', 'sonnets', '--steps', '5'], /^error: --model must be lstm, gru, rnn, transformer, nar or pixelcnn/],
       [['train', '--model', 'lstm', '--data', 'sonnets', '--steps', '5', '--hidden', '2'], /^error: --hidden: Too small/],
       [['train', '--model', 'lstm', '--data', 'sonnets', '--steps', '5', '--lr', 'fast'], /^error: --lr must be a number/],
       [['train', '--model', 'lstm', '--data', 'sonnets', '--steps', '5', 'extra'], /^error: unexpected argument 'extra'/],
@@ -98,7 +98,7 @@ describe('ars (in-process, with a fake Studio)', () => {
       seq: 16,
       lr: 0.01,
     });
-    expect(h.studioOptions).toEqual([{ home: dir, backend: 'cpu' }]);
+    expect(h.studioOptions).toEqual([{ home: dir, backend: 'cpu', fileAccess: 'any' }]);
   });
 
   it('train resolves a data path, and the runs home and backend from the environment', async () => {
@@ -107,10 +107,10 @@ describe('ars (in-process, with a fake Studio)', () => {
     h.io.env = { ARS_HOME: dir, ARS_BACKEND: 'wasm' };
     expect(await run(h, 'train', '--model', 'rnn', '--data', 'corpus/text.txt', '--steps', '3')).toBe(0);
     expect(studio.trainConfigs[0]!.data).toEqual({ kind: 'file', path: join(h.io.cwd, 'corpus', 'text.txt') });
-    expect(h.studioOptions).toEqual([{ home: dir, backend: 'wasm' }]);
+    expect(h.studioOptions).toEqual([{ home: dir, backend: 'wasm', fileAccess: 'any' }]);
     const d = harness(new FakeStudio());
     await run(d, 'runs');
-    expect(d.studioOptions).toEqual([{ home: join(homedir(), '.autoregressive-studio') }]);
+    expect(d.studioOptions).toEqual([{ home: join(homedir(), '.autoregressive-studio'), fileAccess: 'any' }]);
   });
 
   it('train on a pipe prints a few progress lines and a summary', async () => {

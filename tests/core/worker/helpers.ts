@@ -120,3 +120,25 @@ export async function connectClient(wsUrl: string): Promise<{ client: WorkerClie
   const pipe = clientWebSocketPipe(ws);
   return { client: new WorkerClient(pipe), ws, pipe };
 }
+
+/** Wraps a pipe so that every message it receives is also recorded in `seen`. */
+export function tapPipe(pipe: MessagePipe, seen: unknown[]): MessagePipe {
+  return {
+    send: (m, t) => pipe.send(m, t),
+    onMessage: (r) =>
+      pipe.onMessage((m) => {
+        seen.push(m);
+        r(m);
+      }),
+    onClose: (l) => pipe.onClose(l),
+    close: () => pipe.close(),
+  };
+}
+
+/** Resolves with the close code and reason once `ws` closes. */
+export function closed(ws: WebSocket): Promise<{ code: number; reason: string }> {
+  return new Promise((resolve) => {
+    if (ws.readyState === ws.CLOSED) resolve({ code: 0, reason: '' });
+    else ws.once('close', (code: number, reason: Buffer) => resolve({ code, reason: reason.toString() }));
+  });
+}

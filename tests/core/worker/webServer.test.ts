@@ -222,6 +222,21 @@ describe('web server: static files', () => {
     }
   });
 
+  it('serves the licences file at /licenses.txt when given one, and nothing else outside the page', async () => {
+    const licensesFile = join(dir, 'THIRD_PARTY_LICENSES.txt');
+    await writeFile(licensesFile, 'MNIST: CC BY-SA 3.0');
+    const s = await startWebServer({ studio: new FakeStudio(), staticDir, licensesFile });
+    servers.push(s);
+    const r = await get(s.port, '/licenses.txt');
+    expect(r.status).toBe(200);
+    expect(r.body).toBe('MNIST: CC BY-SA 3.0');
+    expect(r.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(r.headers['x-content-type-options']).toBe('nosniff');
+    expect((await get(s.port, '/THIRD_PARTY_LICENSES.txt')).status).toBe(404);
+    const without = await start();
+    expect((await get(without.port, '/licenses.txt')).status).toBe(404);
+  });
+
   it('serves GET only', async () => {
     const s = await start();
     const r = await get(s.port, '/', { method: 'POST' });

@@ -1,0 +1,6 @@
+export type BuilderConfig = Record<string, any>;
+export declare function loadBuilderConfig(projectDir?: string): Promise<BuilderConfig>;
+export declare function validateBuilderConfig(config: BuilderConfig): Promise<string | null>;
+export declare function checkTargets(config: BuilderConfig): string[];
+export declare function checkPaths(config: BuilderConfig, projectDir?: string): string[];
+export declare function checkUnpacked(config: BuilderConfig, projectDir?: string): { problems: string[]; found: string[] };
