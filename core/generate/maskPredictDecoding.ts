@@ -70,9 +70,9 @@ export async function* generateMaskPredict(
   let done = 0;
   blocks: while (done < N) {
     const remaining = N - done;
-    // The whole rest when it fits beside the history; else a block that leaves at least half
-    // the context (or all of a shorter history) as conditioning.
-    const block = history.length + remaining <= context ? remaining : Math.min(remaining, context - Math.min(history.length, Math.floor(context / 2)));
+    // The whole rest in one block when it fits in the context (conditioned on as much of the
+    // history as fits beside it); else blocks that leave half the context as conditioning.
+    const block = remaining <= context ? remaining : Math.min(remaining, context - Math.min(history.length, Math.floor(context / 2)));
     const prefix = history.slice(Math.max(0, history.length - (context - block)));
     const canvas = new Int32Array(block).fill(model.maskId);
     const conf = new Float64Array(block);

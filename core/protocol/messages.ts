@@ -27,6 +27,19 @@ export const BackendInfo = z.object({
   threads: z.number().int(),
   rungs: z.array(BackendRung),
   versions: z.record(z.string(), z.string()),
+  gpus: z
+    .array(
+      z.object({
+        vendor: z.string(),
+        architecture: z.string(),
+        device: z.string(),
+        description: z.string(),
+        features: z.array(z.string()),
+        limits: z.record(z.string(), z.number()),
+      }),
+    )
+    .optional(),
+  cuda: z.array(z.object({ library: z.string(), found: z.boolean() })).optional(),
 });
 export type BackendInfo = z.infer<typeof BackendInfo>;
 
