@@ -1,3 +1,5 @@
+import { imageTraining } from './state/imageTraining.svelte.ts';
+import { completion, unconditional } from './state/pixelSampling.svelte.ts';
 import { race } from './state/race.svelte.ts';
 import { runs } from './state/runs.svelte.ts';
 import { training } from './state/training.svelte.ts';
@@ -9,6 +11,10 @@ export function startApp(): void {
     void training.loadCorpora();
     void runs.refresh();
     race.connected();
+    training.connected();
+    imageTraining.connected();
+    completion.connected();
+    unconditional.connected();
   });
   worker.start();
 }

@@ -52,3 +52,10 @@ export function formatSummary(summary: Record<string, string | number | boolean 
   }
   return parts.join(' · ');
 }
+
+/** A throughput: "1,234", "56.7", "0.42". */
+export function formatRate(n: number): string {
+  if (!Number.isFinite(n)) return '—';
+  if (Math.abs(n) >= 100) return formatCount(n);
+  return Math.abs(n) >= 1 ? n.toFixed(1) : n.toPrecision(2);
+}

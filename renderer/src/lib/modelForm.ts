@@ -5,7 +5,7 @@
  * must hold a training sequence).
  */
 import type { z } from 'zod';
-import { describeModel as describeChoice, TextModelChoice, type RnnCell } from '../../../core/models/config.ts';
+import { describeModel as describeChoice, describeRunModel, TextModelChoice, type RnnCell, type RunModelConfig } from '../../../core/models/config.ts';
 
 export type ModelFamily = TextModelChoice['family'];
 export type ModelChoiceInput = z.input<typeof TextModelChoice>;
@@ -109,15 +109,17 @@ function plain(message: string): string {
   return message;
 }
 
-/** "LSTM 2×128 (emb 64)", "Transformer 2×64, 4 heads, ctx 64", "NAR Transformer …". */
-export function describeModel(model: ModelChoiceInput | TextModelChoice): string {
-  const m = model as TextModelChoice;
+/** "LSTM 2×128 (emb 64)", "Transformer 2×64, 4 heads, ctx 64", "NAR Transformer …", "PixelCNN 32 ch, 1+3 masked layers". */
+export function describeModel(model: ModelChoiceInput | TextModelChoice | RunModelConfig): string {
+  const m = model as TextModelChoice | RunModelConfig;
   switch (m.family) {
     case 'rnn':
       return `${describeChoice(m)} (emb ${m.embedding})`;
     case 'transformer':
     case 'maskPredict':
       return describeChoice(m);
+    case 'pixelcnn':
+      return describeRunModel(m);
     default:
       // A family this screen does not know yet: its name at least.
       return (m as { family: string }).family;

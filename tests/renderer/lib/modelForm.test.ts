@@ -60,6 +60,10 @@ describe('modelProblems', () => {
 });
 
 describe('describeModel', () => {
+  it('describes a PixelCNN run', () => {
+    expect(describeModel({ family: 'pixelcnn', channels: 8, residualBlocks: 1, kernel: 3, firstKernel: 7, hiddenOut: 16 })).toBe('PixelCNN 8 ch, 1+1 masked layers');
+  });
+
   it('describes every family', () => {
     expect(describeModel({ family: 'rnn', cell: 'gru', embedding: 32, hidden: 64, layers: 1 })).toBe('GRU 1×64 (emb 32)');
     expect(describeModel({ family: 'transformer', dModel: 64, heads: 4, layers: 2, ffn: 256, context: 64, dropout: 0, tiedOutput: true })).toBe(

@@ -37,6 +37,11 @@ class Sampling {
     return this.phase !== 'idle';
   }
 
+  /** The runs this panel samples from: the text models (PixelCNN runs belong to the Image lab). */
+  get choices() {
+    return runs.list.filter((r) => r.model.family !== 'pixelcnn');
+  }
+
   /** Whether the chosen run is non-autoregressive (fills a canvas in T passes). */
   get isNar(): boolean {
     return isNonAutoregressive(runs.byId(this.runId)?.model);

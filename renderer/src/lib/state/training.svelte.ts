@@ -1,11 +1,8 @@
-import { WorkerError } from '../../../../core/protocol/client.ts';
-import { Methods, type JobEvent, type ParamsOf, type ProgressEvent, type RunDetail } from '../../../../core/protocol/messages.ts';
-import type { Point } from '../chart.ts';
+import { Methods, type ParamsOf } from '../../../../core/protocol/messages.ts';
 import { modelChoice, modelProblems, type ModelFields } from '../modelForm.ts';
 import { notices } from './notices.svelte.ts';
-import { runs } from './runs.svelte.ts';
 import { sampling } from './sampling.svelte.ts';
-import { view } from './view.svelte.ts';
+import { TrainingJob } from './trainingJob.svelte.ts';
 import { worker } from './worker.svelte.ts';
 
 type TrainConfigInput = ParamsOf<'train.start'>['config'];
@@ -30,10 +27,10 @@ export interface TrainForm extends ModelFields {
 
 export const UPLOAD = '\u0000upload';
 
-export type TrainPhase = 'idle' | 'starting' | 'running' | 'paused' | 'stopping';
+export type { TrainPhase } from './trainingJob.svelte.ts';
 
-/** The training form, and the one live training job with its curves and progress. */
-class Training {
+/** The Text lab's training form, and its one live training job with its curves and progress. */
+class Training extends TrainingJob {
   form = $state<TrainForm>({
     name: '',
     corpus: 'sonnets',
@@ -60,21 +57,8 @@ class Training {
   /** The text file the person opened, if any. */
   upload = $state.raw<{ name: string; bytes: Uint8Array<ArrayBuffer> } | null>(null);
 
-  phase = $state<TrainPhase>('idle');
-  runId = $state<string | null>(null);
-  trainPoints = $state<Point[]>([]);
-  valPoints = $state<Point[]>([]);
-  progress = $state.raw<ProgressEvent | null>(null);
-  totalSteps = $state(0);
-  checkpointStep = $state<number | null>(null);
-  /** How the last job ended, in words. */
-  outcome = $state<string | null>(null);
-
-  private jobId: string | null = null;
-  private unsubscribe: (() => void) | null = null;
-
-  get busy(): boolean {
-    return this.phase !== 'idle';
+  constructor() {
+    super('tokens', 'lab');
   }
 
   /** What is wrong with the model fields, in sentences (empty when nothing is). */
@@ -146,124 +130,11 @@ class Training {
       notices.error(new Error(req.message), 'Check the training settings');
       return;
     }
-    this.reset(req.params.config.steps);
-    this.phase = 'starting';
-    try {
-      const { jobId, runId } = await worker.request('train.start', req.params);
-      this.attach(jobId, runId);
-    } catch (err) {
-      this.phase = 'idle';
-      notices.error(err, 'Could not start training');
-    }
+    await this.launch(() => worker.request('train.start', req.params), req.params.config.steps, 'Could not start training');
   }
 
-  /** Continues a stored run: its curve so far is drawn first. */
-  async resume(run: RunDetail, extraSteps: number): Promise<void> {
-    if (this.busy) {
-      notices.error(new Error('stop the current training first'), 'Cannot resume');
-      return;
-    }
-    this.reset(run.totalSteps + extraSteps);
-    for (const m of run.metrics) {
-      if (m.trainLoss !== undefined) this.trainPoints.push({ x: m.step, y: m.trainLoss });
-      if (m.valLoss !== undefined) this.valPoints.push({ x: m.step, y: m.valLoss });
-    }
-    this.checkpointStep = run.checkpointStep;
-    this.phase = 'starting';
-    view.tab = 'lab';
-    try {
-      const { jobId, runId } = await worker.request('train.resume', { runId: run.id, extraSteps });
-      this.attach(jobId, runId);
-    } catch (err) {
-      this.phase = 'idle';
-      notices.error(err, 'Could not resume the run');
-    }
-  }
-
-  async pause(): Promise<void> {
-    if (!this.jobId || this.phase !== 'running') return;
-    try {
-      await worker.request('job.pause', { jobId: this.jobId });
-      if (this.phase === 'running') this.phase = 'paused';
-    } catch (err) {
-      notices.error(err, 'Could not pause');
-    }
-  }
-
-  async resumeJob(): Promise<void> {
-    if (!this.jobId || this.phase !== 'paused') return;
-    try {
-      await worker.request('job.resume', { jobId: this.jobId });
-      if (this.phase === 'paused') this.phase = 'running';
-    } catch (err) {
-      notices.error(err, 'Could not resume');
-    }
-  }
-
-  async stop(): Promise<void> {
-    if (!this.jobId || (this.phase !== 'running' && this.phase !== 'paused')) return;
-    this.phase = 'stopping';
-    try {
-      await worker.request('job.cancel', { jobId: this.jobId });
-    } catch (err) {
-      notices.error(err, 'Could not stop training');
-    }
-  }
-
-  private reset(totalSteps: number): void {
-    this.trainPoints = [];
-    this.valPoints = [];
-    this.progress = null;
-    this.outcome = null;
-    this.checkpointStep = null;
-    this.totalSteps = totalSteps;
-  }
-
-  private attach(jobId: string, runId: string): void {
-    this.jobId = jobId;
-    this.runId = runId;
-    this.phase = 'running';
+  protected override attached(runId: string): void {
     sampling.runId = runId;
-    this.unsubscribe = worker.currentClient?.onJob(jobId, (e) => this.handle(e)) ?? null;
-    void runs.refresh();
-  }
-
-  private handle(e: JobEvent): void {
-    switch (e.kind) {
-      case 'progress':
-        this.progress = e;
-        this.totalSteps = e.totalSteps;
-        this.trainPoints.push({ x: e.step, y: e.trainLoss });
-        if (e.valLoss !== undefined) this.valPoints.push({ x: e.step, y: e.valLoss });
-        break;
-      case 'state':
-        if (this.phase !== 'stopping') this.phase = e.state === 'paused' ? 'paused' : 'running';
-        break;
-      case 'checkpoint':
-        this.checkpointStep = e.step;
-        break;
-      case 'done': {
-        const step = this.progress?.step ?? 0;
-        this.outcome = e.reason === 'completed' ? `Completed ${step} steps.` : `Stopped at step ${step}.`;
-        this.finish();
-        break;
-      }
-      case 'error':
-        this.outcome = 'Training failed.';
-        notices.error(new WorkerError(e.code, e.message), 'Training failed');
-        this.finish();
-        break;
-      default:
-        break;
-    }
-  }
-
-  private finish(): void {
-    this.unsubscribe?.();
-    this.unsubscribe = null;
-    this.jobId = null;
-    this.phase = 'idle';
-    void runs.refresh();
   }
 }
 

@@ -1,0 +1,159 @@
+/**
+ * The Image lab's forms, turned into protocol requests: PixelCNN training and PixelCNN
+ * sampling. Pure (no runes); the checks are the protocol's own schemas, with field names a
+ * person reads.
+ */
+import type { z } from 'zod';
+import { PixelCnnConfig } from '../../../core/models/pixelcnnConfig.ts';
+import { Methods, type ParamsOf } from '../../../core/protocol/messages.ts';
+
+/** Where the training images come from: the built-in digits or the files the person opened. */
+export type ImageDataChoice = 'mnist' | 'upload';
+
+export interface ImageTrainForm {
+  name: string;
+  data: ImageDataChoice;
+  channels: number;
+  residualBlocks: number;
+  hiddenOut: number;
+  steps: number;
+  batch: number;
+  lr: number;
+  evalEvery: number;
+  evalBatches: number;
+  checkpointEvery: number;
+  seed: number;
+}
+
+export interface UploadedFile {
+  name: string;
+  bytes: Uint8Array<ArrayBuffer>;
+}
+
+export type ImageTrainParams = ParamsOf<'image.train.start'>;
+export type ImageSourceInput = ImageTrainParams['config']['data'];
+export type PixelSampleParams = ParamsOf<'image.sample.start'>;
+
+/** The most bytes of opened files sent in one request (web mode carries at most 80 MiB a message). */
+export const MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
+
+const FIELD_LABELS: Record<string, string> = {
+  channels: 'Channels',
+  residualBlocks: 'Residual blocks',
+  hiddenOut: 'Output width',
+  kernel: 'Kernel',
+  firstKernel: 'First kernel',
+  steps: 'Steps',
+  batch: 'Batch',
+  lr: 'Learning rate',
+  evalEvery: 'Evaluate every',
+  evalBatches: 'Validation batches',
+  checkpointEvery: 'Checkpoint every',
+  seed: 'Seed',
+  samples: 'Samples (K)',
+  temperature: 'Temperature',
+  method: 'Method',
+  files: 'Files',
+  name: 'Run name',
+};
+
+/** zod's messages, a little friendlier ("Too big: expected number to be <=3" → "at most 3"). */
+export function plainIssue(message: string): string {
+  const m = /expected (?:number|int) to be (<=|>=|<|>)\s*([\d.e+-]+)/i.exec(message);
+  if (m) return { '<=': 'at most ', '>=': 'at least ', '<': 'below ', '>': 'above ' }[m[1]!]! + m[2];
+  if (/expected int/i.test(message) || /integer/i.test(message)) return 'a whole number';
+  if (/expected number/i.test(message)) return 'enter a number';
+  return message;
+}
+
+/** "Channels: at most 512" from a zod issue. */
+export function issueSentence(issue: z.core.$ZodIssue | undefined): string {
+  const key = String(issue?.path.at(-1) ?? '');
+  return `${FIELD_LABELS[key] ?? (key || 'Settings')}: ${plainIssue(issue?.message ?? 'invalid')}`;
+}
+
+/** The PixelCNN the form describes. */
+export function pixelCnnChoice(f: Pick<ImageTrainForm, 'channels' | 'residualBlocks' | 'hiddenOut'>): z.input<typeof PixelCnnConfig> {
+  return { family: 'pixelcnn', channels: f.channels, residualBlocks: f.residualBlocks, hiddenOut: f.hiddenOut };
+}
+
+/** Everything wrong with the model fields, as sentences (empty when nothing is). */
+export function pixelCnnProblems(f: Pick<ImageTrainForm, 'channels' | 'residualBlocks' | 'hiddenOut'>): string[] {
+  const parsed = PixelCnnConfig.safeParse(pixelCnnChoice(f));
+  return parsed.success ? [] : [...new Set(parsed.error.issues.map((i) => issueSentence(i)))];
+}
+
+/** The image source of the form: the built-in digits, or the opened files. */
+export function imageSource(data: ImageDataChoice, files: readonly UploadedFile[]): { ok: true; source: ImageSourceInput } | { ok: false; message: string } {
+  if (data === 'mnist') return { ok: true, source: { kind: 'builtin', name: 'mnist' } };
+  if (files.length === 0) return { ok: false, message: 'Open PNG images or an IDX file first' };
+  const bytes = files.reduce((n, f) => n + f.bytes.byteLength, 0);
+  if (bytes > MAX_UPLOAD_BYTES) {
+    return { ok: false, message: `The opened files hold ${(bytes / 1024 / 1024).toFixed(0)} MiB; at most ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB can be sent (use ars train with a folder for more)` };
+  }
+  return { ok: true, source: { kind: 'upload', files: files.map((f) => ({ name: f.name, bytes: f.bytes })) } };
+}
+
+/** The training request the form describes, checked against the protocol's schema. */
+export function imageTrainParams(f: ImageTrainForm, files: readonly UploadedFile[]): { ok: true; params: ImageTrainParams } | { ok: false; message: string } {
+  const source = imageSource(f.data, files);
+  if (!source.ok) return source;
+  const problems = pixelCnnProblems(f);
+  if (problems.length) return { ok: false, message: problems[0]! };
+  const params: ImageTrainParams = {
+    name: f.name.trim() || undefined,
+    config: {
+      model: pixelCnnChoice(f),
+      data: source.source,
+      steps: f.steps,
+      batch: f.batch,
+      lr: f.lr,
+      evalEvery: f.evalEvery,
+      evalBatches: f.evalBatches,
+      checkpointEvery: f.checkpointEvery,
+      seed: f.seed,
+    },
+  };
+  const checked = Methods['image.train.start'].params.safeParse(params);
+  if (!checked.success) return { ok: false, message: issueSentence(checked.error.issues[0]) };
+  return { ok: true, params };
+}
+
+/** Known pixels as the protocol carries them: values and mask, 784 each. */
+export interface KnownInput {
+  values: Uint8Array<ArrayBuffer>;
+  mask: Uint8Array<ArrayBuffer>;
+}
+
+export interface PixelSampleForm {
+  samples: number;
+  seed: number;
+  method: 'fast' | 'naive' | 'band';
+  temperature: number;
+}
+
+/** The sampling request (known pixels or none), checked against the protocol's schema; K at most `maxSamples`. */
+export function pixelSampleParams(
+  runId: string | null,
+  f: PixelSampleForm,
+  known: KnownInput | null,
+  maxSamples: number,
+): { ok: true; params: PixelSampleParams } | { ok: false; message: string } {
+  if (!runId) return { ok: false, message: 'Train a PixelCNN or pick a run first' };
+  if (!Number.isInteger(f.samples) || f.samples < 1 || f.samples > maxSamples) return { ok: false, message: `Samples (K): 1 to ${maxSamples}` };
+  const params: PixelSampleParams = {
+    runId,
+    options: { samples: f.samples, seed: f.seed, method: f.method, temperature: f.temperature },
+    ...(known ? { known: { values: known.values, mask: known.mask } } : {}),
+  };
+  const checked = Methods['image.sample.start'].params.safeParse(params);
+  if (!checked.success) return { ok: false, message: issueSentence(checked.error.issues[0]) };
+  return { ok: true, params };
+}
+
+/** "412.3 nats · 0.759 bits/dim", or a dash. */
+export function nllLabel(nats: number | null | undefined, bitsPerDim?: number | null): string {
+  if (nats == null || !Number.isFinite(nats)) return '—';
+  const b = bitsPerDim != null && Number.isFinite(bitsPerDim) ? ` · ${bitsPerDim.toFixed(3)} bits/dim` : '';
+  return `${nats.toFixed(1)} nats${b}`;
+}

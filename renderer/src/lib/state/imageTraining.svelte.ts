@@ -1,0 +1,106 @@
+import type { ResultOf } from '../../../../core/protocol/messages.ts';
+import { imageSource, imageTrainParams, pixelCnnProblems, type ImageTrainForm, type UploadedFile } from '../imageForm.ts';
+import { notices } from './notices.svelte.ts';
+import { imageRun } from './pixelSampling.svelte.ts';
+import { TrainingJob } from './trainingJob.svelte.ts';
+import { worker } from './worker.svelte.ts';
+
+export type ImagePreview = ResultOf<'images.preview'>;
+
+/** Images the preview (and the digit picker) shows. */
+export const PREVIEW_LIMIT = 64;
+
+/** The Image lab's PixelCNN training: the form, the training images and their preview, the live job. */
+class ImageTraining extends TrainingJob {
+  form = $state<ImageTrainForm>({
+    name: '',
+    data: 'mnist',
+    channels: 32,
+    residualBlocks: 3,
+    hiddenOut: 32,
+    steps: 500,
+    batch: 16,
+    lr: 1e-3,
+    evalEvery: 50,
+    evalBatches: 2,
+    checkpointEvery: 100,
+    seed: 1,
+  });
+  /** The PNG or IDX files the person opened. */
+  files = $state.raw<UploadedFile[]>([]);
+  preview = $state.raw<ImagePreview | null>(null);
+  previewPhase = $state<'idle' | 'loading' | 'failed'>('idle');
+  /** The source the shown preview is of ('mnist', or the opened files' names). */
+  private previewKey = '';
+  private previewRequest = 0;
+
+  constructor() {
+    super('images', 'images');
+  }
+
+  get modelProblems(): string[] {
+    return pixelCnnProblems(this.form);
+  }
+
+  get uploadBytes(): number {
+    return this.files.reduce((n, f) => n + f.bytes.byteLength, 0);
+  }
+
+  /** Reads the picked files (PNG images or IDX files) and previews them. */
+  async openFiles(list: Iterable<File>): Promise<void> {
+    const picked = [...list];
+    if (picked.length === 0) return;
+    try {
+      this.files = await Promise.all(picked.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+      this.form.data = 'upload';
+    } catch (err) {
+      notices.error(err, 'Could not read the files');
+      return;
+    }
+    await this.loadPreview(true);
+  }
+
+  /** Shows the first images of the chosen source (again, with `force`). */
+  async loadPreview(force = false): Promise<void> {
+    const key = this.form.data === 'mnist' ? 'mnist' : `upload:${this.files.map((f) => `${f.name}/${f.bytes.byteLength}`).join('|')}`;
+    if (!force && key === this.previewKey && this.preview) return;
+    const source = imageSource(this.form.data, this.files);
+    if (!source.ok) {
+      this.preview = null;
+      this.previewKey = '';
+      this.previewPhase = 'idle';
+      return;
+    }
+    const request = ++this.previewRequest;
+    this.previewPhase = 'loading';
+    try {
+      const preview = await worker.request('images.preview', { source: source.source, limit: PREVIEW_LIMIT });
+      if (request !== this.previewRequest) return;
+      this.preview = preview;
+      this.previewKey = key;
+      this.previewPhase = 'idle';
+    } catch (err) {
+      if (request !== this.previewRequest) return;
+      this.preview = null;
+      this.previewKey = '';
+      this.previewPhase = 'failed';
+      notices.error(err, this.form.data === 'mnist' ? 'Could not load the MNIST digits' : 'Could not read the opened images');
+    }
+  }
+
+  async start(): Promise<void> {
+    if (this.busy) return;
+    const req = imageTrainParams($state.snapshot(this.form), this.files);
+    if (!req.ok) {
+      notices.error(new Error(req.message), 'Check the training settings');
+      return;
+    }
+    await this.launch(() => worker.request('image.train.start', req.params), req.params.config.steps, 'Could not start training');
+  }
+
+  protected override attached(runId: string): void {
+    imageRun.runId = runId;
+  }
+}
+
+export const imageTraining = new ImageTraining();

@@ -1,0 +1,197 @@
+import { WorkerError } from '../../../../core/protocol/client.ts';
+import type { JobEvent, ProgressEvent, RunDetail } from '../../../../core/protocol/messages.ts';
+import type { Point } from '../chart.ts';
+import { notices } from './notices.svelte.ts';
+import { runs } from './runs.svelte.ts';
+import { view, type Tab } from './view.svelte.ts';
+import { worker } from './worker.svelte.ts';
+
+export type TrainPhase = 'idle' | 'starting' | 'running' | 'paused' | 'stopping';
+
+/** The newest validation NLL of a PixelCNN run. */
+export interface ImageEvaluation {
+  step: number;
+  natsPerImage: number;
+  bitsPerDim: number;
+}
+
+/**
+ * One live training job as the monitor shows it: its curves, progress, pause, resume and stop.
+ * The Text lab and the Image lab each hold one (the forms that start them differ).
+ */
+export class TrainingJob {
+  phase = $state<TrainPhase>('idle');
+  runId = $state<string | null>(null);
+  trainPoints = $state<Point[]>([]);
+  valPoints = $state<Point[]>([]);
+  progress = $state.raw<ProgressEvent | null>(null);
+  /** PixelCNN runs: the newest validation NLL in nats per image and bits per dimension. */
+  evaluation = $state.raw<ImageEvaluation | null>(null);
+  totalSteps = $state(0);
+  checkpointStep = $state<number | null>(null);
+  /** How the last job ended, in words. */
+  outcome = $state<string | null>(null);
+
+  private jobId: string | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private generation = -1;
+
+  constructor(
+    /** What throughput counts: characters (text) or images (PixelCNN). */
+    readonly unit: 'tokens' | 'images',
+    /** The tab that shows this job. */
+    private readonly tab: Tab,
+  ) {}
+
+  get busy(): boolean {
+    return this.phase !== 'idle';
+  }
+
+  /** Starts a job with `request` (a train.start-like call); `totalSteps` sizes the chart until progress arrives. */
+  protected async launch(request: () => Promise<{ jobId: string; runId: string }>, totalSteps: number, failure: string): Promise<boolean> {
+    this.reset(totalSteps);
+    this.phase = 'starting';
+    try {
+      const { jobId, runId } = await request();
+      this.attach(jobId, runId);
+      return true;
+    } catch (err) {
+      this.phase = 'idle';
+      notices.error(err, failure);
+      return false;
+    }
+  }
+
+  /** Continues a stored run: its curve so far is drawn first. */
+  async resume(run: RunDetail, extraSteps: number): Promise<void> {
+    if (this.busy) {
+      notices.error(new Error('stop the current training first'), 'Cannot resume');
+      return;
+    }
+    view.tab = this.tab;
+    const points = () => {
+      for (const m of run.metrics) {
+        if (m.trainLoss !== undefined) this.trainPoints.push({ x: m.step, y: m.trainLoss });
+        if (m.valLoss !== undefined) this.valPoints.push({ x: m.step, y: m.valLoss });
+        if (m.valNatsPerImage !== undefined && m.valBitsPerDim !== undefined) {
+          this.evaluation = { step: m.step, natsPerImage: m.valNatsPerImage, bitsPerDim: m.valBitsPerDim };
+        }
+      }
+      this.checkpointStep = run.checkpointStep;
+    };
+    this.reset(run.totalSteps + extraSteps);
+    points();
+    this.phase = 'starting';
+    try {
+      const { jobId, runId } = await worker.request('train.resume', { runId: run.id, extraSteps });
+      this.attach(jobId, runId);
+    } catch (err) {
+      this.phase = 'idle';
+      notices.error(err, 'Could not resume the run');
+    }
+  }
+
+  async pause(): Promise<void> {
+    if (!this.jobId || this.phase !== 'running') return;
+    try {
+      await worker.request('job.pause', { jobId: this.jobId });
+      if (this.phase === 'running') this.phase = 'paused';
+    } catch (err) {
+      notices.error(err, 'Could not pause');
+    }
+  }
+
+  async resumeJob(): Promise<void> {
+    if (!this.jobId || this.phase !== 'paused') return;
+    try {
+      await worker.request('job.resume', { jobId: this.jobId });
+      if (this.phase === 'paused') this.phase = 'running';
+    } catch (err) {
+      notices.error(err, 'Could not resume');
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (!this.jobId || (this.phase !== 'running' && this.phase !== 'paused')) return;
+    this.phase = 'stopping';
+    try {
+      await worker.request('job.cancel', { jobId: this.jobId });
+    } catch (err) {
+      notices.error(err, 'Could not stop training');
+    }
+  }
+
+  /** After a (re)connection: the jobs of an old connection are gone. */
+  connected(): void {
+    if (this.phase === 'idle' || worker.generation === this.generation) return;
+    this.outcome = 'The connection to the worker was lost; resume the run from Runs.';
+    this.finish();
+  }
+
+  /** Called once a job has started, with the run it trains. */
+  protected attached(_runId: string): void {}
+
+  private reset(totalSteps: number): void {
+    this.trainPoints = [];
+    this.valPoints = [];
+    this.progress = null;
+    this.evaluation = null;
+    this.outcome = null;
+    this.checkpointStep = null;
+    this.totalSteps = totalSteps;
+  }
+
+  private attach(jobId: string, runId: string): void {
+    this.jobId = jobId;
+    this.runId = runId;
+    this.phase = 'running';
+    this.generation = worker.generation;
+    this.attached(runId);
+    this.unsubscribe = worker.currentClient?.onJob(jobId, (e) => this.handle(e)) ?? null;
+    void runs.refresh();
+  }
+
+  private handle(e: JobEvent): void {
+    switch (e.kind) {
+      case 'progress':
+        this.progress = e;
+        this.totalSteps = e.totalSteps;
+        this.trainPoints.push({ x: e.step, y: e.trainLoss });
+        if (e.valLoss !== undefined) this.valPoints.push({ x: e.step, y: e.valLoss });
+        if (e.valNatsPerImage !== undefined && e.valBitsPerDim !== undefined) {
+          this.evaluation = { step: e.step, natsPerImage: e.valNatsPerImage, bitsPerDim: e.valBitsPerDim };
+        }
+        break;
+      case 'state':
+        if (this.phase !== 'stopping') this.phase = e.state === 'paused' ? 'paused' : 'running';
+        break;
+      case 'checkpoint':
+        this.checkpointStep = e.step;
+        break;
+      case 'notice':
+        notices.info(e.message);
+        break;
+      case 'done': {
+        const step = this.progress?.step ?? 0;
+        this.outcome = e.reason === 'completed' ? `Completed ${step} steps.` : `Stopped at step ${step}.`;
+        this.finish();
+        break;
+      }
+      case 'error':
+        this.outcome = 'Training failed.';
+        notices.error(new WorkerError(e.code, e.message), 'Training failed');
+        this.finish();
+        break;
+      default:
+        break;
+    }
+  }
+
+  private finish(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    this.jobId = null;
+    this.phase = 'idle';
+    void runs.refresh();
+  }
+}
