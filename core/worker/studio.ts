@@ -180,11 +180,17 @@ export class Studio {
     return this.trainingJob(run, model, optimizer, task, config, startStep, notices);
   }
 
-  /** Loads (part of) an image set for a preview: its name, size and the first `limit` images. */
+  /** Loads an image set for a preview: its name, its size and `limit` images spread across it. */
   async imagePreview(source: ImageSource, limit: number): Promise<ResultOf<'images.preview'>> {
     const set = await loadImageSource(await this.allowedImageSource(source));
     const shown = Math.min(limit, set.count);
-    return { name: set.name, count: set.count, shown, images: set.images.slice(0, shown * IMAGE_PIXELS) };
+    // Spread over the whole set (the built-in digits are stored class by class).
+    const images = new Uint8Array(shown * IMAGE_PIXELS);
+    for (let i = 0; i < shown; i++) {
+      const from = Math.floor((i * set.count) / shown);
+      images.set(set.images.subarray(from * IMAGE_PIXELS, (from + 1) * IMAGE_PIXELS), i * IMAGE_PIXELS);
+    }
+    return { name: set.name, count: set.count, shown, images };
   }
 
   async startImageTraining(config: ImageTrainConfig, name?: string): Promise<Job> {

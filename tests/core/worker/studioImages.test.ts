@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadMnistDigits } from '../../../core/data/mnistDigits.ts';
 import { PixelSampleOptions } from '../../../core/generate/pixelcnnOptions.ts';
 import type { JobEvent } from '../../../core/protocol/messages.ts';
 import { ImageTrainConfig } from '../../../core/train/imageConfig.ts';
@@ -30,6 +31,11 @@ describe('Studio: PixelCNN runs', () => {
     const preview = await studio.imagePreview({ kind: 'builtin', name: 'mnist' }, 4);
     expect(preview).toMatchObject({ name: 'mnist', count: 10_000, shown: 4 });
     expect(preview.images).toHaveLength(4 * 784);
+    // Spread across the set, not the first four (the built-in digits are stored class by class).
+    const digits = loadMnistDigits();
+    const picked = [0, 2500, 5000, 7500];
+    picked.forEach((i, k) => expect(preview.images.subarray(k * 784, (k + 1) * 784)).toEqual(digits.images.subarray(i * 784, (i + 1) * 784)));
+    expect(new Set(picked.map((i) => digits.labels![i])).size).toBe(4);
 
     const job = await studio.startImageTraining(config(10), 'digits');
     const events = await drain(job);
