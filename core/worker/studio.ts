@@ -224,7 +224,7 @@ export class Studio {
 
   /** K PixelCNN samples, or K completions of the known pixels, streamed pixel by pixel. */
   async sampleImages(runId: string, options: PixelSampleOptions, known?: KnownPixels): Promise<Job> {
-    await this.info();
+    await this.samplingBackend();
     const run = await this.store.open(runId);
     if (run.meta.model.family !== 'pixelcnn') throw new ConfigError(`run ${runId} is a text model: sample it as text`);
     if (known && (known.values.length !== IMAGE_PIXELS || known.mask.length !== IMAGE_PIXELS)) {
@@ -257,9 +257,21 @@ export class Studio {
     });
   }
 
+  /**
+   * Generation reads every step's result synchronously (token by token, pixel by pixel), which
+   * TensorFlow.js's WebGPU backend cannot do in Node (it reads GPU memory through a browser
+   * canvas). Training works there; sampling says so plainly instead of failing mid-way.
+   */
+  private async samplingBackend(): Promise<void> {
+    const info = await this.info();
+    if (info.backend === 'webgpu') {
+      throw new ConfigError('sampling does not run on the webgpu backend yet (it cannot read results synchronously in Node): train on webgpu, then sample with the wasm backend (--backend wasm)');
+    }
+  }
+
   /** Builds a run's model from its newest good checkpoint. */
   private async loadRunModel(runId: string): Promise<LoadedRunModel> {
-    await this.info();
+    await this.samplingBackend();
     const run = await this.store.open(runId);
     const runModel = run.meta.model;
     if (runModel.family === 'pixelcnn') throw new ConfigError(`run ${runId} is a PixelCNN: sample it in the Image lab (or ars sample --out grid.png)`);
