@@ -1,16 +1,11 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
+import { softmaxCrossEntropy as crossEntropy } from '../tensor/ops/crossEntropy.ts';
 
 /**
  * Mean softmax cross-entropy (nats) of `logits` [..., V] against int32 class ids with the
- * same leading shape. `oneHot(...).toFloat()` rather than a float oneHot: the latter is wrong
- * on wasm 4.22.
+ * same leading shape; with `weights` (the ids' shape), Σ w·nll / max(Σ w, 1). One fused kernel
+ * on wasm with the project's kernels (core/tensor/ops/crossEntropy.ts), tfjs ops elsewhere.
  */
-export function softmaxCrossEntropy(logits: tf.Tensor, targets: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => {
-    const v = logits.shape[logits.shape.length - 1]!;
-    const flat = logits.reshape([-1, v]);
-    const logp = tf.logSoftmax(flat);
-    const onehot = tf.oneHot(targets.reshape([-1]).toInt(), v).toFloat();
-    return tf.neg(tf.mean(tf.sum(tf.mul(logp, onehot), -1))) as tf.Scalar;
-  });
+export function softmaxCrossEntropy(logits: tf.Tensor, targets: tf.Tensor, weights?: tf.Tensor): tf.Scalar {
+  return crossEntropy(logits, targets, weights);
 }

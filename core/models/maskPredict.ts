@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng, type Rng } from '../rng.ts';
 import type { MaskPredictConfig } from './config.ts';
 import type { TextModel } from './textModel.ts';
-import { createTransformerWeights, embed, outputLogits, transformerBlock, type TransformerWeights } from './transformerLayers.ts';
+import { softmaxCrossEntropy } from './losses.ts';
+import { fastDecodersAvailable } from '../tensor/inference/available.ts';
+import { createTransformerWeights, embed, EngineCache, outputLogits, transformerBlockNoCache, type TransformerWeights } from './transformerLayers.ts';
 
 /** One training example's masking: which target positions are hidden. */
 export interface MaskedBatch {
@@ -53,6 +55,7 @@ export class MaskPredictModel implements TextModel {
   readonly weights: Map<string, tf.Variable>;
   private readonly parts: TransformerWeights;
   private readonly trainRng: Rng;
+  private readonly engines = new EngineCache(() => ({ parts: this.parts, shape: this.config, outputs: this.config.vocabSize, variables: [...this.weights.values()] }));
 
   constructor(
     readonly config: MaskPredictConfig,
@@ -69,12 +72,29 @@ export class MaskPredictModel implements TextModel {
     return this.config.vocabSize;
   }
 
-  /** Logits [B, L, V] for ids [B, L] (mask ids allowed), every position seeing every other. */
+  /**
+   * Logits [B, L, V] for ids [B, L] (mask ids allowed), every position seeing every other.
+   * Inference on one sequence runs on a batch-1 WebAssembly engine on CPU backends with the
+   * project's kernels (a snapshot of the weights, refreshed when they change).
+   */
   predict(ids: tf.Tensor2D, training = false): tf.Tensor3D {
+    const [B, L] = ids.shape;
+    if (!training && B === 1 && L > 0 && L <= this.config.context && fastDecodersAvailable()) {
+      const rows = this.engines.get().forward(Array.from(ids.dataSync()), 0, false, L);
+      const V = this.config.vocabSize;
+      const data = new Float32Array(L * V);
+      rows.forEach((r, i) => data.set(r, i * V));
+      return tf.tensor3d(data, [1, L, V]);
+    }
+    return this.predictTfjs(ids, training);
+  }
+
+  /** predict through tfjs ops (the reference the engine is tested against). */
+  predictTfjs(ids: tf.Tensor2D, training = false): tf.Tensor3D {
     return tf.tidy(() => {
       if (ids.shape[1] > this.config.context) throw new Error(`a sequence of ${ids.shape[1]} exceeds the context of ${this.config.context}`);
       let x = embed(this.parts, ids);
-      for (const w of this.parts.blocks) x = transformerBlock(x, w, this.config, null, training).y;
+      for (const w of this.parts.blocks) x = transformerBlockNoCache(x, w, this.config, false, training);
       return outputLogits(this.parts, x, this.config.vocabSize);
     });
   }
@@ -96,12 +116,8 @@ export class MaskPredictModel implements TextModel {
   maskedLoss(m: MaskedBatch, training: boolean): tf.Scalar {
     return tf.tidy(() => {
       const logits = this.predict(tf.tensor2d(m.masked, [m.batch, m.length], 'int32'), training);
-      const V = this.config.vocabSize;
-      const logp = tf.logSoftmax(tf.reshape(logits, [-1, V]));
-      const onehot = tf.oneHot(tf.tensor1d(m.original, 'int32'), V).toFloat();
-      const nll = tf.neg(tf.sum(tf.mul(logp, onehot), -1));
-      const w = tf.tensor1d(m.weight);
-      return tf.div(tf.sum(tf.mul(nll, w)), tf.maximum(tf.sum(w), 1)) as tf.Scalar;
+      // Σ w·nll / max(Σ w, 1) over the hidden positions (one fused kernel on wasm).
+      return softmaxCrossEntropy(logits, tf.tensor1d(m.original, 'int32'), tf.tensor1d(m.weight));
     });
   }
 
@@ -111,5 +127,6 @@ export class MaskPredictModel implements TextModel {
 
   dispose(): void {
     for (const v of this.weights.values()) v.dispose();
+    this.engines.clear();
   }
 }

@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { RnnConfig } from './config.ts';
-import type { Decoder, TextModel } from './textModel.ts';
+import type { Decoder, DecoderOptions, TextModel } from './textModel.ts';
+import { fastDecodersAvailable } from '../tensor/inference/available.ts';
+import { WasmRnnDecoder, type RnnDecoderWeights } from '../tensor/inference/rnnDecoder.ts';
+import { rnnSequence, rnnSequenceReference } from '../tensor/ops/rnn.ts';
 import { softmaxCrossEntropy } from './losses.ts';
 
 /** Gates per cell: the input-to-hidden and hidden-to-hidden matrices are [in, gates * hidden]. */
@@ -69,10 +72,15 @@ export class RnnModel implements TextModel {
     this.outB = add('out/b', tf.zeros([V]));
   }
 
-  /** Hidden states of the last layer for every position: [batch, seq, H]. */
-  private hiddenStates(inputs: tf.Tensor2D, state0?: LayerState[]): { out: tf.Tensor3D; state: LayerState[] } {
+  /**
+   * Hidden states of the last layer for every position: [batch, seq, H], and the final state of
+   * every layer when `withState` (decoding). Without it, each layer's whole sequence (and its
+   * gradient) is one fused kernel on wasm with the project's kernels.
+   */
+  private hiddenStates(inputs: tf.Tensor2D, state0?: LayerState[], withState = true): { out: tf.Tensor3D; state: LayerState[] } {
     const [B, T] = inputs.shape;
     const H = this.config.hidden;
+    const cell = this.config.cell;
     let x = tf.gather(this.embedding, inputs) as tf.Tensor3D; // [B, T, E]
     const finalState: LayerState[] = [];
     for (let l = 0; l < this.layers.length; l++) {
@@ -80,46 +88,23 @@ export class RnnModel implements TextModel {
       const inDim = x.shape[2];
       // One big input projection for all timesteps, then the sequential recurrence.
       const xProj = tf.add(tf.matMul(x.reshape([B * T, inDim]), w.wx), w.b).reshape([B, T, -1]) as tf.Tensor3D;
-      const xs = tf.unstack(xProj, 1) as tf.Tensor2D[];
-      let st: LayerState = state0?.[l] ?? { h: tf.zeros([B, H]), c: this.config.cell === 'lstm' ? tf.zeros([B, H]) : undefined };
-      const hs: tf.Tensor2D[] = [];
-      for (let t = 0; t < T; t++) {
-        st = this.cell(xs[t]!, st, w);
-        hs.push(st.h);
+      const st: LayerState = state0?.[l] ?? { h: tf.zeros([B, H]), c: cell === 'lstm' ? tf.zeros([B, H]) : undefined };
+      const wh = w.wh as tf.Tensor2D;
+      const bh = (w.bh ?? null) as tf.Tensor1D | null;
+      if (withState) {
+        const r = rnnSequenceReference(cell, xProj, wh, bh, st);
+        finalState.push(r.state);
+        x = r.hs;
+      } else {
+        x = rnnSequence(cell, xProj, wh, bh, st.h, st.c ?? null);
       }
-      finalState.push(st);
-      x = tf.stack(hs, 1) as tf.Tensor3D;
     }
     return { out: x, state: finalState };
   }
 
-  /** One recurrence step given the projected input xp = x·Wx + b ([B, G*H]). */
-  private cell(xp: tf.Tensor2D, st: LayerState, w: LayerWeights): LayerState {
-    switch (this.config.cell) {
-      case 'rnn':
-        return { h: tf.tanh(tf.add(xp, tf.matMul(st.h, w.wh))) };
-      case 'lstm': {
-        const z = tf.add(xp, tf.matMul(st.h, w.wh));
-        const [i, f, g, o] = tf.split(z, 4, 1) as tf.Tensor2D[];
-        const c = tf.add(tf.mul(tf.sigmoid(f!), st.c!), tf.mul(tf.sigmoid(i!), tf.tanh(g!))) as tf.Tensor2D;
-        return { h: tf.mul(tf.sigmoid(o!), tf.tanh(c)) as tf.Tensor2D, c };
-      }
-      case 'gru': {
-        const hp = tf.add(tf.matMul(st.h, w.wh), w.bh!);
-        const [xr, xz, xn] = tf.split(xp, 3, 1) as tf.Tensor2D[];
-        const [hr, hz, hn] = tf.split(hp, 3, 1) as tf.Tensor2D[];
-        const r = tf.sigmoid(tf.add(xr!, hr!));
-        const z = tf.sigmoid(tf.add(xz!, hz!));
-        const n = tf.tanh(tf.add(xn!, tf.mul(r, hn!)));
-        // h' = (1 - z) * n + z * h
-        return { h: tf.add(n, tf.mul(z, tf.sub(st.h, n))) as tf.Tensor2D };
-      }
-    }
-  }
-
   logits(inputs: tf.Tensor2D): tf.Tensor3D {
     return tf.tidy(() => {
-      const { out } = this.hiddenStates(inputs);
+      const { out } = this.hiddenStates(inputs, undefined, false);
       const [B, T, H] = out.shape;
       return tf.add(tf.matMul(out.reshape([B * T, H]), this.outW), this.outB).reshape([B, T, -1]) as tf.Tensor3D;
     });
@@ -129,7 +114,32 @@ export class RnnModel implements TextModel {
     return tf.tidy(() => softmaxCrossEntropy(this.logits(inputs), targets));
   }
 
-  createDecoder(): Decoder {
+  /**
+   * A decoder with empty state. On CPU backends with the project's kernels it runs on a private
+   * WebAssembly memory (weights copied once, no per-op dispatch); elsewhere through tfjs ops.
+   * `tfjs: true` forces the tfjs path (the reference the fast one is tested against).
+   */
+  createDecoder(options: DecoderOptions = {}): Decoder {
+    if (!options.tfjs && fastDecodersAvailable()) return new WasmRnnDecoder(this.decoderWeights());
+    return this.createTfjsDecoder();
+  }
+
+  /** The weights as plain arrays for the WebAssembly decoder. */
+  private decoderWeights(): RnnDecoderWeights {
+    const read = (v: tf.Variable) => v.dataSync() as Float32Array;
+    return {
+      cell: this.config.cell,
+      vocabSize: this.config.vocabSize,
+      embedding: this.config.embedding,
+      hidden: this.config.hidden,
+      embeddingTable: read(this.embedding),
+      layers: this.layers.map((l) => ({ wx: read(l.wx), wh: read(l.wh), b: read(l.b), ...(l.bh ? { bh: read(l.bh) } : {}) })),
+      outW: read(this.outW),
+      outB: read(this.outB),
+    };
+  }
+
+  private createTfjsDecoder(): Decoder {
     let state: LayerState[] | undefined;
     const model = this;
     const disposeState = (s?: LayerState[]) => s?.forEach((x) => (x.h.dispose(), x.c?.dispose()));

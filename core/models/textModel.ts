@@ -13,6 +13,11 @@ export interface Decoder {
 export interface DecoderOptions {
   /** false: recompute the whole window for every token (the textbook baseline). Default true. */
   cache?: boolean;
+  /**
+   * true: run through tfjs ops even where a faster decoder exists (the project's WebAssembly
+   * decoders on CPU backends); the reference those are tested against.
+   */
+  tfjs?: boolean;
 }
 
 /** A decoder that can take several tokens in one pass and roll back (speculative decoding). */

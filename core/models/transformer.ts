@@ -1,13 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
+import { fastDecodersAvailable } from '../tensor/inference/available.ts';
+import { TransformerEngine } from '../tensor/inference/transformerEngine.ts';
 import type { TransformerConfig } from './config.ts';
 import { softmaxCrossEntropy } from './losses.ts';
+import { EngineCachedDecoder, EngineRecomputingDecoder } from './transformerDecoders.ts';
 import type { DecoderOptions, SpeculativeDecoder, TextModel } from './textModel.ts';
 import {
   causalMask,
   createTransformerWeights,
   embed,
+  engineWeights,
   outputLogits,
   transformerBlock,
+  transformerBlockNoCache,
   type LayerCache,
   type TransformerWeights,
 } from './transformerLayers.ts';
@@ -66,15 +71,39 @@ export class TransformerModel implements TextModel {
     return { logits: outputLogits(this.parts, x, this.config.vocabSize), caches };
   }
 
+  /**
+   * Logits for whole windows ids [B, T] from position 0, without building KV caches: the
+   * training and recomputation path (causal attention as one fused op on wasm).
+   */
+  windowLogits(ids: tf.Tensor2D, training: boolean): tf.Tensor3D {
+    return tf.tidy(() => {
+      const T = ids.shape[1];
+      if (T > this.config.context) throw new Error(`a window of ${T} positions exceeds the context of ${this.config.context}`);
+      let x = embed(this.parts, ids);
+      for (const w of this.parts.blocks) x = transformerBlockNoCache(x, w, this.config, true, training);
+      return outputLogits(this.parts, x, this.config.vocabSize);
+    });
+  }
+
   logits(inputs: tf.Tensor2D): tf.Tensor3D {
-    return tf.tidy(() => this.forward(inputs, false).logits);
+    return this.windowLogits(inputs, false);
   }
 
   loss(inputs: tf.Tensor2D, targets: tf.Tensor2D, training = false): tf.Scalar {
-    return tf.tidy(() => softmaxCrossEntropy(this.forward(inputs, training).logits, targets));
+    return tf.tidy(() => softmaxCrossEntropy(this.windowLogits(inputs, training), targets));
   }
 
+  /**
+   * A KV-cache decoder (or, with `cache: false`, one that recomputes the window every token).
+   * On CPU backends with the project's kernels both run on a batch-1 WebAssembly engine over a
+   * snapshot of the weights; `tfjs: true` (or any other backend) uses tfjs ops.
+   */
   createDecoder(options: DecoderOptions = {}): SpeculativeDecoder {
+    if (!options.tfjs && fastDecodersAvailable()) {
+      const engine = new TransformerEngine(engineWeights(this.parts, this.config, this.config.vocabSize));
+      const start = (n: number) => windowStart(n, this.config.context);
+      return options.cache === false ? new EngineRecomputingDecoder(engine, start) : new EngineCachedDecoder(engine, start);
+    }
     return options.cache === false ? new RecomputingDecoder(this) : new CachedDecoder(this);
   }
 
@@ -99,7 +128,7 @@ class RecomputingDecoder implements SpeculativeDecoder {
       this.history.push(id);
       const n = this.history.length;
       const window = this.history.slice(windowStart(n, this.model.config.context));
-      return readLastRows(tf.tidy(() => this.model.forward(tf.tensor2d([window], [1, window.length], 'int32'), false).logits), 1)[0]!;
+      return readLastRows(tf.tidy(() => this.model.windowLogits(tf.tensor2d([window], [1, window.length], 'int32'), false)), 1)[0]!;
     });
   }
 

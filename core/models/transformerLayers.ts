@@ -1,4 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
+import { selfAttention } from '../tensor/ops/attention.ts';
+import { biasGelu } from '../tensor/ops/gelu.ts';
+import { layerNorm as layerNormOp } from '../tensor/ops/layerNorm.ts';
+import { TransformerEngine, type TransformerEngineWeights } from '../tensor/inference/transformerEngine.ts';
 
 /** The sizes shared by the causal and the mask-predict Transformer. */
 export interface TransformerShape {
@@ -99,11 +103,9 @@ export function createTransformerWeights(
   return { parts: { tokEmb, posEmb, blocks, lnF, outW, outB }, named };
 }
 
+/** LayerNorm over the last dimension (one fused kernel on wasm with the project's kernels). */
 export function layerNorm(x: tf.Tensor, w: LayerNormWeights, eps = 1e-5): tf.Tensor {
-  return tf.tidy(() => {
-    const { mean, variance } = tf.moments(x, -1, true);
-    return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))), w.g), w.b);
-  });
+  return layerNormOp(x, w.g, w.b, eps);
 }
 
 /** GELU, tanh approximation (as in GPT-2). */
@@ -168,11 +170,33 @@ export function transformerBlock(
   const merged = tf.reshape(tf.transpose(att, [0, 2, 1, 3]), [B * T, D]);
   let attOut = tf.add(tf.matMul(merged, w.wo), w.bo);
   if (training && shape.dropout > 0) attOut = tf.dropout(attOut, shape.dropout);
-  const x1 = tf.add(x, tf.reshape(attOut, [B, T, D]));
+  const x1 = tf.add(x, tf.reshape(attOut, [B, T, D])) as tf.Tensor3D;
+  return { y: feedForward(x1, w, shape, training), cache: { k: kh, v: vh } };
+}
+
+/** x1 + FFN(LN(x1)) with a GELU between the two projections (bias + GELU fused on wasm). */
+function feedForward(x1: tf.Tensor3D, w: BlockWeights, shape: TransformerShape, training: boolean): tf.Tensor3D {
+  const [B, T, D] = x1.shape;
   const h2 = tf.reshape(layerNorm(x1, w.ln2), [B * T, D]);
-  let ff = tf.add(tf.matMul(gelu(tf.add(tf.matMul(h2, w.w1), w.b1)), w.w2), w.b2);
+  let ff = tf.add(tf.matMul(biasGelu(tf.matMul(h2, w.w1), w.b1), w.w2), w.b2);
   if (training && shape.dropout > 0) ff = tf.dropout(ff, shape.dropout);
-  return { y: tf.add(x1, tf.reshape(ff, [B, T, D])) as tf.Tensor3D, cache: { k: kh, v: vh } };
+  return tf.add(x1, tf.reshape(ff, [B, T, D])) as tf.Tensor3D;
+}
+
+/**
+ * One pre-LN block over x [B, T, D] without a KV cache (training, whole-window passes):
+ * causal or bidirectional attention over the window, as one fused op on wasm with the
+ * project's kernels. Same numbers as `transformerBlock` with a causal mask (or none).
+ */
+export function transformerBlockNoCache(x: tf.Tensor3D, w: BlockWeights, shape: TransformerShape, causal: boolean, training: boolean): tf.Tensor3D {
+  const [B, T, D] = x.shape;
+  const h = layerNorm(x, w.ln1);
+  const qkv = tf.reshape(tf.add(tf.matMul(tf.reshape(h, [B * T, D]), w.wqkv), w.bqkv), [B, T, 3 * D]) as tf.Tensor3D;
+  const merged = tf.reshape(selfAttention(qkv, shape.heads, causal), [B * T, D]);
+  let attOut = tf.add(tf.matMul(merged, w.wo), w.bo);
+  if (training && shape.dropout > 0) attOut = tf.dropout(attOut, shape.dropout);
+  const x1 = tf.add(x, tf.reshape(attOut, [B, T, D])) as tf.Tensor3D;
+  return feedForward(x1, w, shape, training);
 }
 
 /** Final LayerNorm and output projection: [B, T, D] → [B, T, V]. */
@@ -183,4 +207,66 @@ export function outputLogits(w: TransformerWeights, x: tf.Tensor3D, outputs: num
     const proj = w.outW ? tf.matMul(h, w.outW) : tf.matMul(h, tf.slice(w.tokEmb, [0, 0], [outputs, D]), false, true);
     return tf.reshape(tf.add(proj, w.outB), [B, T, outputs]) as tf.Tensor3D;
   });
+}
+
+/** The weights as plain arrays, for the batch-1 WebAssembly engine (a snapshot). */
+export function engineWeights(w: TransformerWeights, shape: TransformerShape, outputs: number): TransformerEngineWeights {
+  const read = (v: tf.Variable) => v.dataSync() as Float32Array;
+  return {
+    dModel: shape.dModel,
+    heads: shape.heads,
+    ffn: shape.ffn,
+    context: shape.context,
+    outputs,
+    tokEmb: read(w.tokEmb),
+    posEmb: read(w.posEmb),
+    blocks: w.blocks.map((b) => ({
+      ln1g: read(b.ln1.g),
+      ln1b: read(b.ln1.b),
+      wqkv: read(b.wqkv),
+      bqkv: read(b.bqkv),
+      wo: read(b.wo),
+      bo: read(b.bo),
+      ln2g: read(b.ln2.g),
+      ln2b: read(b.ln2.b),
+      w1: read(b.w1),
+      b1: read(b.b1),
+      w2: read(b.w2),
+      b2: read(b.b2),
+    })),
+    lnFg: read(w.lnF.g),
+    lnFb: read(w.lnF.b),
+    outW: w.outW ? read(w.outW) : null,
+    outB: read(w.outB),
+  };
+}
+
+/**
+ * A TransformerEngine over the current weights, rebuilt only when a weight has changed since
+ * the last call (training assigns new data), for repeated inference between training steps.
+ */
+export class EngineCache {
+  private engine: TransformerEngine | null = null;
+  private seen: unknown[] = [];
+
+  constructor(
+    private readonly weights: () => { parts: TransformerWeights; shape: TransformerShape; outputs: number; variables: readonly tf.Variable[] },
+  ) {}
+
+  get(): TransformerEngine {
+    const { parts, shape, outputs, variables } = this.weights();
+    const ids = variables.map((v) => v.dataId);
+    if (this.engine == null || ids.length !== this.seen.length || ids.some((id, i) => id !== this.seen[i])) {
+      this.engine?.dispose();
+      this.engine = new TransformerEngine(engineWeights(parts, shape, outputs));
+      this.seen = ids;
+    }
+    return this.engine;
+  }
+
+  clear(): void {
+    this.engine?.dispose();
+    this.engine = null;
+    this.seen = [];
+  }
 }

@@ -13,7 +13,9 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { registerArsKernels } from './arsKernels.ts';
 import { registerWasmKernelFixes } from './wasmKernels.ts';
+import { describeAdapter, installNavigatorGpu, probeWebGpu, type GpuAdapter, type WebGpuProbe } from './webgpu.ts';
 
 /**
  * One rung of the ladder. `available`: the rung was initialised, or — for a rung that was not
@@ -36,6 +38,10 @@ export interface BackendInfo {
   threads: number;
   rungs: BackendRung[];
   versions: Record<string, string>;
+  /** GPU adapters WebGPU found (empty where none, or where the webgpu rung was not tried). */
+  gpus?: GpuAdapter[];
+  /** The CUDA libraries tfjs-node-gpu needs, found or not (Linux). */
+  cuda?: { library: string; found: boolean }[];
 }
 
 /**
@@ -196,12 +202,49 @@ async function tryTensorflow(gpu: boolean): Promise<Attempt> {
   };
 }
 
+let lastProbe: WebGpuProbe | null = null;
+
+/** tfjs-node-gpu 4.x loads CUDA 11.2 and cuDNN 8 by these names (CUDA 12 does not do). */
+const CUDA_LIBRARIES = ['libcudart.so.11.0', 'libcublas.so.11', 'libcudnn.so.8'];
+
+function cudaLibraries(): { library: string; found: boolean }[] | undefined {
+  if (process.platform !== 'linux') return undefined;
+  let listing = '';
+  try {
+    listing = execFileSync('ldconfig', ['-p'], { encoding: 'utf8', timeout: 2000, stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    // no ldconfig: look only along LD_LIBRARY_PATH
+  }
+  const dirs = (process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
+  return CUDA_LIBRARIES.map((library) => ({
+    library,
+    found: listing.includes(library) || dirs.some((d) => fs.existsSync(path.join(d, library))),
+  }));
+}
+
 async function tryWebgpu(): Promise<Attempt> {
   const missing = PACKAGES.webgpu.filter((p) => !isInstalled(p));
   if (missing.length > 0) return { ok: false, reason: missingPackages(missing) };
-  // The packages exist but the Node WebGPU set-up (Dawn adapter, navigator.gpu) is not wired up
-  // and cannot be exercised without a GPU; say so rather than half-try it.
-  return { ok: false, reason: 'the webgpu rung is not wired up in core/tensor yet' };
+  // Look for an adapter in a child process first: no GPU, no Vulkan, or a driver that hangs
+  // must cost well under a second and never the worker.
+  const probe = (lastProbe = await probeWebGpu());
+  if (!probe.ok) return { ok: false, reason: probe.reason };
+  try {
+    await installNavigatorGpu();
+    await import('@tensorflow/tfjs-backend-webgpu');
+  } catch (error) {
+    return { ok: false, reason: `@tensorflow/tfjs-backend-webgpu failed to load: ${firstLine(error)}` };
+  }
+  const failure = await activate('webgpu');
+  if (failure) return failure;
+  const a = probe.adapter;
+  return {
+    ok: true,
+    device: describeAdapter(a),
+    threads: 1,
+    note: `WebGPU through Dawn on ${describeAdapter(a)}${a.description ? ` (${a.description})` : ''}; max buffer ${Math.round((a.limits.maxBufferSize ?? 0) / 2 ** 20)} MiB`,
+    versions: { 'tfjs-backend-webgpu': packageVersion('@tensorflow/tfjs-backend-webgpu') ?? 'unknown', webgpu: packageVersion('webgpu') ?? 'unknown' },
+  };
 }
 
 let wasmPathsSet = false;
@@ -240,16 +283,22 @@ async function tryWasm(): Promise<Attempt> {
     return { ok: false, reason: `wasm kernel fixes failed to register: ${firstLine(error)}` };
   }
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
-  const threads = wasm.getThreadsCount();
+  const tfjsThreads = wasm.getThreadsCount();
+  // The project's own kernels (GEMM, fused ops) compute with their own worker threads.
+  const ars = registerArsKernels();
+  const threads = ars.ok ? Math.max(tfjsThreads, ars.threads) : tfjsThreads;
+  const kernels = ars.ok
+    ? `project kernels (${ars.variant === 'relaxed' ? 'relaxed SIMD' : 'SIMD'}, ${ars.threads} thread${ars.threads === 1 ? '' : 's'})`
+    : `project kernels not in use: ${ars.reason}`;
   return {
     ok: true,
     device: cpuModel(),
     threads,
     note:
-      `${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}` +
-      (threads === 1 && isNode() ? ' (tfjs runs wasm single-threaded in Node)' : '') +
-      ', project kernel fixes registered',
-    versions: { 'tfjs-backend-wasm': wasm.version_wasm },
+      `${simd ? 'SIMD' : 'no SIMD'}, tfjs ${tfjsThreads} thread${tfjsThreads === 1 ? '' : 's'}` +
+      (tfjsThreads === 1 && isNode() ? ' (tfjs runs wasm single-threaded in Node)' : '') +
+      `, kernel fixes registered, ${kernels}`,
+    versions: { 'tfjs-backend-wasm': wasm.version_wasm, ...(ars.ok ? { 'ars-kernels': `${ars.variant}` } : {}) },
   };
 }
 
@@ -307,7 +356,6 @@ function attempt(name: BackendName): Promise<Attempt> {
 
 /** Whether a rung's packages are present (a cheap check for rungs that are not tried). */
 function looksAvailable(name: BackendName): boolean {
-  if (name === 'webgpu') return false; // not wired up, see tryWebgpu
   return PACKAGES[name].every(isInstalled);
 }
 
@@ -379,7 +427,16 @@ async function chooseBackend(requested: string | undefined): Promise<BackendInfo
     node: process.versions.node,
   };
   if (process.versions.electron) versions.electron = process.versions.electron;
-  return { backend: chosen.name, device: chosen.result.device, threads: chosen.result.threads, rungs, versions };
+  const cuda = cudaLibraries();
+  return {
+    backend: chosen.name,
+    device: chosen.result.device,
+    threads: chosen.result.threads,
+    rungs,
+    versions,
+    gpus: lastProbe?.ok ? [lastProbe.adapter] : [],
+    ...(cuda ? { cuda } : {}),
+  };
 }
 
 function requestedBackend(prefer: string | undefined): string | undefined {
@@ -429,6 +486,11 @@ export function formatBackendInfo(info: BackendInfo): string {
       const mark = r.available ? '✓' : '✗';
       return `  ${mark} ${r.name.padEnd(width)}  ${r.reason}`;
     }),
+    'GPU adapters (WebGPU)',
+    ...(info.gpus && info.gpus.length > 0
+      ? info.gpus.map((g) => `  ${describeAdapter(g)}${g.description ? ` — ${g.description}` : ''}; max buffer ${Math.round((g.limits.maxBufferSize ?? 0) / 2 ** 20)} MiB, ${g.features.length} features`)
+      : ['  none found']),
+    ...(info.cuda ? ['CUDA libraries (for tfjs-node-gpu)', ...info.cuda.map((c) => `  ${c.found ? '✓' : '✗'} ${c.library}${c.found ? '' : ' missing'}`)] : []),
     'Versions',
     ...Object.entries(info.versions).map(([name, version]) => `  ${name} ${version}`),
   ];

@@ -364,7 +364,9 @@ function xnnSafeWeights(s: Scratch, b: TensorInfo): TensorInfo {
   const seen = xnnWeightDims.get(b.dataId);
   if (seen === undefined) xnnWeightDims.set(b.dataId, dims);
   if (seen === undefined || seen === dims) return b;
-  const copy = s.run('Identity', { x: b });
+  // A real copy (a fresh data id): Identity may share the data (see arsKernels.ts).
+  const copy = s.keep(s.backend.makeOutput([...b.shape], b.dtype));
+  s.backend.typedArrayFromHeap(copy).set(s.backend.typedArrayFromHeap(b));
   xnnWeightDims.set(copy.dataId, dims);
   return copy;
 }

@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { adamStepFused, fusedAdamAvailable, type AdamSlot } from '../tensor/ops/adam.ts';
+import { clipByGlobalNorm } from './clipping.ts';
 
 export interface AdamSettings {
   beta1: number;
@@ -21,10 +23,13 @@ export class AdamOptimizer {
     private readonly params: ReadonlyMap<string, tf.Variable>,
     private readonly settings: AdamSettings = DEFAULTS,
   ) {
-    for (const [name, p] of params) {
-      this.m.set(name, tf.variable(tf.zerosLike(p), false));
-      this.v.set(name, tf.variable(tf.zerosLike(p), false));
-    }
+    // tidy: a variable shares its initial tensor's data, and that tensor must still be released.
+    tf.tidy(() => {
+      for (const [name, p] of params) {
+        this.m.set(name, tf.variable(tf.zerosLike(p), false));
+        this.v.set(name, tf.variable(tf.zerosLike(p), false));
+      }
+    });
   }
 
   get stepCount(): number {
@@ -50,6 +55,35 @@ export class AdamOptimizer {
         p.assign(tf.sub(p, update));
       }
     });
+  }
+
+  /**
+   * Clips `grads` to a global L2 norm of `clipNorm` (0: no clipping), then one update with
+   * learning rate `lr`. On wasm with the project's kernels this is one fused kernel; elsewhere
+   * clipByGlobalNorm then apply. Returns the norm before clipping (the caller disposes it).
+   */
+  step(grads: Readonly<Record<string, tf.Tensor>>, lr: number, clipNorm: number): tf.Scalar {
+    const names = Object.keys(grads);
+    const slots: AdamSlot[] = names.map((name) => ({ p: this.params.get(name)!, m: this.m.get(name)!, v: this.v.get(name)!, g: grads[name]! }));
+    if (!fusedAdamAvailable(slots)) {
+      if (clipNorm <= 0) {
+        this.apply(grads, lr);
+        return tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))) as tf.Scalar);
+      }
+      const clipped = clipByGlobalNorm(grads, clipNorm);
+      this.apply(clipped.grads, lr);
+      tf.dispose(Object.values(clipped.grads));
+      return clipped.norm;
+    }
+    this.t++;
+    const out = adamStepFused(slots, { ...this.settings, lr, step: this.t, clipNorm });
+    names.forEach((name, i) => {
+      this.params.get(name)!.assign(out.p[i]!);
+      this.m.get(name)!.assign(out.m[i]!);
+      this.v.get(name)!.assign(out.v[i]!);
+    });
+    tf.dispose([...out.p, ...out.m, ...out.v]);
+    return out.norm;
   }
 
   /** State for a checkpoint: 'adam/m/NAME', 'adam/v/NAME' tensors, and the step count. */

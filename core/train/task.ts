@@ -17,7 +17,7 @@ export interface TrainingTask {
   /** The loss of one random training batch drawn with `rng` (called inside the gradient tape). */
   trainLoss(rng: Rng): tf.Scalar;
   /** Mean loss over a fixed set of validation batches (the same ones every call). */
-  validationLoss(): number;
+  validationLoss(): Promise<number>;
 }
 
 export interface BatchShape {
@@ -46,13 +46,16 @@ export function textTrainingTask(model: TextModel, dataset: TextDataset, shape: 
 }
 
 /** Mean of `evalBatches` losses drawn with a fixed seed, so successive evaluations compare. */
-export function meanLoss(shape: Pick<BatchShape, 'evalBatches' | 'seed'>, lossOf: (rng: Rng) => tf.Scalar): number {
+export async function meanLoss(shape: Pick<BatchShape, 'evalBatches' | 'seed'>, lossOf: (rng: Rng) => tf.Scalar): Promise<number> {
   const rng = createRng(shape.seed + 0x5eed);
   let total = 0;
   for (let i = 0; i < shape.evalBatches; i++) {
     const loss = lossOf(rng);
-    total += loss.dataSync()[0]!;
-    loss.dispose();
+    try {
+      total += (await loss.data())[0]!;
+    } finally {
+      loss.dispose();
+    }
   }
   return total / shape.evalBatches;
 }

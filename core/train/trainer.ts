@@ -129,13 +129,13 @@ export class Trainer {
       const t0 = performance.now();
       step++;
       const lr = learningRate(step, config.lr, config.steps, config.warmupSteps, config.schedule);
-      const trainLoss = this.trainStep(rng, lr);
+      const trainLoss = await this.trainStep(rng, lr);
       const dt = (performance.now() - t0) / 1000;
       recentStepSec = recentStepSec === 0 ? dt : 0.9 * recentStepSec + 0.1 * dt;
       lastTrainLoss = trainLoss;
       const isEval = step % config.evalEvery === 0 || step === config.steps;
       let valLoss: number | undefined;
-      if (isEval) lastValLoss = valLoss = task.validationLoss();
+      if (isEval) lastValLoss = valLoss = await task.validationLoss();
       const tokensPerSec = tokensPerStep / recentStepSec;
       pending.push({ step, time: Date.now(), trainLoss, valLoss, tokensPerSec, lr });
       const now = performance.now();
@@ -169,9 +169,9 @@ export class Trainer {
   }
 
   /** Forward, backward, clip, Adam on one random batch. Returns the batch loss. */
-  private trainStep(rng: Rng, lr: number): number {
+  private async trainStep(rng: Rng, lr: number): Promise<number> {
     const { task, optimizer, config } = this.options;
-    const loss = optimizationStep(task.weights, () => task.trainLoss(rng), optimizer, lr, config.clipNorm);
+    const loss = await optimizationStep(task.weights, () => task.trainLoss(rng), optimizer, lr, config.clipNorm);
     if (!Number.isFinite(loss)) throw new Error(`the training loss became ${loss}: lower the learning rate`);
     return loss;
   }

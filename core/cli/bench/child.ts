@@ -4,12 +4,13 @@
  */
 import { runJob, type JobOutcome } from './runJob.ts';
 
-const [job, backend] = process.argv.slice(2);
+const [job, backend, mode] = process.argv.slice(2);
 
 async function main(): Promise<void> {
   let outcome: JobOutcome;
   try {
-    outcome = await runJob(job ?? '', backend && backend.length > 0 ? backend : undefined);
+    const compare = mode === 'all' ? 'all' : mode && mode.length > 0 ? mode.split(',') : false;
+    outcome = await runJob(job ?? '', backend && backend.length > 0 ? backend : undefined, compare);
   } catch (error) {
     outcome = { ok: false, job: job ?? '', error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
   }

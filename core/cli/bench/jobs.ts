@@ -67,9 +67,9 @@ async function trainThroughput(
   const optimizer = new AdamOptimizer(weights);
   let step = 0;
   try {
-    const times = await timeRepeats(TRAIN_PLAN, () => {
+    const times = await timeRepeats(TRAIN_PLAN, async () => {
       const s = step++;
-      const loss = optimizationStep(weights, () => lossFor(s), optimizer, LR, CLIP);
+      const loss = await optimizationStep(weights, () => lossFor(s), optimizer, LR, CLIP);
       if (!Number.isFinite(loss)) throw new Error(`the loss became ${loss}`);
     });
     const ms = median(times);

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { BackendInfo } from '../../tensor/backend.ts';
 import { MEMORY_TARGET_BYTES, meetsTarget, ratioToTarget, selectFigures, type FigureDef, type JobName } from './figures.ts';
 import type { Measured } from './jobs.ts';
-import type { JobOutcome } from './runJob.ts';
+import type { CompareWith, JobOutcome } from './runJob.ts';
 
 export interface BenchOptions {
   json: boolean;
@@ -19,6 +19,13 @@ export interface BenchOptions {
   backend?: string;
   /** Run jobs in this process instead of one child each. */
   inProcess?: boolean;
+  /**
+   * Also measure each figure with the project's kernels switched off (the stock tfjs-wasm path
+   * with the kernel fixes: the "before"), in the same process, and print the speed-up.
+   */
+  compare?: boolean;
+  /** Like compare, but switch off only these kernels for the "before" (gemm, attention, …). */
+  compareKernels?: readonly string[];
 }
 
 export interface BenchIo {
@@ -42,6 +49,9 @@ export interface FigureReport {
   unavailable: string | null;
   /** Peak resident memory of the process that measured it. */
   peakRssBytes: number | null;
+  /** With compare: the figure with the project's kernels off, and how many times better on is. */
+  before?: number | null;
+  speedup?: number | null;
 }
 
 export interface BenchReport {
@@ -87,11 +97,12 @@ function childPath(): string {
 }
 
 /** Runs one job in a child process. */
-function runInChild(job: JobName, backend: string | undefined): Promise<JobOutcome> {
+function runInChild(job: JobName, backend: string | undefined, compare: CompareWith): Promise<JobOutcome> {
   return new Promise((resolve) => {
     // The parent runs under tsx: its loader flags (in execArgv) let the child load .ts too.
     const execArgv = process.execArgv.length > 0 ? process.execArgv : ['--import', 'tsx'];
-    const child = fork(childPath(), [job, backend ?? ''], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const mode = compare === false ? '' : compare === 'all' ? 'all' : compare.join(',');
+    const child = fork(childPath(), [job, backend ?? '', mode], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let outcome: JobOutcome | null = null;
     child.on('message', (m) => (outcome = m as JobOutcome));
     child.on('error', (error) => resolve({ ok: false, job, error: error.message }));
@@ -101,18 +112,24 @@ function runInChild(job: JobName, backend: string | undefined): Promise<JobOutco
   });
 }
 
-async function runHere(job: JobName, backend: string | undefined): Promise<JobOutcome> {
+async function runHere(job: JobName, backend: string | undefined, compare: CompareWith): Promise<JobOutcome> {
   const { runJob } = await import('./runJob.ts');
   try {
-    return await runJob(job, backend);
+    return await runJob(job, backend, compare);
   } catch (error) {
     return { ok: false, job, error: error instanceof Error ? error.message : String(error) };
   }
 }
 
-function figureReport(f: FigureDef, m: Measured | undefined, peak: number | null, failure: string | null): FigureReport {
+function figureReport(f: FigureDef, m: Measured | undefined, peak: number | null, failure: string | null, before?: Measured): FigureReport {
   const value = m && Number.isFinite(m.value) ? m.value : null;
+  const was = before && Number.isFinite(before.value) ? before.value : null;
+  const comparison =
+    before === undefined
+      ? {}
+      : { before: was, speedup: value !== null && was !== null && value > 0 && was > 0 ? (f.better === 'higher' ? value / was : was / value) : null };
   return {
+    ...comparison,
     id: f.id,
     title: f.title,
     unit: f.unit,
@@ -141,8 +158,9 @@ function header(info: BackendInfo | null): string {
 
 const COLUMNS = { title: 32, target: 18, value: 16, ratio: 8 };
 
-function tableHead(): string {
-  return `${'figure'.padEnd(COLUMNS.title)}${'target'.padEnd(COLUMNS.target)}${'measured'.padEnd(COLUMNS.value)}${'ratio'.padEnd(COLUMNS.ratio)}peak RSS`;
+function tableHead(compare: boolean): string {
+  const extra = compare ? `${'kernels off'.padEnd(COLUMNS.value)}${'speed-up'.padEnd(COLUMNS.ratio + 2)}` : '';
+  return `${'figure'.padEnd(COLUMNS.title)}${'target'.padEnd(COLUMNS.target)}${'measured'.padEnd(COLUMNS.value)}${'ratio'.padEnd(COLUMNS.ratio)}${extra}peak RSS`;
 }
 
 function tableRow(f: FigureDef, r: FigureReport): string {
@@ -150,7 +168,11 @@ function tableRow(f: FigureDef, r: FigureReport): string {
   const ratio = r.ratio === null ? '' : `${r.ratio.toFixed(2)}×${r.meets ? ' ✓' : ''}`;
   const peak = r.peakRssBytes === null ? '' : mib(r.peakRssBytes);
   if (r.value === null) return `${f.title.padEnd(COLUMNS.title)}${formatTarget(f).padEnd(COLUMNS.target)}${value}`;
-  return `${f.title.padEnd(COLUMNS.title)}${formatTarget(f).padEnd(COLUMNS.target)}${value.padEnd(COLUMNS.value)}${ratio.padEnd(COLUMNS.ratio)}${peak}`;
+  const extra =
+    r.before === undefined
+      ? ''
+      : `${(r.before === null ? '—' : formatValue(r.before, f.unit)).padEnd(COLUMNS.value)}${(r.speedup == null ? '' : `${r.speedup.toFixed(2)}×`).padEnd(COLUMNS.ratio + 2)}`;
+  return `${f.title.padEnd(COLUMNS.title)}${formatTarget(f).padEnd(COLUMNS.target)}${value.padEnd(COLUMNS.value)}${ratio.padEnd(COLUMNS.ratio)}${extra}${peak}`;
 }
 
 /** Runs the bench; resolves to the exit status (0, or 1 when a job failed). */
@@ -164,7 +186,8 @@ export async function runBench(options: BenchOptions, io: BenchIo): Promise<numb
   let peak: number | null = null;
   let printedHeader = false;
   for (const job of jobs) {
-    const outcome = options.inProcess ? await runHere(job, options.backend) : await runInChild(job, options.backend);
+    const compare: CompareWith = options.compareKernels && options.compareKernels.length > 0 ? options.compareKernels : options.compare === true ? 'all' : false;
+    const outcome = options.inProcess ? await runHere(job, options.backend, compare) : await runInChild(job, options.backend, compare);
     const mine = figures.filter((f) => f.job === job);
     if (!outcome.ok) {
       errors.push({ job, error: outcome.error });
@@ -173,11 +196,13 @@ export async function runBench(options: BenchOptions, io: BenchIo): Promise<numb
     } else {
       info ??= outcome.backend;
       peak = Math.max(peak ?? 0, outcome.peakRssBytes);
-      for (const f of mine) reports.push(figureReport(f, outcome.results[f.id], outcome.peakRssBytes, null));
+      for (const f of mine) reports.push(figureReport(f, outcome.results[f.id], outcome.peakRssBytes, null, compare !== false ? (outcome.baseline?.[f.id] ?? { value: NaN, repeats: 0 }) : undefined));
     }
     if (!options.json) {
       if (!printedHeader && info) {
-        io.stdout.write(`${header(info)}\n\n${tableHead()}\n`);
+        const comparing = options.compare === true || (options.compareKernels?.length ?? 0) > 0;
+        if (options.compareKernels?.length) io.stdout.write(`(before: ${options.compareKernels.join(', ')} switched off)\n`);
+        io.stdout.write(`${header(info)}\n\n${tableHead(comparing)}\n`);
         printedHeader = true;
       }
       if (printedHeader) for (const f of mine) io.stdout.write(`${tableRow(f, reports.find((r) => r.id === f.id)!)}\n`);

@@ -5,10 +5,17 @@ import type { JobResult } from './jobs.ts';
 import { RssSampler } from './measure.ts';
 
 export type JobOutcome =
-  | { ok: true; job: string; results: JobResult; peakRssBytes: number; backend: BackendInfo; seconds: number }
+  | { ok: true; job: string; results: JobResult; baseline?: JobResult; peakRssBytes: number; backend: BackendInfo; seconds: number }
   | { ok: false; job: string; error: string };
 
-export async function runJob(job: string, prefer: string | undefined): Promise<JobOutcome> {
+/**
+ * What `compare` switches off for the "before" measurement: every project kernel ('all': the
+ * stock tfjs path with the kernel fixes), or the named ones (KERNEL_NAMES in wasm/runtime.ts).
+ */
+export type CompareWith = false | 'all' | readonly string[];
+
+/** Runs `job`; with `compare`, first with those kernels switched off, then with all on, in the same process. */
+export async function runJob(job: string, prefer: string | undefined, compare: CompareWith = false): Promise<JobOutcome> {
   if (!(JOB_NAMES as readonly string[]).includes(job)) throw new Error(`unknown bench job '${job}'`);
   const started = performance.now();
   const sampler = new RssSampler();
@@ -16,8 +23,21 @@ export async function runJob(job: string, prefer: string | undefined): Promise<J
     const { initBackend } = await import('../../tensor/backend.ts');
     const backend = await initBackend(prefer === undefined ? {} : { prefer });
     const { JOBS } = await import('./jobs.ts');
+    let baseline: JobResult | undefined;
+    if (compare) {
+      const { setKernelsEnabled, setDisabledKernels, disabledKernels } = await import('../../tensor/arsKernels.ts');
+      const before = disabledKernels();
+      if (compare === 'all') setKernelsEnabled(false);
+      else setDisabledKernels([...before, ...compare]);
+      try {
+        baseline = await JOBS[job as JobName]();
+      } finally {
+        setKernelsEnabled(true);
+        setDisabledKernels(before);
+      }
+    }
     const results = await JOBS[job as JobName]();
-    return { ok: true, job, results, peakRssBytes: sampler.stop(), backend, seconds: (performance.now() - started) / 1000 };
+    return { ok: true, job, results, ...(baseline ? { baseline } : {}), peakRssBytes: sampler.stop(), backend, seconds: (performance.now() - started) / 1000 };
   } finally {
     sampler.stop();
   }

@@ -45,6 +45,10 @@ describe('Transformer training', () => {
     // Masked-LM loss on hidden positions: with up to all targets hidden it cannot reach zero
     // (a fully masked row without prompt only has letter frequencies to go on), but on average
     // it falls well below the unigram entropy.
-    expect(await finalValLoss('maskPredict', 600, 1e-2)).toBeLessThan(0.65 * h);
+    // lr 3e-3: at 1e-2 the run is chaotic — whether it leaves the ~1.67 plateau depends on float
+    // rounding (the tfjs ops and the project's fused kernels, equal to 1e-4, end 1.16 vs 1.66 with
+    // seed 1; seeds 2 and 3 stay above 2.2 on both). At 3e-3 both paths end at 1.28–1.33 for
+    // seeds 1–3, and within 0.03 of each other.
+    expect(await finalValLoss('maskPredict', 600, 3e-3)).toBeLessThan(0.65 * h);
   });
 });

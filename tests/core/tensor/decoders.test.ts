@@ -1,0 +1,154 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { MaskPredictConfig, RnnConfig, TransformerConfig } from '../../../core/models/config.ts';
+import { MaskPredictModel } from '../../../core/models/maskPredict.ts';
+import { TransformerModel } from '../../../core/models/transformer.ts';
+import { EngineCachedDecoder, EngineRecomputingDecoder } from '../../../core/models/transformerDecoders.ts';
+import { RnnModel } from '../../../core/models/rnn.ts';
+import type { Decoder } from '../../../core/models/textModel.ts';
+import { initBackend } from '../../../core/tensor/backend.ts';
+import { kernelRuntime } from '../../../core/tensor/wasm/runtime.ts';
+import { fastDecodersAvailable } from '../../../core/tensor/inference/available.ts';
+import { WasmRnnDecoder } from '../../../core/tensor/inference/rnnDecoder.ts';
+import { random } from './fusedHelpers.ts';
+
+// The batch-1 WebAssembly decoders give the tfjs path's logits (within 1e-4) token after token.
+
+beforeAll(async () => {
+  await initBackend({ prefer: 'wasm' });
+  expect(fastDecodersAvailable()).toBe(true);
+});
+
+function compareDecoders(fast: Decoder, reference: Decoder, tokens: number[], label: string): void {
+  let worst = 0;
+  for (const [i, id] of tokens.entries()) {
+    const a = fast.feed(id);
+    const b = reference.feed(id);
+    expect(a.length, label).toBe(b.length);
+    for (let v = 0; v < b.length; v++) worst = Math.max(worst, Math.abs(a[v]! - b[v]!) / Math.max(1, Math.abs(b[v]!)));
+    expect(worst, `${label}: token ${i}`).toBeLessThanOrEqual(1e-4);
+  }
+  fast.dispose();
+  reference.dispose();
+}
+
+describe('recurrent decoders', () => {
+  for (const cell of ['rnn', 'gru', 'lstm'] as const) {
+    for (const [layers, hidden, embedding] of [[1, 256, 128], [2, 37, 10], [3, 16, 8]] as const) {
+      it(`${cell}, ${layers} layer(s), hidden ${hidden}`, () => {
+        const model = new RnnModel(RnnConfig.parse({ family: 'rnn', cell, vocabSize: 41, embedding, hidden, layers }), 7);
+        const next = random(layers * 100 + hidden);
+        const tokens = Array.from({ length: 40 }, () => Math.floor(next() * 41));
+        const fast = model.createDecoder();
+        expect(fast).toBeInstanceOf(WasmRnnDecoder);
+        compareDecoders(fast, model.createDecoder({ tfjs: true }), tokens, `${cell}/${layers}/${hidden}`);
+        model.dispose();
+      });
+    }
+  }
+
+  it('rejects a token outside the vocabulary', () => {
+    const model = new RnnModel(RnnConfig.parse({ family: 'rnn', cell: 'lstm', vocabSize: 5, embedding: 4, hidden: 8, layers: 1 }), 1);
+    const d = model.createDecoder();
+    expect(() => d.feed(5)).toThrow(/outside the vocabulary/);
+    d.dispose();
+    model.dispose();
+  });
+
+  it('leaves no tensors behind', () => {
+    const model = new RnnModel(RnnConfig.parse({ family: 'rnn', cell: 'gru', vocabSize: 9, embedding: 4, hidden: 8, layers: 2 }), 1);
+    const before = tf.memory().numTensors;
+    const d = model.createDecoder();
+    for (let i = 0; i < 5; i++) d.feed(i);
+    d.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+});
+
+describe('Transformer decoders', () => {
+  const config = (tied: boolean, context = 8) =>
+    TransformerConfig.parse({ family: 'transformer', vocabSize: 23, dModel: 16, heads: 4, layers: 2, ffn: 40, context, tiedOutput: tied });
+
+  for (const tied of [true, false]) {
+    for (const cache of [true, false]) {
+      it(`${cache ? 'KV cache' : 'recomputing'}, ${tied ? 'tied' : 'untied'} output, across window slides`, () => {
+        const model = new TransformerModel(config(tied), 11);
+        const next = random(tied ? 1 : 2);
+        const tokens = Array.from({ length: 30 }, () => Math.floor(next() * 23));
+        const fast = model.createDecoder({ cache });
+        expect(fast).toBeInstanceOf(cache ? EngineCachedDecoder : EngineRecomputingDecoder);
+        compareDecoders(fast, model.createDecoder({ cache, tfjs: true }), tokens, `${cache}/${tied}`);
+        model.dispose();
+      });
+    }
+  }
+
+  it('feedMany and truncate (speculative decoding) agree with the tfjs decoder', () => {
+    const model = new TransformerModel(config(true, 16), 12);
+    const fast = model.createDecoder();
+    const ref = model.createDecoder({ tfjs: true });
+    const next = random(3);
+    const close = (a: Float32Array[], b: Float32Array[]) => {
+      expect(a.length).toBe(b.length);
+      a.forEach((row, i) => row.forEach((x, v) => expect(Math.abs(x - b[i]![v]!)).toBeLessThan(1e-4)));
+    };
+    for (let round = 0; round < 12; round++) {
+      const draft = Array.from({ length: 1 + Math.floor(next() * 5) }, () => Math.floor(next() * 23));
+      close(fast.feedMany(draft), ref.feedMany(draft));
+      const keep = Math.max(0, fast.length - Math.floor(next() * 4));
+      fast.truncate(keep);
+      ref.truncate(keep);
+      expect(fast.length).toBe(ref.length);
+    }
+    fast.dispose();
+    ref.dispose();
+    model.dispose();
+  });
+
+  it('128-wide, 4 heads, context 64 (the bench shape), 100 tokens', () => {
+    const model = new TransformerModel(TransformerConfig.parse({ family: 'transformer', vocabSize: 96, dModel: 128, heads: 4, layers: 2, ffn: 512, context: 64 }), 13);
+    const next = random(4);
+    const tokens = Array.from({ length: 100 }, () => Math.floor(next() * 96));
+    compareDecoders(model.createDecoder(), model.createDecoder({ tfjs: true }), tokens, 'bench shape');
+    model.dispose();
+  });
+});
+
+describe('mask-predict inference engine', () => {
+  it('predict on one sequence equals the tfjs forward, also after the weights change', () => {
+    const model = new MaskPredictModel(MaskPredictConfig.parse({ family: 'maskPredict', vocabSize: 19, dModel: 24, heads: 3, layers: 2, ffn: 40, context: 20 }), 4);
+    for (const [round, L] of [[0, 20], [1, 7], [2, 1]] as const) {
+      const ids = tf.tensor2d([Array.from({ length: L }, (_, i) => (i * 7 + round) % 20)], [1, L], 'int32');
+      const fast = model.predict(ids);
+      const ref = model.predictTfjs(ids);
+      const a = fast.dataSync();
+      const b = ref.dataSync();
+      expect(fast.shape).toEqual(ref.shape);
+      for (let i = 0; i < b.length; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThan(1e-4);
+      tf.dispose([ids, fast, ref]);
+      // change a weight: the engine must see it
+      const w = model.weights.get('block0/ffn/w1')!;
+      w.assign(tf.mul(w, 1.1));
+    }
+    model.dispose();
+  });
+});
+
+describe('engine memory', () => {
+  it('decoders give their shared memory back when disposed, in any order', () => {
+    const rt = kernelRuntime()!;
+    const before = rt.k.persistentBytes;
+    const model = new TransformerModel(TransformerConfig.parse({ family: 'transformer', vocabSize: 23, dModel: 16, heads: 4, layers: 2, ffn: 40, context: 8 }), 1);
+    const a = model.createDecoder();
+    const b = model.createDecoder({ cache: false });
+    a.feed(1);
+    b.feed(2);
+    expect(rt.k.persistentBytes).toBeGreaterThan(before);
+    a.dispose();
+    expect(() => b.feed(3)).not.toThrow();
+    b.dispose();
+    expect(rt.k.persistentBytes).toBe(before);
+    model.dispose();
+  });
+});
