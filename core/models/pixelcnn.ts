@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { maskedConv2d } from '../tensor/ops/maskedConv.ts';
 import type { PixelCnnConfig } from './pixelcnnConfig.ts';
 
 /**
@@ -192,8 +193,10 @@ export class PixelCnnModel {
   logits(images: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       const L = this.config.residualBlocks;
+      // The project's masked convolution skips the masked taps (and their filter gradients) on
+      // wasm; elsewhere it is tf.fused.conv2d with the masked kernel.
       const conv = (i: number, x: tf.Tensor4D, relu: boolean, pad: 'same' | 'valid') =>
-        tf.fused.conv2d({ x, filter: this.kernel(i), strides: 1, pad, bias: this.layers[i]!.b, activation: relu ? 'relu' : 'linear' });
+        maskedConv2d(x, this.layers[i]!.w as tf.Tensor4D, this.layers[i]!.b as tf.Tensor1D, this.masks[i] ?? null, { relu, pad });
       let h = conv(0, images, true, 'same');
       for (let l = 1; l <= L; l++) h = tf.add(h, conv(l, h, true, 'same'));
       return conv(L + 2, conv(L + 1, h, true, 'valid'), false, 'valid');
