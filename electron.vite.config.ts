@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
@@ -19,8 +19,17 @@ if (!hasWorker) {
  * - preload: electron/preload.ts → out/preload/preload.cjs (CommonJS: sandboxed preloads cannot be ES modules);
  * - renderer: renderer/index.html → out/renderer (the same build `npm run build:renderer` makes for web mode).
  */
+/** The WebGPU adapter probe runs as its own process (core/tensor/webgpu.ts): ship it beside worker.js. */
+const webgpuProbe = {
+  name: 'ars-webgpu-probe',
+  generateBundle(this: { emitFile(file: { type: 'asset'; fileName: string; source: string }): void }) {
+    this.emitFile({ type: 'asset', fileName: 'webgpuProbe.mjs', source: readFileSync(resolve(root, 'core/tensor/webgpuProbe.mjs'), 'utf8') });
+  },
+};
+
 export default defineConfig({
   main: {
+    plugins: [webgpuProbe],
     build: {
       outDir: resolve(root, 'out/main'),
       rollupOptions: {
@@ -29,6 +38,10 @@ export default defineConfig({
           ...(hasWorker ? { worker: workerEntry } : {}),
         },
         output: { entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
+        // TensorFlow.js and its backends stay packages: every backend (wasm, webgpu, the native
+        // tfjs-node ones, loaded at run time) must register into the one copy of tfjs-core, and
+        // the native addons and .wasm files load from their package folders.
+        external: [/^@tensorflow\//, 'webgpu'],
       },
     },
   },

@@ -204,6 +204,8 @@ export type JobEvent = z.infer<typeof JobEvent>;
 // ---------------------------------------------------------------- requests
 export const Methods = {
   info: { params: z.object({}), result: BackendInfo },
+  /** Chooses the compute backend ('auto' = the ladder) and remembers it for this data folder. */
+  'backend.set': { params: z.object({ prefer: z.string().min(1).max(40) }), result: BackendInfo },
   'corpora.list': { params: z.object({}), result: z.array(z.object({ name: z.string(), chars: z.number().int(), description: z.string() })) },
   'train.start': {
     params: z.object({ config: TrainConfig, name: z.string().max(200).optional() }),

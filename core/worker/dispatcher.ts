@@ -17,6 +17,7 @@ import type { Job, Studio } from './studio.ts';
 export type StudioLike = Pick<
   Studio,
   | 'info'
+  | 'setBackend'
   | 'corpora'
   | 'startTraining'
   | 'resumeTraining'
@@ -127,6 +128,7 @@ export function serveClient(pipe: MessagePipe, studio: StudioLike, options: Serv
 
   const handlers: Handlers = {
     info: () => studio.info(),
+    'backend.set': ({ prefer }) => studio.setBackend(prefer),
     'corpora.list': () => studio.corpora(),
     'train.start': async ({ config, name }) => {
       const job = await studio.startTraining(config, name);

@@ -25,7 +25,8 @@ import type { BackendInfo, JobEvent, MetricRecord, ResultOf, RunDetail, RunSumma
 import { currentProcessOwner, ownerAlive } from '../runs/processIdentity.ts';
 import type { RunMeta } from '../runs/runMeta.ts';
 import { RunStore, type RunHandle } from '../runs/runStore.ts';
-import { initBackend } from '../tensor/backend.ts';
+import { AUTO, BACKEND_LADDER, initBackend, parseBackendName } from '../tensor/backend.ts';
+import { readSettings, writeSettings } from './settings.ts';
 import { AdamOptimizer } from '../train/adam.ts';
 import { TrainConfig } from '../train/config.ts';
 import { imageTrainingTask, textTrainingTask, type TrainingTask } from '../train/task.ts';
@@ -84,9 +85,26 @@ export class Studio {
     return this.store.root;
   }
 
+  /** The backend in use: the override given to the Studio, else the one remembered in settings.json, else the ladder. */
   info(): Promise<BackendInfo> {
-    this.backend ??= initBackend({ prefer: this.options.backend });
+    this.backend ??= initBackend({ prefer: this.options.backend ?? readSettings(this.options.home).backend });
     return this.backend;
+  }
+
+  /**
+   * Switches the compute backend ('auto' for the ladder) and remembers the choice for this data
+   * folder. An unavailable choice falls back down the ladder; the returned report says why.
+   */
+  async setBackend(prefer: string): Promise<BackendInfo> {
+    if (prefer !== AUTO && parseBackendName(prefer) === null) {
+      throw new ConfigError(`"${prefer}" is not a backend: choose one of ${[AUTO, ...BACKEND_LADDER].join(', ')}`);
+    }
+    if (this.training.size > 0) throw new ConfigError('a run is training: stop it before switching the compute backend');
+    await this.info().catch(() => undefined);
+    const info = await initBackend({ prefer });
+    this.backend = Promise.resolve(info);
+    await writeSettings(this.options.home, { ...readSettings(this.options.home), backend: prefer === AUTO ? undefined : prefer });
+    return info;
   }
 
   async corpora(): Promise<ResultOf<'corpora.list'>> {

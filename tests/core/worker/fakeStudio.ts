@@ -199,6 +199,11 @@ export class FakeStudio implements StudioLike {
     return job;
   }
 
+  async setBackend(prefer: string): Promise<BackendInfo> {
+    const info = await this.info();
+    return { ...info, backend: prefer === 'auto' ? info.backend : prefer };
+  }
+
   async imagePreview(_source: unknown, limit: number): Promise<ResultOf<'images.preview'>> {
     const shown = Math.min(limit, 3);
     return { name: 'fake digits', count: 3, shown, images: new Uint8Array(shown * 784).fill(1) };

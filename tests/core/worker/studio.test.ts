@@ -118,3 +118,18 @@ describe('Studio race', () => {
     expect(scaling.filter((e) => e.kind === 'scaling-point')).toHaveLength(4);
   });
 });
+
+describe('Studio backend choice', () => {
+  it('switches the backend, remembers it for the data folder, and refuses a name that is no backend', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'ars-studio-'));
+    const studio = new Studio({ home });
+    const before = await studio.info();
+    expect((await studio.setBackend('cpu')).backend).toBe('cpu');
+    expect(JSON.parse(readFileSync(join(home, 'settings.json'), 'utf8'))).toEqual({ backend: 'cpu' });
+    expect((await new Studio({ home }).info()).backend).toBe('cpu');
+    await expect(studio.setBackend('quantum')).rejects.toMatchObject({ code: 'CONFIG_ERROR', message: expect.stringMatching(/not a backend/) });
+    const back = await studio.setBackend('auto');
+    expect(back.backend).toBe(before.backend);
+    expect(JSON.parse(readFileSync(join(home, 'settings.json'), 'utf8'))).toEqual({});
+  });
+});
