@@ -63,6 +63,29 @@ class WorkerState {
     }
   }
 
+  /** True while a backend switch is in flight. */
+  switching = $state(false);
+
+  /**
+   * Switches the compute backend ('auto' = the best available) and remembers it on this machine.
+   * An unavailable choice falls back down the ladder, and the user is told why.
+   */
+  async setBackend(prefer: string): Promise<void> {
+    this.switching = true;
+    try {
+      const info = await this.request('backend.set', { prefer });
+      this.info = info;
+      if (prefer !== 'auto' && info.backend !== prefer) {
+        const reason = info.rungs.find((r) => r.name === prefer)?.reason ?? 'it is not available';
+        notices.info(`The ${prefer} backend cannot be used here (${reason}); using ${info.backend} instead.`);
+      }
+    } catch (err) {
+      notices.error(err, 'Could not switch the backend');
+    } finally {
+      this.switching = false;
+    }
+  }
+
   private async loadInfo(): Promise<void> {
     try {
       this.info = await this.request('info', {});
