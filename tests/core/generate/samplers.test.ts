@@ -25,6 +25,26 @@ describe('samplers', () => {
     expect([...tiny]).toEqual([1, 0, 0, 0, 0, 0]);
   });
 
+  it('top-k and top-p never emit an excluded token, over many seeded draws', () => {
+    const rng = createRng(123);
+    for (let trial = 0; trial < 200; trial++) {
+      const logits = Array.from({ length: 20 }, () => rng.next() * 6 - 3);
+      const order = logits.map((_, i) => i).sort((a, b) => logits[b]! - logits[a]! || a - b);
+      const k = 1 + Math.floor(rng.next() * 5);
+      for (let d = 0; d < 20; d++) expect(order.slice(0, k)).toContain(sampleToken(logits, { temperature: 1.5, topK: k, topP: 1 }, rng).id);
+      const p = 0.2 + rng.next() * 0.7;
+      const probs = softmax(logits);
+      const nucleus: number[] = [];
+      let mass = 0;
+      for (const i of order) {
+        nucleus.push(i);
+        mass += probs[i]!;
+        if (mass >= p) break;
+      }
+      for (let d = 0; d < 20; d++) expect(nucleus).toContain(sampleToken(logits, { temperature: 1, topK: 0, topP: p }, rng).id);
+    }
+  });
+
   it('temperature sharpens and flattens', () => {
     const cold = softmax(logits, 0.25);
     const hot = softmax(logits, 4);
