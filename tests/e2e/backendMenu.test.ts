@@ -5,40 +5,24 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HAVE_CHROMIUM, ensureRenderer, launchChromium, openApp, openPage, removeDir, startServe, stop, tempRunsDir, warnIfNoChromium, type Serve } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { HAVE_CHROMIUM, openApp, openPage, useStudio, warnIfNoChromium } from './harness.ts';
 
 warnIfNoChromium('the backend menu browser test');
 
 describe.skipIf(!HAVE_CHROMIUM)('backend menu (Chromium, web mode)', () => {
-  let runsDir = '';
-  let serve: Serve | null = null;
-  let browser: Browser | null = null;
-
-  beforeAll(async () => {
-    await ensureRenderer();
-    runsDir = tempRunsDir();
-    serve = await startServe(runsDir);
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    if (serve) await stop(serve.child);
-    removeDir(runsDir);
-  });
+  const studio = useStudio();
 
   it('switches to cpu, refuses the missing native rung visibly, and goes back to auto', async () => {
-    const { page, problems } = await openPage(browser!, { width: 1280, height: 800 });
-    await openApp(page, serve!.url);
+    const { page, problems } = await openPage(studio.browser, { width: 1280, height: 800 });
+    await openApp(page, studio.url);
     const backend = page.getByTestId('status-backend');
     await expect.poll(() => backend.textContent(), { timeout: 30_000 }).toBe('wasm');
 
     await page.getByTestId('backend-menu-button').click();
     await page.getByTestId('backend-option-cpu').click();
     await expect.poll(() => backend.textContent(), { timeout: 30_000 }).toBe('cpu');
-    expect(JSON.parse(readFileSync(join(runsDir, 'settings.json'), 'utf8'))).toEqual({ backend: 'cpu' });
+    expect(JSON.parse(readFileSync(join(studio.runsDir, 'settings.json'), 'utf8'))).toEqual({ backend: 'cpu' });
 
     // tfjs-node is not installed here: the worker says so and keeps the next rung.
     await page.getByTestId('backend-menu-button').click();
@@ -49,7 +33,7 @@ describe.skipIf(!HAVE_CHROMIUM)('backend menu (Chromium, web mode)', () => {
     await page.getByTestId('backend-menu-button').click();
     await page.getByTestId('backend-option-auto').click();
     await expect.poll(() => backend.textContent(), { timeout: 30_000 }).toBe('wasm');
-    expect(JSON.parse(readFileSync(join(runsDir, 'settings.json'), 'utf8'))).toEqual({});
+    expect(JSON.parse(readFileSync(join(studio.runsDir, 'settings.json'), 'utf8'))).toEqual({});
     expect(problems).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -136,4 +136,48 @@ export async function openApp(page: Page, url: string): Promise<void> {
   await page.goto(url);
   await expect.poll(() => page.getByTestId('status-backend').textContent(), { timeout: 60_000 }).toMatch(/\S/);
   await expect.poll(() => page.getByTestId('status-connection').textContent()).toContain('Connected');
+}
+
+/** The running studio a browser test file drives: its runs folder, `ars serve`'s address and Chromium. */
+export interface Studio {
+  readonly runsDir: string;
+  readonly url: string;
+  readonly browser: Browser;
+}
+
+/**
+ * Registers the suite's beforeAll/afterAll: builds the renderer if needed, makes a fresh runs
+ * folder (`prepare` fills it, e.g. with CLI-trained runs), starts `ars serve` on it and launches
+ * Chromium; afterwards closes the browser, stops the server and removes the folder.
+ */
+export function useStudio(options: { prepare?: (runsDir: string) => Promise<void>; timeout?: number } = {}): Studio {
+  let runsDir = '';
+  let serve: Serve | null = null;
+  let browser: Browser | null = null;
+
+  beforeAll(async () => {
+    await ensureRenderer();
+    runsDir = tempRunsDir();
+    await options.prepare?.(runsDir);
+    serve = await startServe(runsDir);
+    browser = await launchChromium();
+  }, options.timeout);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (serve) await stop(serve.child);
+    removeDir(runsDir);
+  });
+
+  return {
+    get runsDir() {
+      return runsDir;
+    },
+    get url() {
+      return serve!.url;
+    },
+    get browser() {
+      return browser!;
+    },
+  };
 }

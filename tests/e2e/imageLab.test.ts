@@ -7,23 +7,17 @@
  * the Runs tab. Leaves docs/imageLab.png (for the README) and test-results/imageLab*.png.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { Browser, Download, Page } from 'playwright-core';
+import type { Download, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { paletteImage } from './compactPng.ts';
 import {
-  ensureRenderer,
   HAVE_CHROMIUM,
-  launchChromium,
   openApp,
   openPage,
-  removeDir,
   screenshotPaths,
-  startServe,
-  stop,
-  tempRunsDir,
+  useStudio,
   warnIfNoChromium,
-  type Serve,
 } from './harness.ts';
 
 warnIfNoChromium('the Image lab browser test');
@@ -98,26 +92,11 @@ function barPng(left: number): Buffer {
 const finishedCards = (page: Page, grid: string) => page.getByTestId(grid).locator('[data-testid=sample-card][data-finished=true]').count();
 
 describe.skipIf(!HAVE_CHROMIUM)('Image lab in Chromium (web mode)', () => {
-  let runsDir = '';
-  let serve: Serve | null = null;
-  let browser: Browser | null = null;
-
-  beforeAll(async () => {
-    await ensureRenderer();
-    runsDir = tempRunsDir();
-    serve = await startServe(runsDir);
-    browser = await launchChromium();
-  }, 180_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    if (serve) await stop(serve.child);
-    removeDir(runsDir);
-  });
+  const studio = useStudio({ timeout: 180_000 });
 
   it('trains a PixelCNN, completes mouse strokes four ways with the known pixels intact, and samples', async () => {
-    const { page, problems } = await openPage(browser!, { width: 1280, height: 1200 });
-    await openApp(page, serve!.url);
+    const { page, problems } = await openPage(studio.browser, { width: 1280, height: 1200 });
+    await openApp(page, studio.url);
     await page.getByTestId('tab-images').click();
 
     // The MNIST preview.

@@ -7,25 +7,19 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { PNG } from 'pngjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { paletteImage } from './compactPng.ts';
 import {
   ars,
-  ensureRenderer,
   ROOT,
   HAVE_CHROMIUM,
-  launchChromium,
   openApp,
   openPage,
-  removeDir,
   screenshotPaths,
-  startServe,
-  stop,
-  tempRunsDir,
+  useStudio,
   warnIfNoChromium,
-  type Serve,
 } from './harness.ts';
 
 warnIfNoChromium('the Race browser test');
@@ -44,30 +38,20 @@ async function trainRun(model: 'transformer' | 'nar', runsDir: string, name: str
 const lanesFinished = (page: Page) => page.locator('[data-testid=race-lane][data-finished=true]').count();
 
 describe.skipIf(!HAVE_CHROMIUM)('Race in Chromium (web mode)', () => {
-  let runsDir = '';
-  let serve: Serve | null = null;
-  let browser: Browser | null = null;
   let arRunId = '';
   let narRunId = '';
 
-  beforeAll(async () => {
-    await ensureRenderer();
-    runsDir = tempRunsDir();
-    arRunId = await trainRun('transformer', runsDir, 'tiny AR');
-    narRunId = await trainRun('nar', runsDir, 'tiny NAR');
-    serve = await startServe(runsDir);
-    browser = await launchChromium();
-  }, 240_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    if (serve) await stop(serve.child);
-    removeDir(runsDir);
+  const studio = useStudio({
+    prepare: async (runsDir) => {
+      arRunId = await trainRun('transformer', runsDir, 'tiny AR');
+      narRunId = await trainRun('nar', runsDir, 'tiny NAR');
+    },
+    timeout: 240_000,
   });
 
   it('races all five lanes, tabulates them, and charts latency against length', async () => {
-    const { page, problems } = await openPage(browser!, { width: 1280, height: 1100 });
-    await openApp(page, serve!.url);
+    const { page, problems } = await openPage(studio.browser, { width: 1280, height: 1100 });
+    await openApp(page, studio.url);
 
     // The Text lab: each family shows its own fields, and a bad head count is explained.
     await page.getByTestId('tab-lab').click();

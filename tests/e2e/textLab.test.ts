@@ -3,21 +3,15 @@
  * renderer, the real worker. Train a small model, watch the loss curve grow, stop, sample.
  * Leaves docs/screenshot.png (for the README) and test-results/textLab.png.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import {
-  ensureRenderer,
   HAVE_CHROMIUM,
-  launchChromium,
   openApp,
   openPage,
-  removeDir,
   screenshotPaths,
-  startServe,
-  stop,
-  tempRunsDir,
+  useStudio,
   warnIfNoChromium,
-  type Serve,
 } from './harness.ts';
 
 warnIfNoChromium('the Text lab browser test');
@@ -25,26 +19,11 @@ warnIfNoChromium('the Text lab browser test');
 const chartPath = (page: Page) => page.getByTestId('loss-chart-train').getAttribute('d').then((d) => d ?? '');
 
 describe.skipIf(!HAVE_CHROMIUM)('Text lab in Chromium (web mode)', () => {
-  let runsDir = '';
-  let serve: Serve | null = null;
-  let browser: Browser | null = null;
-
-  beforeAll(async () => {
-    await ensureRenderer();
-    runsDir = tempRunsDir();
-    serve = await startServe(runsDir);
-    browser = await launchChromium();
-  }, 180_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    if (serve) await stop(serve.child);
-    removeDir(runsDir);
-  });
+  const studio = useStudio({ timeout: 180_000 });
 
   it('trains, draws the loss, stops, and samples', async () => {
-    const { page, problems } = await openPage(browser!, { width: 1280, height: 1180 });
-    await openApp(page, serve!.url);
+    const { page, problems } = await openPage(studio.browser, { width: 1280, height: 1180 });
+    await openApp(page, studio.url);
 
     // A small model, ~60 steps.
     await page.getByTestId('tab-lab').click();

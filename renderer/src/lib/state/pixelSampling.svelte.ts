@@ -1,4 +1,3 @@
-import { WorkerError } from '../../../../core/protocol/client.ts';
 import type { JobEvent, RunSummary } from '../../../../core/protocol/messages.ts';
 import { downloadGif, downloadPng } from '../download.ts';
 import { frameBatch } from '../frameBatch.ts';
@@ -13,6 +12,7 @@ import {
   type CurrentPixel,
   type SampleBuffers,
 } from '../pixelSamples.ts';
+import { JobFollower, reportJobError } from './jobFollower.ts';
 import { notices } from './notices.svelte.ts';
 import { runs } from './runs.svelte.ts';
 import { view } from './view.svelte.ts';
@@ -75,9 +75,7 @@ export class PixelSampler {
   /** The samples being drawn (not reactive: read it after reading `frame`). */
   buffers: SampleBuffers | null = null;
   private recorder: FillRecorder | null = null;
-  private jobId: string | null = null;
-  private unsubscribe: (() => void) | null = null;
-  private generation = -1;
+  private readonly job = new JobFollower();
   private readonly batch = frameBatch(() => this.flush());
 
   constructor(
@@ -124,10 +122,8 @@ export class PixelSampler {
     this.flush();
     try {
       const { jobId } = await worker.request('image.sample.start', req.params);
-      this.jobId = jobId;
-      this.generation = worker.generation;
       this.phase = 'running';
-      this.unsubscribe = worker.currentClient?.onJob(jobId, (e) => this.handle(e)) ?? null;
+      this.job.follow(jobId, (e) => this.handle(e));
     } catch (err) {
       this.phase = 'idle';
       this.outcome = 'Could not start.';
@@ -136,18 +132,14 @@ export class PixelSampler {
   }
 
   async stop(): Promise<void> {
-    if (!this.jobId || this.phase !== 'running') return;
+    if (!this.job.id || this.phase !== 'running') return;
     this.phase = 'stopping';
-    try {
-      await worker.request('job.cancel', { jobId: this.jobId });
-    } catch (err) {
-      notices.error(err, 'Could not stop sampling');
-    }
+    await this.job.control('job.cancel', 'Could not stop sampling');
   }
 
   /** After a (re)connection: the jobs of an old connection are gone. */
   connected(): void {
-    if (this.phase === 'idle' || worker.generation === this.generation) return;
+    if (this.phase === 'idle' || !this.job.stale) return;
     this.outcome = 'The connection to the worker was lost.';
     this.finish();
   }
@@ -171,7 +163,7 @@ export class PixelSampler {
         break;
       case 'error':
         this.outcome = 'Sampling failed.';
-        notices.error(new WorkerError(e.code, e.message), 'Sampling failed');
+        reportJobError(e, 'Sampling failed');
         this.finish();
         break;
       default:
@@ -180,9 +172,7 @@ export class PixelSampler {
   }
 
   private finish(): void {
-    this.unsubscribe?.();
-    this.unsubscribe = null;
-    this.jobId = null;
+    this.job.release();
     this.phase = 'idle';
     this.batch.flushNow();
   }

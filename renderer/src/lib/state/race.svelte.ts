@@ -1,8 +1,8 @@
 import type { RaceOptions } from '../../../../core/generate/options.ts';
-import { WorkerError } from '../../../../core/protocol/client.ts';
 import { Methods, type JobEvent, type LaneResult, type ParamsOf, type RunSummary } from '../../../../core/protocol/messages.ts';
 import { logLogSlope, type Point } from '../chart.ts';
 import { applyLaneEvent, laneLabel, LANES, newLaneView, scalingLengths, SLOW_SCALING_LENGTH, type LaneView, type RaceLane } from '../race.ts';
+import { JobFollower, reportJobError } from './jobFollower.ts';
 import { notices } from './notices.svelte.ts';
 import { runs } from './runs.svelte.ts';
 import { worker } from './worker.svelte.ts';
@@ -85,11 +85,8 @@ class Race {
   scalingOutcome = $state<string | null>(null);
   scalingSettings = $state.raw<Raced | null>(null);
 
-  private jobId: string | null = null;
-  private unsubscribe: (() => void) | null = null;
-  private scalingJobId: string | null = null;
-  private scalingUnsubscribe: (() => void) | null = null;
-  private generation = -1;
+  private readonly job = new JobFollower();
+  private readonly scalingJob = new JobFollower();
 
   // ------------------------------------------------------------ the two runs
 
@@ -158,10 +155,8 @@ class Race {
     this.phase = 'starting';
     try {
       const { jobId } = await worker.request('race.start', req.params);
-      this.jobId = jobId;
-      this.generation = worker.generation;
       this.phase = 'running';
-      this.unsubscribe = worker.currentClient?.onJob(jobId, (e) => this.handle(e)) ?? null;
+      this.job.follow(jobId, (e) => this.handle(e));
     } catch (err) {
       this.phase = 'idle';
       this.lanes = [];
@@ -171,13 +166,9 @@ class Race {
   }
 
   async stop(): Promise<void> {
-    if (!this.jobId || this.phase !== 'running') return;
+    if (!this.job.id || this.phase !== 'running') return;
     this.phase = 'stopping';
-    try {
-      await worker.request('job.cancel', { jobId: this.jobId });
-    } catch (err) {
-      notices.error(err, 'Could not stop the race');
-    }
+    await this.job.control('job.cancel', 'Could not stop the race');
   }
 
   /** The lane view of `lane`, if it is racing. */
@@ -217,7 +208,7 @@ class Race {
         break;
       case 'error':
         this.outcome = 'The race failed.';
-        notices.error(new WorkerError(e.code, e.message), 'The race failed');
+        reportJobError(e, 'The race failed');
         this.finish();
         break;
       default:
@@ -226,9 +217,7 @@ class Race {
   }
 
   private finish(): void {
-    this.unsubscribe?.();
-    this.unsubscribe = null;
-    this.jobId = null;
+    this.job.release();
     this.phase = 'idle';
   }
 
@@ -281,10 +270,8 @@ class Race {
     this.scalingPhase = 'starting';
     try {
       const { jobId } = await worker.request('race.scaling', params.data);
-      this.scalingJobId = jobId;
-      this.generation = worker.generation;
       this.scalingPhase = 'running';
-      this.scalingUnsubscribe = worker.currentClient?.onJob(jobId, (e) => this.handleScaling(e)) ?? null;
+      this.scalingJob.follow(jobId, (e) => this.handleScaling(e));
     } catch (err) {
       this.scalingPhase = 'idle';
       notices.error(err, 'Could not start measuring');
@@ -292,13 +279,9 @@ class Race {
   }
 
   async stopMeasuring(): Promise<void> {
-    if (!this.scalingJobId || this.scalingPhase !== 'running') return;
+    if (!this.scalingJob.id || this.scalingPhase !== 'running') return;
     this.scalingPhase = 'stopping';
-    try {
-      await worker.request('job.cancel', { jobId: this.scalingJobId });
-    } catch (err) {
-      notices.error(err, 'Could not stop measuring');
-    }
+    await this.scalingJob.control('job.cancel', 'Could not stop measuring');
   }
 
   private handleScaling(e: JobEvent): void {
@@ -315,7 +298,7 @@ class Race {
         break;
       case 'error':
         this.scalingOutcome = 'Measuring failed.';
-        notices.error(new WorkerError(e.code, e.message), 'Measuring latency failed');
+        reportJobError(e, 'Measuring latency failed');
         this.finishScaling();
         break;
       default:
@@ -324,20 +307,17 @@ class Race {
   }
 
   private finishScaling(): void {
-    this.scalingUnsubscribe?.();
-    this.scalingUnsubscribe = null;
-    this.scalingJobId = null;
+    this.scalingJob.release();
     this.scalingPhase = 'idle';
   }
 
   /** After a (re)connection: jobs of the old connection are gone, so nothing is running any more. */
   connected(): void {
-    if (worker.generation === this.generation) return;
-    if (this.phase !== 'idle') {
+    if (this.phase !== 'idle' && this.job.stale) {
       this.outcome = 'The connection to the worker was lost during the race.';
       this.finish();
     }
-    if (this.scalingPhase !== 'idle') {
+    if (this.scalingPhase !== 'idle' && this.scalingJob.stale) {
       this.scalingOutcome = 'The connection to the worker was lost while measuring.';
       this.finishScaling();
     }

@@ -1,7 +1,7 @@
-import { WorkerError } from '../../../../core/protocol/client.ts';
 import { Methods, type JobEvent, type ParamsOf } from '../../../../core/protocol/messages.ts';
 import { isNonAutoregressive } from '../modelForm.ts';
 import { maskedCells, passCells, surpriseLevel, type TokenCell } from '../tokenCells.ts';
+import { JobFollower, reportJobError } from './jobFollower.ts';
 import { notices } from './notices.svelte.ts';
 import { runs } from './runs.svelte.ts';
 import { view } from './view.svelte.ts';
@@ -30,8 +30,7 @@ class Sampling {
   passIterations = $state(0);
   phase = $state<'idle' | 'starting' | 'running' | 'stopping'>('idle');
   summary = $state.raw<Record<string, string | number | boolean | null> | null>(null);
-  private jobId: string | null = null;
-  private unsubscribe: (() => void) | null = null;
+  private readonly job = new JobFollower();
 
   get busy(): boolean {
     return this.phase !== 'idle';
@@ -76,10 +75,8 @@ class Sampling {
     this.prompt = params.data.options.prompt;
     try {
       const { jobId } = await worker.request('sample.start', params.data);
-      const client = worker.currentClient;
-      this.jobId = jobId;
       this.phase = 'running';
-      this.unsubscribe = client?.onJob(jobId, (e) => this.handle(e)) ?? null;
+      this.job.follow(jobId, (e) => this.handle(e));
     } catch (err) {
       this.phase = 'idle';
       this.canvas = null;
@@ -88,13 +85,9 @@ class Sampling {
   }
 
   async stop(): Promise<void> {
-    if (!this.jobId || this.phase !== 'running') return;
+    if (!this.job.id || this.phase !== 'running') return;
     this.phase = 'stopping';
-    try {
-      await worker.request('job.cancel', { jobId: this.jobId });
-    } catch (err) {
-      notices.error(err, 'Could not stop sampling');
-    }
+    await this.job.control('job.cancel', 'Could not stop sampling');
   }
 
   private handle(e: JobEvent): void {
@@ -113,7 +106,7 @@ class Sampling {
         this.finish();
         break;
       case 'error':
-        notices.error(new WorkerError(e.code, e.message), 'Sampling failed');
+        reportJobError(e, 'Sampling failed');
         this.finish();
         break;
       default:
@@ -122,9 +115,7 @@ class Sampling {
   }
 
   private finish(): void {
-    this.unsubscribe?.();
-    this.unsubscribe = null;
-    this.jobId = null;
+    this.job.release();
     this.phase = 'idle';
   }
 }

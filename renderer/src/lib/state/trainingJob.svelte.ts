@@ -1,6 +1,6 @@
-import { WorkerError } from '../../../../core/protocol/client.ts';
 import type { JobEvent, ProgressEvent, RunDetail } from '../../../../core/protocol/messages.ts';
 import type { Point } from '../chart.ts';
+import { JobFollower, reportJobError } from './jobFollower.ts';
 import { notices } from './notices.svelte.ts';
 import { runs } from './runs.svelte.ts';
 import { view, type Tab } from './view.svelte.ts';
@@ -32,9 +32,7 @@ export class TrainingJob {
   /** How the last job ended, in words. */
   outcome = $state<string | null>(null);
 
-  private jobId: string | null = null;
-  private unsubscribe: (() => void) | null = null;
-  private generation = -1;
+  private readonly job = new JobFollower();
 
   constructor(
     /** What throughput counts: characters (text) or images (PixelCNN). */
@@ -92,38 +90,24 @@ export class TrainingJob {
   }
 
   async pause(): Promise<void> {
-    if (!this.jobId || this.phase !== 'running') return;
-    try {
-      await worker.request('job.pause', { jobId: this.jobId });
-      if (this.phase === 'running') this.phase = 'paused';
-    } catch (err) {
-      notices.error(err, 'Could not pause');
-    }
+    if (!this.job.id || this.phase !== 'running') return;
+    if ((await this.job.control('job.pause', 'Could not pause')) && this.phase === 'running') this.phase = 'paused';
   }
 
   async resumeJob(): Promise<void> {
-    if (!this.jobId || this.phase !== 'paused') return;
-    try {
-      await worker.request('job.resume', { jobId: this.jobId });
-      if (this.phase === 'paused') this.phase = 'running';
-    } catch (err) {
-      notices.error(err, 'Could not resume');
-    }
+    if (!this.job.id || this.phase !== 'paused') return;
+    if ((await this.job.control('job.resume', 'Could not resume')) && this.phase === 'paused') this.phase = 'running';
   }
 
   async stop(): Promise<void> {
-    if (!this.jobId || (this.phase !== 'running' && this.phase !== 'paused')) return;
+    if (!this.job.id || (this.phase !== 'running' && this.phase !== 'paused')) return;
     this.phase = 'stopping';
-    try {
-      await worker.request('job.cancel', { jobId: this.jobId });
-    } catch (err) {
-      notices.error(err, 'Could not stop training');
-    }
+    await this.job.control('job.cancel', 'Could not stop training');
   }
 
   /** After a (re)connection: the jobs of an old connection are gone. */
   connected(): void {
-    if (this.phase === 'idle' || worker.generation === this.generation) return;
+    if (this.phase === 'idle' || !this.job.stale) return;
     this.outcome = 'The connection to the worker was lost; resume the run from Runs.';
     this.finish();
   }
@@ -142,12 +126,10 @@ export class TrainingJob {
   }
 
   private attach(jobId: string, runId: string): void {
-    this.jobId = jobId;
     this.runId = runId;
     this.phase = 'running';
-    this.generation = worker.generation;
     this.attached(runId);
-    this.unsubscribe = worker.currentClient?.onJob(jobId, (e) => this.handle(e)) ?? null;
+    this.job.follow(jobId, (e) => this.handle(e));
     void runs.refresh();
   }
 
@@ -179,7 +161,7 @@ export class TrainingJob {
       }
       case 'error':
         this.outcome = 'Training failed.';
-        notices.error(new WorkerError(e.code, e.message), 'Training failed');
+        reportJobError(e, 'Training failed');
         this.finish();
         break;
       default:
@@ -188,9 +170,7 @@ export class TrainingJob {
   }
 
   private finish(): void {
-    this.unsubscribe?.();
-    this.unsubscribe = null;
-    this.jobId = null;
+    this.job.release();
     this.phase = 'idle';
     void runs.refresh();
   }

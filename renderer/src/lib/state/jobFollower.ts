@@ -1,0 +1,59 @@
+import { WorkerError } from '../../../../core/protocol/client.ts';
+import type { JobEvent } from '../../../../core/protocol/messages.ts';
+import { notices } from './notices.svelte.ts';
+import { worker } from './worker.svelte.ts';
+
+/** The ending events of a job, and the notices it sends on the way. */
+export type DoneEvent = Extract<JobEvent, { kind: 'done' }>;
+export type ErrorEvent = Extract<JobEvent, { kind: 'error' }>;
+
+/**
+ * One worker job followed from the screen: the job it is, its event subscription and the
+ * connection it was started on. Not reactive: the state that owns it keeps its own phase.
+ */
+export class JobFollower {
+  private jobId: string | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private generation = -1;
+
+  /** The job being followed, or null. */
+  get id(): string | null {
+    return this.jobId;
+  }
+
+  /** Whether the followed job (if any) belongs to an earlier connection than the current one. */
+  get stale(): boolean {
+    return worker.generation !== this.generation;
+  }
+
+  /** Follows the events of `jobId`, just started on the current connection. */
+  follow(jobId: string, handle: (e: JobEvent) => void): void {
+    this.jobId = jobId;
+    this.generation = worker.generation;
+    this.unsubscribe = worker.currentClient?.onJob(jobId, handle) ?? null;
+  }
+
+  /** Stops following (the job ended or its connection is gone). */
+  release(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    this.jobId = null;
+  }
+
+  /** Asks the worker to `action` the job ('job.cancel', 'job.pause', 'job.resume'); says `failure` if it cannot. */
+  async control(action: 'job.cancel' | 'job.pause' | 'job.resume', failure: string): Promise<boolean> {
+    if (!this.jobId) return false;
+    try {
+      await worker.request(action, { jobId: this.jobId });
+      return true;
+    } catch (err) {
+      notices.error(err, failure);
+      return false;
+    }
+  }
+}
+
+/** Shows a job's `error` event as a notice titled `title`. */
+export function reportJobError(e: ErrorEvent, title: string): void {
+  notices.error(new WorkerError(e.code, e.message), title);
+}
