@@ -1,6 +1,7 @@
 /**
  * The desktop app starts: a window titled "Autoregressive Studio" whose status bar names the
- * worker's backend (so main forked the worker and the renderer reached it over its port).
+ * worker's backend (so main forked the worker and the renderer reached it over its port); a
+ * worker killed with SIGKILL is restarted and the user is told.
  * Needs Electron's binary, which `npm install` downloads; where it could not, this test is
  * skipped and says why.
  */
@@ -60,5 +61,21 @@ describe('desktop app', () => {
       expect(await window.getByTestId('status-connection').textContent()).toContain('Connected');
     },
     240_000,
+  );
+
+  it.skipIf(skipReason !== null)(
+    'restarts the worker after a SIGKILL and tells the user',
+    async () => {
+      const window = await app!.firstWindow();
+      const workerPids = async () =>
+        (await app!.evaluate(({ app: electronApp }) => electronApp.getAppMetrics().filter((m) => m.type === 'Utility').map((m) => m.pid))) as number[];
+      const before = await workerPids();
+      expect(before.length).toBeGreaterThan(0);
+      for (const pid of before) process.kill(pid, 'SIGKILL');
+      await expect.poll(async () => (await workerPids()).filter((pid) => !before.includes(pid)).length, { timeout: 60_000 }).toBeGreaterThan(0);
+      await expect.poll(() => window.getByTestId('notice').allTextContents(), { timeout: 60_000 }).toContainEqual(expect.stringMatching(/restarted/));
+      await expect.poll(() => window.getByTestId('status-connection').textContent(), { timeout: 60_000 }).toContain('Connected');
+    },
+    180_000,
   );
 });
