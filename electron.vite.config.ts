@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
-import { rendererBuild } from './vite.renderer.config.ts';
+import { rendererBuild, rendererDefine } from './vite.renderer.config.ts';
 
 const root = import.meta.dirname;
 const workerEntry = resolve(root, 'core/worker/utilityEntry.ts');
@@ -57,6 +57,7 @@ export default defineConfig({
   renderer: {
     root: resolve(root, 'renderer'),
     base: './',
+    define: rendererDefine,
     plugins: [svelte({ configFile: false })],
     build: {
       ...rendererBuild,

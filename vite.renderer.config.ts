@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig, type BuildEnvironmentOptions } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
@@ -16,6 +17,11 @@ export const rendererBuild: BuildEnvironmentOptions = {
   sourcemap: false,
 };
 
+/** Compile-time constants of the renderer (the About view's version). */
+export const rendererDefine = {
+  __APP_VERSION__: JSON.stringify((JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { version: string }).version),
+};
+
 /**
  * The renderer alone, for web mode (`ars serve` serves out/renderer). Relative base './' so the
  * page works under any host and port, and from Electron's app origin alike.
@@ -23,6 +29,7 @@ export const rendererBuild: BuildEnvironmentOptions = {
 export default defineConfig({
   root: resolve(root, 'renderer'),
   base: './',
+  define: rendererDefine,
   plugins: [svelte({ configFile: false })],
   build: {
     ...rendererBuild,

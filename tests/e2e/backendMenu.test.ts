@@ -36,4 +36,21 @@ describe.skipIf(!HAVE_CHROMIUM)('backend menu (Chromium, web mode)', () => {
     expect(JSON.parse(readFileSync(join(studio.runsDir, 'settings.json'), 'utf8'))).toEqual({});
     expect(problems).toEqual([]);
   });
+
+  it('shows the About view: version, backend, the bundled data and their licences', async () => {
+    const { page, problems } = await openPage(studio.browser, { width: 1280, height: 800 });
+    await openApp(page, studio.url);
+    await expect.poll(() => page.getByTestId('status-backend').textContent(), { timeout: 30_000 }).toBe('wasm');
+    await page.getByTestId('about-button').click();
+    const version = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')).version as string;
+    expect(await page.getByTestId('about-version').textContent()).toBe(version);
+    expect(await page.getByTestId('about-backend').textContent()).toMatch(/Backend\s+wasm/);
+    const text = (await page.getByTestId('about-dialog').textContent()) ?? '';
+    expect(text).toContain('MNIST');
+    expect(text).toContain('Sonnets');
+    expect(await page.getByTestId('about-licenses').getAttribute('href')).toBe('./licenses.txt');
+    await page.getByTestId('about-close').click();
+    await expect.poll(() => page.getByTestId('about-dialog').count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
 });
