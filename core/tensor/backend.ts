@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { registerArsKernels } from './arsKernels.ts';
 import { registerWasmKernelFixes } from './wasmKernels.ts';
+import { registerWebgpuKernelFixes } from './webgpuKernels.ts';
 import { describeAdapter, installNavigatorGpu, probeWebGpu, type GpuAdapter, type WebGpuProbe } from './webgpu.ts';
 
 /**
@@ -228,7 +229,7 @@ async function webgpuNotByDefault(): Promise<string> {
   if (missing.length > 0) return missingPackages(missing);
   const probe = (lastProbe = await probeWebGpu());
   if (!probe.ok) return probe.reason;
-  return `adapter found (${describeAdapter(probe.adapter)}); not chosen by default because sampling does not run on webgpu yet — choose it (--backend webgpu, or the status bar menu) to train on the GPU`;
+  return `adapter found (${describeAdapter(probe.adapter)}); not chosen by default because PixelCNN sampling does not run on webgpu yet — choose it (--backend webgpu, or the status bar menu) to train on the GPU`;
 }
 
 async function tryWebgpu(): Promise<Attempt> {
@@ -246,6 +247,7 @@ async function tryWebgpu(): Promise<Attempt> {
   }
   const failure = await activate('webgpu');
   if (failure) return failure;
+  registerWebgpuKernelFixes();
   const a = probe.adapter;
   return {
     ok: true,
@@ -413,8 +415,8 @@ async function chooseBackend(requested: string | undefined): Promise<BackendInfo
       continue;
     }
     if (name === 'webgpu' && preferred !== 'webgpu') {
-      // Sampling cannot run on tfjs-backend-webgpu in Node yet (no synchronous reads), so the
-      // GPU is taken when chosen (--backend webgpu, the status bar menu), not by default.
+      // PixelCNN sampling cannot run on tfjs-backend-webgpu in Node yet (no synchronous reads),
+      // so the GPU is taken when chosen (--backend webgpu, the status bar menu), not by default.
       rungs.push({ name, available: false, reason: await webgpuNotByDefault() });
       continue;
     }
