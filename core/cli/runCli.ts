@@ -66,9 +66,13 @@ interface Command {
   run(values: Values, io: CliIo): Promise<number>;
 }
 
+/** String-valued flags by name, for parseArgs. */
+function stringFlags(...names: string[]): Options {
+  return Object.fromEntries(names.map((name) => [name, { type: 'string' as const }]));
+}
+
 const STUDIO_OPTIONS: Options = {
-  'runs-dir': { type: 'string' },
-  backend: { type: 'string' },
+  ...stringFlags('runs-dir', 'backend'),
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 };
@@ -112,22 +116,7 @@ ${STUDIO_HELP}
 
 With --json: one JSON progress event a line, then { "runId", "step", "trainLoss", "valLoss", "state" }.`,
     options: {
-      model: { type: 'string' },
-      data: { type: 'string' },
-      steps: { type: 'string' },
-      batch: { type: 'string' },
-      seq: { type: 'string' },
-      hidden: { type: 'string' },
-      embedding: { type: 'string' },
-      layers: { type: 'string' },
-      'd-model': { type: 'string' },
-      heads: { type: 'string' },
-      ffn: { type: 'string' },
-      context: { type: 'string' },
-      channels: { type: 'string' },
-      blocks: { type: 'string' },
-      lr: { type: 'string' },
-      name: { type: 'string' },
+      ...stringFlags('model', 'data', 'steps', 'batch', 'seq', 'hidden', 'embedding', 'layers', 'd-model', 'heads', 'ffn', 'context', 'channels', 'blocks', 'lr', 'name'),
       ...STUDIO_OPTIONS,
     },
     run: train,
@@ -165,17 +154,7 @@ draws K images and writes them side by side as a PNG.
 
 With --json: one line { "runId", "prompt", "text", "tokens", "probs", "state", "summary" } at the end.`,
     options: {
-      run: { type: 'string' },
-      length: { type: 'string' },
-      temperature: { type: 'string' },
-      'top-k': { type: 'string' },
-      'top-p': { type: 'string' },
-      prompt: { type: 'string' },
-      seed: { type: 'string' },
-      iterations: { type: 'string' },
-      samples: { type: 'string' },
-      out: { type: 'string' },
-      method: { type: 'string' },
+      ...stringFlags('run', 'length', 'temperature', 'top-k', 'top-p', 'prompt', 'seed', 'iterations', 'samples', 'out', 'method'),
       ...STUDIO_OPTIONS,
     },
     run: sample,
@@ -200,16 +179,7 @@ model: NLL per token, perplexity, repeated-token rate, distinct-1/2.
   --draft K           tokens the NAR model drafts per hybrid round (default 4)
 ${STUDIO_HELP}`,
     options: {
-      ar: { type: 'string' },
-      nar: { type: 'string' },
-      length: { type: 'string' },
-      prompt: { type: 'string' },
-      seed: { type: 'string' },
-      temperature: { type: 'string' },
-      'top-k': { type: 'string' },
-      'top-p': { type: 'string' },
-      iterations: { type: 'string' },
-      draft: { type: 'string' },
+      ...stringFlags('ar', 'nar', 'length', 'prompt', 'seed', 'temperature', 'top-k', 'top-p', 'iterations', 'draft'),
       ...STUDIO_OPTIONS,
     },
     run: race,
@@ -231,14 +201,7 @@ K times; writes the K completions side by side as a PNG and prints each one's NL
   --method NAME       fast (default), band or naive: the same pixels, at different speeds
 ${STUDIO_HELP}`,
     options: {
-      run: { type: 'string' },
-      image: { type: 'string' },
-      known: { type: 'string' },
-      rows: { type: 'string' },
-      samples: { type: 'string' },
-      out: { type: 'string' },
-      seed: { type: 'string' },
-      method: { type: 'string' },
+      ...stringFlags('run', 'image', 'known', 'rows', 'samples', 'out', 'seed', 'method'),
       ...STUDIO_OPTIONS,
     },
     run: complete,
@@ -282,8 +245,7 @@ its target, with the peak resident memory of the process that measured it. Takes
   --json              machine-readable output
   -h, --help          show this help`,
     options: {
-      only: { type: 'string' },
-      backend: { type: 'string' },
+      ...stringFlags('only', 'backend'),
       'in-process': { type: 'boolean' },
       compare: { type: 'boolean' },
       'compare-kernels': { type: 'string' },
@@ -311,10 +273,7 @@ Files named by path are read only from DIR/datasets (uploads from the page work 
   --in-process        run the worker inside this process (no restart if it crashes)
   -h, --help          show this help`,
     options: {
-      host: { type: 'string' },
-      port: { type: 'string' },
-      'runs-dir': { type: 'string' },
-      backend: { type: 'string' },
+      ...stringFlags('host', 'port', 'runs-dir', 'backend'),
       'in-process': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
