@@ -7,6 +7,16 @@ import { worker } from './worker.svelte.ts';
 export type DoneEvent = Extract<JobEvent, { kind: 'done' }>;
 export type ErrorEvent = Extract<JobEvent, { kind: 'error' }>;
 
+/** What a screen does with the job it follows (see JobFollower.follow). */
+export interface JobHandlers {
+  /** Every event but notice, done and error. */
+  event(e: JobEvent): void;
+  /** The job ended, completed or cancelled. */
+  done(e: DoneEvent): void;
+  /** The job failed; its error is already shown. */
+  failed(e: ErrorEvent): void;
+}
+
 /**
  * One worker job followed from the screen: the job it is, its event subscription and the
  * connection it was started on. Not reactive: the state that owns it keeps its own phase.
@@ -26,11 +36,33 @@ export class JobFollower {
     return worker.generation !== this.generation;
   }
 
-  /** Follows the events of `jobId`, just started on the current connection. */
-  follow(jobId: string, handle: (e: JobEvent) => void): void {
+  /**
+   * Follows the events of `jobId`, just started on the current connection. Notices are shown;
+   * the job's end lets it go and calls `done`, or shows its error (titled `failureTitle`) and
+   * calls `failed`; every other event goes to `event`.
+   */
+  follow(jobId: string, failureTitle: string, handlers: JobHandlers): void {
     this.jobId = jobId;
     this.generation = worker.generation;
-    this.unsubscribe = worker.currentClient?.onJob(jobId, handle) ?? null;
+    this.unsubscribe =
+      worker.currentClient?.onJob(jobId, (e) => {
+        switch (e.kind) {
+          case 'notice':
+            notices.info(e.message);
+            return;
+          case 'done':
+            this.release();
+            handlers.done(e);
+            return;
+          case 'error':
+            this.release();
+            notices.error(new WorkerError(e.code, e.message), failureTitle);
+            handlers.failed(e);
+            return;
+          default:
+            handlers.event(e);
+        }
+      }) ?? null;
   }
 
   /** Stops following (the job ended or its connection is gone). */
@@ -51,9 +83,4 @@ export class JobFollower {
       return false;
     }
   }
-}
-
-/** Shows a job's `error` event as a notice titled `title`. */
-export function reportJobError(e: ErrorEvent, title: string): void {
-  notices.error(new WorkerError(e.code, e.message), title);
 }

@@ -12,7 +12,7 @@ import {
   type CurrentPixel,
   type SampleBuffers,
 } from '../pixelSamples.ts';
-import { JobFollower, reportJobError } from './jobFollower.ts';
+import { JobFollower } from './jobFollower.ts';
 import { notices } from './notices.svelte.ts';
 import { runs } from './runs.svelte.ts';
 import { view } from './view.svelte.ts';
@@ -123,7 +123,17 @@ export class PixelSampler {
     try {
       const { jobId } = await worker.request('image.sample.start', req.params);
       this.phase = 'running';
-      this.job.follow(jobId, (e) => this.handle(e));
+      this.job.follow(jobId, 'Sampling failed', {
+        event: (e) => this.handle(e),
+        done: (e) => {
+          this.outcome = e.reason === 'completed' ? 'Done.' : 'Stopped.';
+          this.finish();
+        },
+        failed: () => {
+          this.outcome = 'Sampling failed.';
+          this.finish();
+        },
+      });
     } catch (err) {
       this.phase = 'idle';
       this.outcome = 'Could not start.';
@@ -151,23 +161,6 @@ export class PixelSampler {
       if (e.kind === 'pixel') this.recorder?.record(b);
       if (e.kind === 'images') this.recorder?.record(b, true);
       this.batch.request();
-      return;
-    }
-    switch (e.kind) {
-      case 'notice':
-        notices.info(e.message);
-        break;
-      case 'done':
-        this.outcome = e.reason === 'completed' ? 'Done.' : 'Stopped.';
-        this.finish();
-        break;
-      case 'error':
-        this.outcome = 'Sampling failed.';
-        reportJobError(e, 'Sampling failed');
-        this.finish();
-        break;
-      default:
-        break;
     }
   }
 

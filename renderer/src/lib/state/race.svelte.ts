@@ -2,7 +2,7 @@ import type { RaceOptions } from '../../../../core/generate/options.ts';
 import { Methods, type JobEvent, type LaneResult, type ParamsOf, type RunSummary } from '../../../../core/protocol/messages.ts';
 import { logLogSlope, type Point } from '../chart.ts';
 import { applyLaneEvent, laneLabel, LANES, newLaneView, scalingLengths, SLOW_SCALING_LENGTH, type LaneView, type RaceLane } from '../race.ts';
-import { JobFollower, reportJobError } from './jobFollower.ts';
+import { JobFollower } from './jobFollower.ts';
 import { notices } from './notices.svelte.ts';
 import { runs } from './runs.svelte.ts';
 import { worker } from './worker.svelte.ts';
@@ -156,7 +156,17 @@ class Race {
     try {
       const { jobId } = await worker.request('race.start', req.params);
       this.phase = 'running';
-      this.job.follow(jobId, (e) => this.handle(e));
+      this.job.follow(jobId, 'The race failed', {
+        event: (e) => this.handle(e),
+        done: (e) => {
+          this.outcome = e.reason === 'completed' ? 'Every lane finished.' : 'The race was stopped.';
+          this.finish();
+        },
+        failed: () => {
+          this.outcome = 'The race failed.';
+          this.finish();
+        },
+      });
     } catch (err) {
       this.phase = 'idle';
       this.lanes = [];
@@ -198,18 +208,6 @@ class Race {
           const view = this.lane(r.lane);
           if (view) view.laneMs = r.wallMs;
         }
-        break;
-      case 'notice':
-        notices.info(e.message);
-        break;
-      case 'done':
-        this.outcome = e.reason === 'completed' ? 'Every lane finished.' : 'The race was stopped.';
-        this.finish();
-        break;
-      case 'error':
-        this.outcome = 'The race failed.';
-        reportJobError(e, 'The race failed');
-        this.finish();
         break;
       default:
         break;
@@ -271,7 +269,19 @@ class Race {
     try {
       const { jobId } = await worker.request('race.scaling', params.data);
       this.scalingPhase = 'running';
-      this.scalingJob.follow(jobId, (e) => this.handleScaling(e));
+      this.scalingJob.follow(jobId, 'Measuring latency failed', {
+        event: (e) => {
+          if (e.kind === 'scaling-point') this.scalingPoints.push({ lane: e.lane, length: e.length, ms: e.ms, steps: e.steps });
+        },
+        done: (e) => {
+          this.scalingOutcome = e.reason === 'completed' ? 'Measured.' : 'Stopped.';
+          this.finishScaling();
+        },
+        failed: () => {
+          this.scalingOutcome = 'Measuring failed.';
+          this.finishScaling();
+        },
+      });
     } catch (err) {
       this.scalingPhase = 'idle';
       notices.error(err, 'Could not start measuring');
@@ -282,28 +292,6 @@ class Race {
     if (!this.scalingJob.id || this.scalingPhase !== 'running') return;
     this.scalingPhase = 'stopping';
     await this.scalingJob.control('job.cancel', 'Could not stop measuring');
-  }
-
-  private handleScaling(e: JobEvent): void {
-    switch (e.kind) {
-      case 'scaling-point':
-        this.scalingPoints.push({ lane: e.lane, length: e.length, ms: e.ms, steps: e.steps });
-        break;
-      case 'notice':
-        notices.info(e.message);
-        break;
-      case 'done':
-        this.scalingOutcome = e.reason === 'completed' ? 'Measured.' : 'Stopped.';
-        this.finishScaling();
-        break;
-      case 'error':
-        this.scalingOutcome = 'Measuring failed.';
-        reportJobError(e, 'Measuring latency failed');
-        this.finishScaling();
-        break;
-      default:
-        break;
-    }
   }
 
   private finishScaling(): void {

@@ -1,7 +1,7 @@
 import { Methods, type JobEvent, type ParamsOf } from '../../../../core/protocol/messages.ts';
 import { isNonAutoregressive } from '../modelForm.ts';
 import { maskedCells, passCells, surpriseLevel, type TokenCell } from '../tokenCells.ts';
-import { JobFollower, reportJobError } from './jobFollower.ts';
+import { JobFollower } from './jobFollower.ts';
 import { notices } from './notices.svelte.ts';
 import { runs } from './runs.svelte.ts';
 import { view } from './view.svelte.ts';
@@ -76,7 +76,15 @@ class Sampling {
     try {
       const { jobId } = await worker.request('sample.start', params.data);
       this.phase = 'running';
-      this.job.follow(jobId, (e) => this.handle(e));
+      this.job.follow(jobId, 'Sampling failed', {
+        event: (e) => this.handle(e),
+        done: (e) => {
+          this.summary = e.summary;
+          if (this.canvas) this.canvas = this.canvas.map((c) => ({ ...c, fresh: false }));
+          this.finish();
+        },
+        failed: () => this.finish(),
+      });
     } catch (err) {
       this.phase = 'idle';
       this.canvas = null;
@@ -99,15 +107,6 @@ class Sampling {
         this.canvas = passCells(e);
         this.pass = e.iteration;
         this.passSteps = e.steps;
-        break;
-      case 'done':
-        this.summary = e.summary;
-        if (this.canvas) this.canvas = this.canvas.map((c) => ({ ...c, fresh: false }));
-        this.finish();
-        break;
-      case 'error':
-        reportJobError(e, 'Sampling failed');
-        this.finish();
         break;
       default:
         break;

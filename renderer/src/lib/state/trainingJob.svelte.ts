@@ -1,6 +1,6 @@
 import type { JobEvent, ProgressEvent, RunDetail } from '../../../../core/protocol/messages.ts';
 import type { Point } from '../chart.ts';
-import { JobFollower, reportJobError } from './jobFollower.ts';
+import { JobFollower } from './jobFollower.ts';
 import { notices } from './notices.svelte.ts';
 import { runs } from './runs.svelte.ts';
 import { view, type Tab } from './view.svelte.ts';
@@ -129,7 +129,18 @@ export class TrainingJob {
     this.runId = runId;
     this.phase = 'running';
     this.attached(runId);
-    this.job.follow(jobId, (e) => this.handle(e));
+    this.job.follow(jobId, 'Training failed', {
+      event: (e) => this.handle(e),
+      done: (e) => {
+        const step = this.progress?.step ?? 0;
+        this.outcome = e.reason === 'completed' ? `Completed ${step} steps.` : `Stopped at step ${step}.`;
+        this.finish();
+      },
+      failed: () => {
+        this.outcome = 'Training failed.';
+        this.finish();
+      },
+    });
     void runs.refresh();
   }
 
@@ -149,20 +160,6 @@ export class TrainingJob {
         break;
       case 'checkpoint':
         this.checkpointStep = e.step;
-        break;
-      case 'notice':
-        notices.info(e.message);
-        break;
-      case 'done': {
-        const step = this.progress?.step ?? 0;
-        this.outcome = e.reason === 'completed' ? `Completed ${step} steps.` : `Stopped at step ${step}.`;
-        this.finish();
-        break;
-      }
-      case 'error':
-        this.outcome = 'Training failed.';
-        reportJobError(e, 'Training failed');
-        this.finish();
         break;
       default:
         break;
