@@ -72,10 +72,22 @@ export interface PixelSamplingRequest {
 /** The most memory the 'fast' method's activation cache may take (the benchmark shape at K = 16 takes 19 MiB). */
 const MAX_CACHE_BYTES = 512 * 1024 * 1024;
 
-/** Computes the logits of pixel `q` for all K images, given every pixel before `q` final in `x`. */
+/**
+ * Computes the logits of pixel `q` for all K images, given every pixel before `q` final in `x`.
+ * Results are read asynchronously: GPU backends (webgpu in Node) have no synchronous reads.
+ */
 interface LogitEngine {
-  logitsAt(q: number): Float32Array;
+  logitsAt(q: number): Promise<Float32Array>;
   dispose(): void;
+}
+
+/** A tensor's values, read asynchronously; the tensor is disposed. */
+async function readAndDispose(t: tf.Tensor): Promise<Float32Array> {
+  try {
+    return (await t.data()) as Float32Array;
+  } finally {
+    t.dispose();
+  }
 }
 
 /** PixelCNN sampling / completion, streamed as events; stops when `signal` aborts. */
@@ -136,9 +148,9 @@ export async function* samplePixelCnn(model: Pick<PixelCnnModel, 'inference' | '
       }
       const q = unknown[j]!;
       for (let k = 0; k < K; k++) u[k] = rng.next();
-      let probs = toProbs(engine.logitsAt(q), temperature);
+      let probs = toProbs(await engine.logitsAt(q), temperature);
       if (tolerance > 0 && engine !== naive && probs.some((p, k) => Math.abs(p - u[k]!) < tolerance)) {
-        probs = toProbs(naive.logitsAt(q), temperature);
+        probs = toProbs(await naive.logitsAt(q), temperature);
       }
       const values = new Uint8Array(K);
       for (let k = 0; k < K; k++) {
@@ -160,7 +172,7 @@ export async function* samplePixelCnn(model: Pick<PixelCnnModel, 'inference' | '
         lastBreath = performance.now();
       }
     }
-    nll = imageNll(net, x, K, side);
+    nll = await imageNll(net, x, K, side);
   } finally {
     if (engine !== naive) engine.dispose();
     naive.dispose();
@@ -191,11 +203,9 @@ function toProbs(logits: Float32Array, temperature: number): Float64Array {
 }
 
 /** −log p(x) per image, summed over every pixel: Σ softplus(z) − x·z. */
-function imageNll(net: PixelCnnInference, x: Float32Array, K: number, side: number): number[] {
+async function imageNll(net: PixelCnnInference, x: Float32Array, K: number, side: number): Promise<number[]> {
   const P = side * side;
-  const logits = tf.tidy(() => net.logits(tf.tensor4d(x, [K, side, side, 1])));
-  const z = logits.dataSync() as Float32Array;
-  logits.dispose();
+  const z = await readAndDispose(tf.tidy(() => net.logits(tf.tensor4d(x, [K, side, side, 1]))));
   const out: number[] = [];
   for (let k = 0; k < K; k++) {
     let total = 0;
@@ -217,12 +227,10 @@ class NaiveEngine implements LogitEngine {
     private readonly side: number,
   ) {}
 
-  logitsAt(q: number): Float32Array {
+  async logitsAt(q: number): Promise<Float32Array> {
     const { K, side } = this;
     const P = side * side;
-    const logits = tf.tidy(() => this.net.logits(tf.tensor4d(this.x, [K, side, side, 1])));
-    const all = logits.dataSync() as Float32Array;
-    logits.dispose();
+    const all = await readAndDispose(tf.tidy(() => this.net.logits(tf.tensor4d(this.x, [K, side, side, 1]))));
     const out = new Float32Array(K);
     for (let k = 0; k < K; k++) out[k] = all[k * P + q]!;
     return out;
@@ -248,7 +256,7 @@ class BandEngine implements LogitEngine {
     private readonly reach: number,
   ) {}
 
-  logitsAt(q: number): Float32Array {
+  async logitsAt(q: number): Promise<Float32Array> {
     const { K, side, reach, x } = this;
     const P = side * side;
     const r = Math.floor(q / side);
@@ -265,9 +273,7 @@ class BandEngine implements LogitEngine {
         window.set(x.subarray(src, src + w), (k * h + y) * w);
       }
     }
-    const logits = tf.tidy(() => this.net.logits(tf.tensor4d(window, [K, h, w, 1])));
-    const all = logits.dataSync() as Float32Array;
-    logits.dispose();
+    const all = await readAndDispose(tf.tidy(() => this.net.logits(tf.tensor4d(window, [K, h, w, 1]))));
     const out = new Float32Array(K);
     for (let k = 0; k < K; k++) out[k] = all[k * h * w + (r - top) * w + (c - left)]!;
     return out;
@@ -307,18 +313,18 @@ class CachedEngine implements LogitEngine {
     this.cache = Array.from({ length: this.L + 1 }, () => new Float32Array(K * side * side * C));
   }
 
-  logitsAt(q: number): Float32Array {
+  async logitsAt(q: number): Promise<Float32Array> {
     if (q < this.next) throw new Error(`pixel ${q} comes before the sampling frontier ${this.next}`);
     // A long run of positions (a row or more): one band pass. Else position by position.
     if (q - this.next >= this.side) return this.band(this.next, q);
     let logits: Float32Array | null = null;
-    for (let p = this.next; p <= q; p++) logits = this.position(p, p === q);
+    for (let p = this.next; p <= q; p++) logits = await this.position(p, p === q);
     this.next = q + 1;
     return logits!;
   }
 
   /** Activations at positions from … to (all inputs before them final) with one pass; the logits at `to`. */
-  private band(from: number, to: number): Float32Array {
+  private async band(from: number, to: number): Promise<Float32Array> {
     const { K, side, C, x } = this;
     const P = side * side;
     const firstRow = Math.floor(from / side);
@@ -331,17 +337,17 @@ class CachedEngine implements LogitEngine {
     const { hidden, logits } = this.net.activations(input);
     input.dispose();
     try {
+      const [z, ...layers] = (await Promise.all([logits, ...hidden].map((t) => t.data()))) as Float32Array[];
       for (let l = 0; l <= this.L; l++) {
-        const data = hidden[l]!.dataSync() as Float32Array;
+        const data = layers[l]!;
         const cache = this.cache[l]!;
         for (let k = 0; k < K; k++) {
           const src = (k * h * side + (from - top * side)) * C;
           cache.set(data.subarray(src, src + (to - from + 1) * C), (k * P + from) * C);
         }
       }
-      const z = logits.dataSync() as Float32Array;
       const out = new Float32Array(K);
-      for (let k = 0; k < K; k++) out[k] = z[k * h * side + (to - top * side)]!;
+      for (let k = 0; k < K; k++) out[k] = z![k * h * side + (to - top * side)]!;
       this.next = to + 1;
       return out;
     } finally {
@@ -350,7 +356,7 @@ class CachedEngine implements LogitEngine {
   }
 
   /** Activations at one position from its cached neighbours; the logits there when asked. */
-  private position(p: number, wantLogits: boolean): Float32Array | null {
+  private async position(p: number, wantLogits: boolean): Promise<Float32Array | null> {
     const { K, side, C, x, L, k0, k } = this;
     const P = side * side;
     const r = Math.floor(p / side);
@@ -398,8 +404,7 @@ class CachedEngine implements LogitEngine {
       if (wantLogits) parts.push(this.net.head(hs[L]!).reshape([K, 1]));
       return tf.concat(parts, 1);
     });
-    const data = result.dataSync() as Float32Array;
-    result.dispose();
+    const data = await readAndDispose(result);
     const width = (L + 1) * C + (wantLogits ? 1 : 0);
     for (let l = 0; l <= L; l++) {
       const cache = this.cache[l]!;

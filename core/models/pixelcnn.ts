@@ -212,14 +212,17 @@ export class PixelCnnModel {
    * The mean per-pixel loss over `count` images (N × 784 bytes of 0/1), in batches, without
    * gradients: the validation number. The same images give the same number.
    */
-  meanLoss(images: Uint8Array, count: number, batch = 64, side = 28): number {
+  async meanLoss(images: Uint8Array, count: number, batch = 64, side = 28): Promise<number> {
     const pixels = side * side;
     let total = 0;
     for (let start = 0; start < count; start += batch) {
       const n = Math.min(batch, count - start);
       const loss = tf.tidy(() => this.loss(imagesToTensor(images.subarray(start * pixels, (start + n) * pixels), n, side)));
-      total += loss.dataSync()[0]! * n;
-      loss.dispose();
+      try {
+        total += (await loss.data())[0]! * n;
+      } finally {
+        loss.dispose();
+      }
     }
     return count > 0 ? total / count : NaN;
   }

@@ -224,14 +224,6 @@ function cudaLibraries(): { library: string; found: boolean }[] | undefined {
 }
 
 /** The webgpu rung's line when it is not preferred: what was found, and how to use it. */
-async function webgpuNotByDefault(): Promise<string> {
-  const missing = PACKAGES.webgpu.filter((p) => !isInstalled(p));
-  if (missing.length > 0) return missingPackages(missing);
-  const probe = (lastProbe = await probeWebGpu());
-  if (!probe.ok) return probe.reason;
-  return `adapter found (${describeAdapter(probe.adapter)}); not chosen by default because PixelCNN sampling does not run on webgpu yet — choose it (--backend webgpu, or the status bar menu) to train on the GPU`;
-}
-
 async function tryWebgpu(): Promise<Attempt> {
   const missing = PACKAGES.webgpu.filter((p) => !isInstalled(p));
   if (missing.length > 0) return { ok: false, reason: missingPackages(missing) };
@@ -412,12 +404,6 @@ async function chooseBackend(requested: string | undefined): Promise<BackendInfo
     const name = BACKEND_LADDER[i];
     if (chosen != null) {
       rungs.push({ name, available: looksAvailable(name), reason: notTriedReason(name, `'${chosen.name}' ranks higher`) });
-      continue;
-    }
-    if (name === 'webgpu' && preferred !== 'webgpu') {
-      // PixelCNN sampling cannot run on tfjs-backend-webgpu in Node yet (no synchronous reads),
-      // so the GPU is taken when chosen (--backend webgpu, the status bar menu), not by default.
-      rungs.push({ name, available: false, reason: await webgpuNotByDefault() });
       continue;
     }
     const result = await attempt(name);

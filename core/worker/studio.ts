@@ -27,6 +27,7 @@ import type { RunMeta } from '../runs/runMeta.ts';
 import { RunStore, type RunHandle } from '../runs/runStore.ts';
 import { AUTO, BACKEND_LADDER, initBackend, parseBackendName } from '../tensor/backend.ts';
 import { fastDecodersAvailable } from '../tensor/inference/available.ts';
+import { readableOnHost } from '../tensor/hostCopy.ts';
 import { readSettings, writeSettings } from './settings.ts';
 import { AdamOptimizer } from '../train/adam.ts';
 import { TrainConfig } from '../train/config.ts';
@@ -243,7 +244,6 @@ export class Studio {
 
   /** K PixelCNN samples, or K completions of the known pixels, streamed pixel by pixel. */
   async sampleImages(runId: string, options: PixelSampleOptions, known?: KnownPixels): Promise<Job> {
-    await this.samplingBackend('image');
     const run = await this.store.open(runId);
     if (run.meta.model.family !== 'pixelcnn') throw new ConfigError(`run ${runId} is a text model: sample it as text`);
     if (known && (known.values.length !== IMAGE_PIXELS || known.mask.length !== IMAGE_PIXELS)) {
@@ -277,24 +277,22 @@ export class Studio {
   }
 
   /**
-   * Generation reads every step's result synchronously (token by token, pixel by pixel), which
-   * TensorFlow.js's WebGPU backend cannot do in Node (it reads GPU memory through a browser
-   * canvas). Text models decode on the CPU through the project's decoders there (they read the
-   * freshly loaded weights before any GPU use); the PixelCNN sampler has no such path yet, so it
-   * says so plainly instead of failing mid-way.
+   * Text generation reads every token's logits synchronously, which TensorFlow.js's WebGPU backend
+   * cannot do in Node; there text models decode on the CPU through the project's decoders (the
+   * PixelCNN sampler reads asynchronously and runs on the GPU). Without those decoders' kernels,
+   * text sampling on webgpu says so plainly instead of failing mid-way.
    */
-  private async samplingBackend(kind: 'text' | 'image'): Promise<void> {
+  private async textSamplingBackend(): Promise<void> {
     const info = await this.info();
-    if (info.backend !== 'webgpu') return;
-    if (kind === 'text' && fastDecodersAvailable()) return;
+    if (info.backend !== 'webgpu' || fastDecodersAvailable()) return;
     throw new ConfigError(
-      `${kind === 'image' ? 'PixelCNN sampling' : 'sampling without the project\'s WebAssembly kernels'} does not run on the webgpu backend yet (it cannot read results synchronously in Node): train on webgpu, then sample with the wasm backend (--backend wasm, or the status bar menu)`,
+      "text sampling on the webgpu backend needs the project's WebAssembly kernels (build/wasm, built by npm install): rebuild them with npm run build:wasm, or sample with the wasm backend (--backend wasm, or the status bar menu)",
     );
   }
 
   /** Builds a run's model from its newest good checkpoint. */
   private async loadRunModel(runId: string): Promise<LoadedRunModel> {
-    await this.samplingBackend('text');
+    await this.textSamplingBackend();
     const run = await this.store.open(runId);
     const runModel = run.meta.model;
     if (runModel.family === 'pixelcnn') throw new ConfigError(`run ${runId} is a PixelCNN: sample it in the Image lab (or ars sample --out grid.png)`);
@@ -572,6 +570,7 @@ async function loadTrainedModel<M extends { weights: ReadonlyMap<string, tf.Vari
   try {
     model = build();
     restoreWeights(model, checkpoint.tensors);
+    await readableOnHost(model.weights.values()); // for the CPU decoders where the weights live on a GPU
   } catch (err) {
     model?.dispose();
     throw err;

@@ -18,6 +18,7 @@ import { TransformerModel } from '../../models/transformer.ts';
 import { createRng, type Rng } from '../../rng.ts';
 import { AdamOptimizer } from '../../train/adam.ts';
 import { optimizationStep } from '../../train/step.ts';
+import { readableOnHost } from '../../tensor/hostCopy.ts';
 import type { JobName } from './figures.ts';
 import { median, timeRepeats, type RepeatPlan } from './measure.ts';
 
@@ -199,6 +200,7 @@ async function decodeLatency(makeDecoder: () => Decoder, plan: RepeatPlan): Prom
 async function sampleLstm(): Promise<JobResult> {
   const model = new RnnModel(RnnConfig.parse({ family: 'rnn', cell: 'lstm', vocabSize: VOCAB, embedding: 128, hidden: 256, layers: 1 }), 1);
   try {
+    await readableOnHost(model.weights.values()); // the CPU decoder reads them (on a GPU backend too)
     const m = await decodeLatency(() => model.createDecoder(), { warmup: 1, minRepeats: 5, maxRepeats: 15, budgetMs: 3000 });
     return { 'sample.lstm': m };
   } finally {
@@ -209,6 +211,7 @@ async function sampleLstm(): Promise<JobResult> {
 async function sampleTransformer(): Promise<JobResult> {
   const model = new TransformerModel(TransformerConfig.parse({ family: 'transformer', ...TRANSFORMER_SHAPE }), 1);
   try {
+    await readableOnHost(model.weights.values());
     const naive = await decodeLatency(() => model.createDecoder({ cache: false }), { warmup: 0, minRepeats: 3, maxRepeats: 5, budgetMs: 4000 });
     const kv = await decodeLatency(() => model.createDecoder(), { warmup: 1, minRepeats: 5, maxRepeats: 15, budgetMs: 3000 });
     return { 'sample.transformer.naive': naive, 'sample.transformer.kv': kv };
@@ -228,6 +231,7 @@ async function sampleNar(): Promise<JobResult> {
   const vocab = benchVocabulary();
   const result: JobResult = {};
   try {
+    await readableOnHost(model.weights.values());
     for (const T of [1, 4, 10]) {
       let seed = 1;
       let passes = 0;

@@ -80,7 +80,7 @@ describe('PixelCnnModel', () => {
     });
   }
 
-  it('loss is the mean sigmoid cross-entropy; NLL per image and bits per dimension follow', () => {
+  it('loss is the mean sigmoid cross-entropy; NLL per image and bits per dimension follow', async () => {
     const model = new PixelCnnModel(SMALL, 3);
     const images = loadMnistDigits().images.subarray(0, 4 * 784);
     const x = imagesToTensor(images, 4);
@@ -93,7 +93,7 @@ describe('PixelCnnModel', () => {
       manual -= images[i] ? Math.log(p) : Math.log(1 - p);
     }
     expect(loss.dataSync()[0]).toBeCloseTo(manual / zs.length, 5);
-    expect(model.meanLoss(images, 4, 3)).toBeCloseTo(manual / zs.length, 5);
+    expect(await model.meanLoss(images, 4, 3)).toBeCloseTo(manual / zs.length, 5);
     expect(natsPerImage(0.1)).toBeCloseTo(78.4);
     expect(bitsPerDim(Math.LN2)).toBeCloseTo(1);
     tf.dispose([x, loss, z]);
@@ -111,7 +111,7 @@ describe('PixelCnnModel', () => {
     model.dispose();
   });
 
-  it('training with Adam and clipping lowers the validation NLL, without leaking tensors', () => {
+  it('training with Adam and clipping lowers the validation NLL, without leaking tensors', async () => {
     const mnist = loadMnistDigits();
     const subset = ImageDataset.fromImages('mnist', mnist.images, { valFraction: 0.03, seed: 1 }); // 300 validation digits
     const train = subset.train.subarray(0, 400 * 784);
@@ -120,7 +120,7 @@ describe('PixelCnnModel', () => {
     const optimizer = new AdamOptimizer(model.weights);
     const names = [...model.weights.keys()];
     const variables = names.map((n) => model.weights.get(n)!);
-    const before = natsPerImage(model.meanLoss(validation, 100));
+    const before = natsPerImage(await model.meanLoss(validation, 100));
     const rng = createRng(7);
     let tensors = -1;
     for (let step = 0; step < 40; step++) {
@@ -134,7 +134,7 @@ describe('PixelCnnModel', () => {
       if (step === 1) tensors = tf.memory().numTensors;
     }
     expect(tf.memory().numTensors).toBe(tensors);
-    const after = natsPerImage(model.meanLoss(validation, 100));
+    const after = natsPerImage(await model.meanLoss(validation, 100));
     // An untrained model is near 784·ln 2 ≈ 543 nats; 40 small steps get well under 300.
     expect(before).toBeGreaterThan(400);
     expect(after).toBeLessThan(0.6 * before);
