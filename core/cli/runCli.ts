@@ -861,9 +861,9 @@ async function drawImages(values: Values, io: CliIo, command: string, known?: { 
     if (!images) throw new Error('the sampling job ended without images');
     const grid = imageGrid(images.images, images.samples, { gap: 2, gapValue: 0.5 });
     await writeFile(out, encodePng(grid.pixels, grid.width, grid.height, 4));
-    if (values.json === true) writeJson(io, { runId, out, samples: images.samples, nll: images.nll, bitsPerDim: images.bitsPerDim, method: images.method, elapsedMs: images.elapsedMs, state: outcome.reason });
+    if (values.json === true) writeJson(io, { runId, out, samples: images.samples, nll: images.nll, bitsPerDim: images.bitsPerDim, method: images.method, elapsedMs: images.elapsedMs, backend: outcome.summary.backend, state: outcome.reason });
     else {
-      io.stdout.write(`wrote ${images.samples} image${images.samples === 1 ? '' : 's'} to ${out} (${formatDuration(images.elapsedMs / 1000)}, ${images.method})\n`);
+      io.stdout.write(`wrote ${images.samples} image${images.samples === 1 ? '' : 's'} to ${out} (${formatDuration(images.elapsedMs / 1000)}, ${images.method}, on ${String(outcome.summary.backend)})\n`);
       images.nll.forEach((nll, k) => io.stdout.write(`  #${k + 1}: NLL ${nll.toFixed(1)} nats (${images.bitsPerDim[k]!.toFixed(3)} bits/pixel)\n`));
     }
     return outcome.reason === 'cancelled' && outcome.interrupted ? EXIT_INTERRUPTED : EXIT_OK;

@@ -244,6 +244,7 @@ export class Studio {
 
   /** K PixelCNN samples, or K completions of the known pixels, streamed pixel by pixel. */
   async sampleImages(runId: string, options: PixelSampleOptions, known?: KnownPixels): Promise<Job> {
+    const { backend } = await this.info();
     const run = await this.store.open(runId);
     if (run.meta.model.family !== 'pixelcnn') throw new ConfigError(`run ${runId} is a text model: sample it as text`);
     if (known && (known.values.length !== IMAGE_PIXELS || known.mask.length !== IMAGE_PIXELS)) {
@@ -270,7 +271,7 @@ export class Studio {
         yield {
           kind: 'done',
           reason: e.reason,
-          summary: { runId, samples: options.samples, method: e.method, pixels: e.pixels, elapsedMs: e.elapsedMs, msPerPixel: e.msPerPixel, checkpointStep },
+          summary: { runId, samples: options.samples, method: e.method, pixels: e.pixels, elapsedMs: e.elapsedMs, msPerPixel: e.msPerPixel, checkpointStep, backend },
         };
       }
     });
@@ -303,6 +304,7 @@ export class Studio {
   async sample(runId: string, options: SampleOptions): Promise<Job> {
     const loaded = await this.loadRunModel(runId);
     const { model, vocab, checkpointStep, notices } = loaded;
+    const { backend } = await this.info();
     try {
       vocab.encode(options.prompt); // an unknown prompt character is an error now, not a failed job
     } catch (err) {
@@ -317,7 +319,7 @@ export class Studio {
           yield {
             kind: 'done',
             reason: e.reason,
-            summary: { runId, text: e.text, tokens: e.tokens, steps: e.steps, elapsedMs: e.elapsedMs, msPerToken: e.msPerToken, checkpointStep },
+            summary: { runId, text: e.text, tokens: e.tokens, steps: e.steps, elapsedMs: e.elapsedMs, msPerToken: e.msPerToken, checkpointStep, backend },
           };
       }
     });

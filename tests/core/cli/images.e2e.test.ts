@@ -27,7 +27,12 @@ describe('ars with PixelCNN runs', () => {
     const grid = join(dir, 'grid.png');
     const s = await spawnArs(['sample', '--run', last.runId, '--samples', '3', '--out', grid, '--runs-dir', home, '--json']);
     expect(s.status).toBe(0);
-    expect((JSON.parse(s.stdout) as { nll: number[] }).nll).toHaveLength(3);
+    expect(s.stderr).toBe(''); // (tfjs warns there when it falls back to its plain-JS cpu backend)
+    const sampled = JSON.parse(s.stdout) as { nll: number[]; backend: string };
+    expect(sampled.nll).toHaveLength(3);
+    // Sampling as the first thing a fresh worker does still sets up the chosen backend (not tfjs's default cpu).
+    const meta = JSON.parse(await readFile(join(home, 'runs', last.runId, 'run.json'), 'utf8')) as { backend: string };
+    expect(sampled.backend).toBe(meta.backend);
     const png = PNG.sync.read(await readFile(grid));
     expect([png.width, png.height]).toEqual([(3 * 28 + 2 * 2) * 4, 28 * 4]);
 
