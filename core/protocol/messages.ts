@@ -13,6 +13,8 @@ import { RaceLane, RaceOptions, SampleOptions } from '../generate/options.ts';
 export const PROTOCOL_VERSION = 1;
 
 const Id = z.string().min(1).max(64);
+/** The largest run archive a client may send (web mode carries at most 80 MiB a message). */
+export const MAX_RUN_ARCHIVE_BYTES = 72 * 1024 * 1024;
 const RunId = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'a run id holds only letters, digits, - and _');
 
 // ---------------------------------------------------------------- shared shapes
@@ -250,6 +252,19 @@ export const Methods = {
   'runs.list': { params: z.object({}), result: z.array(RunSummary) },
   'runs.get': { params: z.object({ runId: RunId }), result: RunDetail },
   'runs.delete': { params: z.object({ runId: RunId }), result: z.object({}) },
+  /** A run as one .tgz file (run.json, metrics, its training data, the checkpoints that verify). */
+  'runs.export': {
+    params: z.object({ runId: RunId }),
+    result: z.object({ fileName: z.string(), archive: z.instanceof(Uint8Array), notices: z.array(z.string()) }),
+  },
+  /** Adds the run in an exported archive (under a new id if its own is taken). */
+  'runs.import': {
+    params: z.object({
+      archive: z.instanceof(Uint8Array).refine((b) => b.byteLength <= MAX_RUN_ARCHIVE_BYTES, `run archives over ${MAX_RUN_ARCHIVE_BYTES / 2 ** 20} MiB are not supported here`),
+      fileName: z.string().max(255).optional(),
+    }),
+    result: RunSummary,
+  },
 } as const;
 export type Methods = typeof Methods;
 export type MethodName = keyof Methods;

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { lstat, mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
-import { join, resolve, sep } from 'node:path';
+import { lstat, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
 import { RunStoreError } from '../errors.ts';
-import { writeFileAtomic } from './atomicFile.ts';
+import { syncDir, writeFileAtomic } from './atomicFile.ts';
 import { CheckpointStore } from './checkpointStore.ts';
 import { describeFsError, fsErrorCode } from './fsErrors.ts';
 import { RUN_ID, RunMeta } from './runMeta.ts';
@@ -220,6 +220,38 @@ export class RunStore {
       }
     }
     return runs.sort((a, b) => b.meta.createdAt.localeCompare(a.meta.createdAt));
+  }
+
+  /**
+   * Adds a run from its files (paths relative to the run folder, checked by the caller): they
+   * are written into a hidden staging folder, `check` inspects it and returns the run.json to
+   * keep, and the folder is renamed into place under that run's id — or a fresh one when the id
+   * is taken. On any failure nothing is left behind and no other run is touched.
+   */
+  async adopt(files: ReadonlyMap<string, Uint8Array>, check: (dir: string) => Promise<RunMeta>): Promise<RunHandle> {
+    const staging = join(this.root, `.import-${randomBytes(4).toString('hex')}`);
+    try {
+      await mkdir(staging, { recursive: true });
+      for (const [relative, data] of files) {
+        const path = join(staging, ...relative.split('/'));
+        if (!path.startsWith(staging + sep)) throw new RunStoreError(`"${clip(relative)}" would leave the run folder`);
+        await mkdir(dirname(path), { recursive: true });
+        await writeFileAtomic(path, data);
+      }
+      const checked = await check(staging);
+      let id = checked.id;
+      if (await lstat(this.dirOf(id)).then(() => true, () => false)) id = `${id.slice(0, 73)}-${randomBytes(3).toString('hex')}`;
+      const meta = RunMeta.parse({ ...checked, id });
+      await writeFileAtomic(join(staging, 'run.json'), JSON.stringify(meta, null, 2));
+      const dir = this.dirOf(id);
+      await rename(staging, dir);
+      await syncDir(this.root);
+      return new RunHandle(dir, meta);
+    } catch (err) {
+      await rm(staging, { recursive: true, force: true });
+      if (err instanceof RunStoreError) throw err;
+      throw new RunStoreError(`cannot add the run to ${this.root}: ${describeFsError(err)}`);
+    }
   }
 
   async delete(id: string): Promise<void> {

@@ -30,6 +30,8 @@ export type StudioLike = Pick<
   | 'listRuns'
   | 'getRun'
   | 'deleteRun'
+  | 'exportRun'
+  | 'importRun'
 >;
 
 export interface ServeOptions {
@@ -168,6 +170,8 @@ export function serveClient(pipe: MessagePipe, studio: StudioLike, options: Serv
       await studio.deleteRun(runId);
       return {};
     },
+    'runs.export': ({ runId }) => studio.exportRun(runId),
+    'runs.import': ({ archive, fileName }) => studio.importRun(archive, fileName),
   };
 
   const handle = async (raw: unknown): Promise<void> => {

@@ -24,6 +24,7 @@ import type { TextModel } from '../models/textModel.ts';
 import type { BackendInfo, JobEvent, MetricRecord, ResultOf, RunDetail, RunSummary } from '../protocol/messages.ts';
 import { currentProcessOwner, ownerAlive } from '../runs/processIdentity.ts';
 import type { RunMeta } from '../runs/runMeta.ts';
+import { exportRunArchive, importRunArchive } from '../runs/runArchive.ts';
 import { RunStore, type RunHandle } from '../runs/runStore.ts';
 import { AUTO, BACKEND_LADDER, initBackend, parseBackendName } from '../tensor/backend.ts';
 import { fastDecodersAvailable } from '../tensor/inference/available.ts';
@@ -408,6 +409,21 @@ export class Studio {
       valBitsPerDim: m.valBitsPerDim ?? undefined,
     }));
     return { ...summary(run.meta), config: config.data, metrics };
+  }
+
+  /** A run as one .tgz file; checkpoints that do not verify are left out, with a notice each. */
+  async exportRun(runId: string): Promise<ResultOf<'runs.export'>> {
+    await this.info(); // checkpoints are verified by decoding their weights
+    const archive = await exportRunArchive(await this.store.open(runId));
+    const notices = archive.skipped.map((s) => `The checkpoint at step ${s.step} was left out of the export: ${s.reason}`);
+    return { fileName: archive.fileName, archive: archive.bytes as Uint8Array<ArrayBuffer>, notices };
+  }
+
+  /** Adds the run in an exported archive; RunStoreError (nothing added) when any part of it is wrong. */
+  async importRun(archive: Uint8Array, fileName?: string): Promise<RunSummary> {
+    await this.info();
+    const run = await importRunArchive(this.store, archive, fileName === undefined ? 'the archive' : `"${fileName}"`);
+    return summary(run.meta);
   }
 
   async deleteRun(runId: string): Promise<void> {

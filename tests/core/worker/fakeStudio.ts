@@ -228,6 +228,14 @@ export class FakeStudio implements StudioLike {
     return { ...run, config: this.trainConfigs[0]!, metrics: [] };
   }
 
+  async exportRun(runId: string): Promise<ResultOf<'runs.export'>> {
+    throw new RunStoreError(`the fake studio exports no runs (${runId})`);
+  }
+
+  async importRun(): Promise<RunSummary> {
+    throw new RunStoreError('the fake studio imports no runs');
+  }
+
   async deleteRun(runId: string): Promise<void> {
     if (!this.runs.delete(runId)) throw new RunStoreError(`there is no run ${runId}`);
   }

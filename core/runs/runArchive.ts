@@ -1,0 +1,148 @@
+import * as tf from '@tensorflow/tfjs';
+import { lstat, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { RunStoreError } from '../errors.ts';
+import { CheckpointStore } from './checkpointStore.ts';
+import { RunMeta } from './runMeta.ts';
+import type { RunHandle, RunStore } from './runStore.ts';
+import { TarError, packTar, unpackTar, type TarEntry } from './tar.ts';
+
+/**
+ * A run as one file: a gzip-compressed tar archive of its folder (run.json, metrics.jsonl, the
+ * training text or images, the checkpoints that verify), under one folder named by the run id.
+ * Any tar tool opens it; `importRunArchive` takes it back in, checking every part first.
+ */
+export const RUN_ARCHIVE_SUFFIX = '.ars-run.tgz';
+
+/** The most an archive may hold once decompressed (a guard against decompression bombs). */
+const MAX_UNPACKED = 1024 * 1024 * 1024;
+
+/** The files a run folder may hold, relative to it. Nothing else is exported or imported. */
+const RUN_FILE = /^(run\.json|metrics\.jsonl|corpus\.txt|images\.bin|checkpoints\/step-\d{9}\/(model\.json|weights\.bin))$/;
+
+export interface RunArchive {
+  /** A file name to save it under: the run id and the suffix. */
+  fileName: string;
+  bytes: Uint8Array;
+  /** Checkpoints left out because they do not verify (damaged), with why. */
+  skipped: { step: number; reason: string }[];
+}
+
+/** Packs a run's folder. Damaged checkpoints are left out (and listed); links are never followed. */
+export async function exportRunArchive(run: RunHandle): Promise<RunArchive> {
+  const entries: TarEntry[] = [];
+  const add = async (relative: string) => {
+    const path = join(run.dir, ...relative.split('/'));
+    const info = await lstat(path).catch(() => null);
+    if (!info?.isFile()) return false; // absent, or a link: not part of the run
+    entries.push({ name: `${run.id}/${relative}`, data: new Uint8Array(await readFile(path)), mtime: Math.floor(info.mtimeMs / 1000) });
+    return true;
+  };
+  try {
+    if (!(await add('run.json'))) throw new RunStoreError(`run ${run.id} has no run.json to export`);
+    for (const name of ['metrics.jsonl', 'corpus.txt', 'images.bin']) await add(name);
+    const skipped: RunArchive['skipped'] = [];
+    for (const step of (await run.checkpoints.steps()).reverse()) {
+      const verdict = await verifyCheckpoint(run.checkpoints, step);
+      if (verdict) {
+        skipped.push({ step, reason: verdict });
+        continue;
+      }
+      const folder = `checkpoints/step-${String(step).padStart(9, '0')}`;
+      const before = entries.length;
+      if (!((await add(`${folder}/model.json`)) && (await add(`${folder}/weights.bin`)))) entries.length = before; // pruned meanwhile
+    }
+    return { fileName: `${run.id}${RUN_ARCHIVE_SUFFIX}`, bytes: new Uint8Array(gzipSync(packTar(entries), { level: 6 })), skipped };
+  } catch (err) {
+    if (err instanceof RunStoreError) throw err;
+    throw new RunStoreError(`cannot export run ${run.id}: ${(err as Error).message}`);
+  }
+}
+
+/** Null when the checkpoint loads and verifies (size, checksum, decodable weights); else why not. */
+async function verifyCheckpoint(store: CheckpointStore, step: number): Promise<string | null> {
+  try {
+    const { tensors } = await store.load(step);
+    tf.dispose(Object.values(tensors));
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/**
+ * Adds the run in an archive to `store`, under a new id if its own is taken. Everything is
+ * checked before anything is kept: the archive's format, every path in it (only a run's own
+ * files; nothing can land outside the new run's folder), run.json, the training data the model
+ * family needs, and every checkpoint (size, checksum, weights). A run that was training when it
+ * was exported comes back interrupted (resume it). On any problem: a RunStoreError saying what,
+ * and the runs folder as it was.
+ */
+export async function importRunArchive(store: RunStore, archive: Uint8Array, source = 'the archive'): Promise<RunHandle> {
+  const files = readArchive(archive, source);
+  const runJson = files.get('run.json');
+  if (!runJson) throw new RunStoreError(`${source} holds no run.json: it is not an exported run`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(runJson));
+  } catch {
+    throw new RunStoreError(`${source} has a damaged run.json (not JSON text)`);
+  }
+  const meta = RunMeta.safeParse(parsed);
+  if (!meta.success) {
+    const issue = meta.error.issues[0];
+    throw new RunStoreError(`${source} has a run.json this version cannot read (${issue ? `${issue.path.join('.') || 'run'}: ${issue.message}` : 'invalid'})`);
+  }
+  const needs = meta.data.model.family === 'pixelcnn' ? 'images.bin' : 'corpus.txt';
+  if (!files.has(needs)) throw new RunStoreError(`${source} lacks ${needs}, the run's training ${needs === 'images.bin' ? 'images' : 'text'}`);
+
+  return store.adopt(files, async (dir) => {
+    const checkpoints = new CheckpointStore(join(dir, 'checkpoints'));
+    const steps = await checkpoints.steps();
+    for (const step of steps) {
+      const verdict = await verifyCheckpoint(checkpoints, step);
+      if (verdict) throw new RunStoreError(`${source} holds a damaged checkpoint (step ${step}): ${verdict}`);
+    }
+    const wasActive = meta.data.state === 'training' || meta.data.state === 'paused';
+    return {
+      ...meta.data,
+      state: wasActive ? 'interrupted' : meta.data.state,
+      pid: null,
+      pidStart: null,
+      checkpointStep: steps[0] ?? null,
+    };
+  });
+}
+
+/** The run files in a .tgz (or plain .tar), by path relative to the run folder. */
+function readArchive(archive: Uint8Array, source: string): Map<string, Uint8Array> {
+  let tar: Uint8Array;
+  try {
+    tar = archive[0] === 0x1f && archive[1] === 0x8b ? new Uint8Array(gunzipSync(archive, { maxOutputLength: MAX_UNPACKED })) : archive;
+  } catch (err) {
+    const tooBig = (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
+    throw new RunStoreError(tooBig ? `${source} unpacks to more than ${MAX_UNPACKED / 2 ** 30} GiB: not a run archive` : `${source} is damaged (its compression does not decode)`);
+  }
+  let entries: TarEntry[];
+  try {
+    entries = unpackTar(tar);
+  } catch (err) {
+    if (err instanceof TarError) throw new RunStoreError(`${source} is not a run archive: ${err.message}`);
+    throw err;
+  }
+  if (entries.length === 0) throw new RunStoreError(`${source} is empty`);
+  const top = entries[0]!.name.split('/')[0]!;
+  const files = new Map<string, Uint8Array>();
+  for (const e of entries) {
+    const relative = e.name.startsWith(`${top}/`) ? e.name.slice(top.length + 1) : null;
+    if (relative === null || !RUN_FILE.test(relative)) throw new RunStoreError(`${source} holds "${clip(e.name)}", which is not part of a run: not importing it`);
+    if (files.has(relative)) throw new RunStoreError(`${source} holds "${clip(e.name)}" twice`);
+    files.set(relative, e.data);
+  }
+  return files;
+}
+
+function clip(s: string): string {
+  return s.length <= 80 ? s : `${s.slice(0, 79)}…`;
+}
