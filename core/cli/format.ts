@@ -13,6 +13,11 @@ export function formatDuration(seconds: number): string {
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
+/** 1.5 KiB, 12.3 MiB. */
+export function formatBytes(n: number): string {
+  return n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
 export function formatLoss(loss: number | null | undefined): string {
   return loss === null || loss === undefined || !Number.isFinite(loss) ? '-' : loss.toFixed(3);
 }

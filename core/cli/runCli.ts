@@ -13,7 +13,8 @@ import { DEFAULT_PIXELCNN_CONFIG } from '../models/pixelcnnConfig.ts';
 import { ImageTrainConfig, type ImageTrainConfigInput } from '../train/imageConfig.ts';
 import { RaceOptions, SampleOptions, type SampleOptionsInput } from '../generate/options.ts';
 import { WorkerError, type WorkerClient } from '../protocol/client.ts';
-import type { JobEvent, LaneResult, ProgressEvent } from '../protocol/messages.ts';
+import { MAX_RUN_ARCHIVE_BYTES, type JobEvent, type LaneResult, type ProgressEvent } from '../protocol/messages.ts';
+import { RUN_ARCHIVE_SUFFIX } from '../runs/archiveName.ts';
 import { TrainConfig, type TrainConfigInput } from '../train/config.ts';
 import type { StudioLike } from '../worker/dispatcher.ts';
 import { resolveStudioHome } from '../worker/home.ts';
@@ -21,7 +22,7 @@ import { createInProcessClient } from '../worker/inProcess.ts';
 import type { StudioOptions } from '../worker/studio.ts';
 import { isLoopbackHost, startWebServer, type WebServer } from '../worker/webServer.ts';
 import type { WorkerSupervisor } from '../worker/workerProcess.ts';
-import { formatDuration, formatLoss, formatProgressLine, formatRaceTable, formatRunsTable } from './format.ts';
+import { formatBytes, formatDuration, formatLoss, formatProgressLine, formatRaceTable, formatRunsTable } from './format.ts';
 
 type RaceOptionsInput = z.input<typeof RaceOptions>;
 
@@ -215,6 +216,31 @@ Lists the runs in the runs folder.
 ${STUDIO_HELP}`,
     options: STUDIO_OPTIONS,
     run: runs,
+  },
+  export: {
+    summary: 'save a run as one file, to keep or to move to another machine',
+    help: `Usage: ars export --run ID [--out FILE] [options]
+
+Writes the run (settings, metrics, training data, checkpoints) to one .tgz archive, which
+ars import (or the Runs view) takes back in. Damaged checkpoints are left out, with a warning.
+
+  --run ID            the run (see ars runs)
+  --out FILE          where to write it (default: ./ID${RUN_ARCHIVE_SUFFIX})
+${STUDIO_HELP}`,
+    options: { ...stringFlags('run', 'out'), ...STUDIO_OPTIONS },
+    run: exportRun,
+  },
+  import: {
+    summary: 'add a run from an exported archive',
+    help: `Usage: ars import --archive FILE [options]
+
+Adds the run in an archive made by ars export (or the Runs view), under a new id if its own is
+taken. Every part is checked first; on any problem nothing is added.
+
+  --archive FILE      the .tgz archive
+${STUDIO_HELP}`,
+    options: { ...stringFlags('archive'), ...STUDIO_OPTIONS },
+    run: importRun,
   },
   info: {
     summary: 'show the compute backend and why it was chosen',
@@ -711,6 +737,43 @@ async function runs(values: Values, io: CliIo): Promise<number> {
     if (values.json === true) writeJson(io, list);
     else if (list.length === 0) io.stdout.write(`no runs yet in ${resolveStudioHome(str(values, 'runs-dir'), io.env, io.cwd)}\n`);
     else io.stdout.write(`${formatRunsTable(list)}\n`);
+    return EXIT_OK;
+  });
+}
+
+async function exportRun(values: Values, io: CliIo): Promise<number> {
+  const runId = required(values, 'run', 'export');
+  return withClient(values, io, async (client) => {
+    const { fileName, archive, notices } = await client.request('runs.export', { runId });
+    const out = resolve(io.cwd, str(values, 'out') ?? fileName);
+    try {
+      await writeFile(out, archive, { flag: 'wx' }); // never overwrites a file
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new UsageError(code === 'EEXIST' ? `${out} exists already; choose another --out` : `cannot write ${out} (${code ?? (err as Error).message})`);
+    }
+    for (const n of notices) io.stderr.write(`warning: ${n}\n`);
+    if (values.json === true) writeJson(io, { runId, out, bytes: archive.byteLength, notices });
+    else io.stdout.write(`wrote run ${runId} to ${out} (${formatBytes(archive.byteLength)})\n`);
+    return EXIT_OK;
+  });
+}
+
+async function importRun(values: Values, io: CliIo): Promise<number> {
+  const path = resolve(io.cwd, required(values, 'archive', 'import'));
+  let archive: Uint8Array<ArrayBuffer>;
+  try {
+    archive = new Uint8Array(await readFile(path));
+  } catch (err) {
+    throw new UsageError(`--archive: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  if (archive.byteLength > MAX_RUN_ARCHIVE_BYTES) {
+    throw new UsageError(`${path} holds ${formatBytes(archive.byteLength)}; run archives of at most ${formatBytes(MAX_RUN_ARCHIVE_BYTES)} can be imported`);
+  }
+  return withClient(values, io, async (client) => {
+    const run = await client.request('runs.import', { archive, fileName: basename(path) });
+    if (values.json === true) writeJson(io, run);
+    else io.stdout.write(`imported run ${run.id} (${run.name}, ${run.state}, step ${run.step})\n`);
     return EXIT_OK;
   });
 }

@@ -3,6 +3,7 @@ import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { RunStoreError } from '../errors.ts';
+import { RUN_ARCHIVE_SUFFIX } from './archiveName.ts';
 import { CheckpointStore } from './checkpointStore.ts';
 import { RunMeta } from './runMeta.ts';
 import type { RunHandle, RunStore } from './runStore.ts';
@@ -13,7 +14,6 @@ import { TarError, packTar, unpackTar, type TarEntry } from './tar.ts';
  * training text or images, the checkpoints that verify), under one folder named by the run id.
  * Any tar tool opens it; `importRunArchive` takes it back in, checking every part first.
  */
-export const RUN_ARCHIVE_SUFFIX = '.ars-run.tgz';
 
 /** The most an archive may hold once decompressed (a guard against decompression bombs). */
 const MAX_UNPACKED = 1024 * 1024 * 1024;

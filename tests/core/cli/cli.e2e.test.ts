@@ -46,5 +46,24 @@ describe('ars with the real Studio', () => {
     expect([...out.text]).toHaveLength(25);
     expect(out.tokens).toHaveLength(25);
     expect(out.state).toBe('completed');
+
+    // Export, import into another runs folder, and the same text comes out.
+    const archive = join(dir, 'moved.tgz');
+    const e = await spawnArs(['export', '--run', runId, '--out', archive, '--runs-dir', home]);
+    expect(e.stderr).toBe('');
+    expect(e.stdout).toMatch(new RegExp(`^wrote run ${runId} to .*moved\\.tgz \\(\\d+\\.\\d KiB\\)\n$`));
+    const again = await spawnArs(['export', '--run', runId, '--out', archive, '--runs-dir', home]);
+    expect(again.status).toBe(2);
+    expect(again.stderr).toMatch(/moved\.tgz exists already; choose another --out/);
+    const elsewhere = join(dir, 'elsewhere');
+    const i = await spawnArs(['import', '--archive', archive, '--runs-dir', elsewhere, '--json']);
+    expect(i.stderr).toBe('');
+    expect(JSON.parse(i.stdout)).toMatchObject({ id: runId, state: 'completed', step: 10 });
+    const s2 = await spawnArs(['sample', '--run', runId, '--length', '25', '--runs-dir', elsewhere, '--json']);
+    expect((JSON.parse(s2.stdout) as { text: string }).text).toBe(out.text);
+
+    const bad = await spawnArs(['import', '--archive', join(dir, 'moved.tgz'), '--runs-dir', elsewhere, '--json'].map((a) => (a.endsWith('moved.tgz') ? __filename : a)));
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/^error: ".*\.ts" is not a run archive: the file is not a tar archive\n$/);
   });
 });

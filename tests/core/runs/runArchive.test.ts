@@ -5,7 +5,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SampleOptions } from '../../../core/generate/options.ts';
 import type { JobEvent } from '../../../core/protocol/messages.ts';
-import { RUN_ARCHIVE_SUFFIX } from '../../../core/runs/runArchive.ts';
+import { RUN_ARCHIVE_SUFFIX } from '../../../core/runs/archiveName.ts';
 import { packTar, unpackTar, type TarEntry } from '../../../core/runs/tar.ts';
 import { TrainConfig } from '../../../core/train/config.ts';
 import { Studio, type Job } from '../../../core/worker/studio.ts';
