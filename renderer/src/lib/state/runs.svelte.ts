@@ -1,4 +1,7 @@
-import type { RunDetail, RunSummary } from '../../../../core/protocol/messages.ts';
+import { MAX_RUN_ARCHIVE_BYTES, type RunDetail, type RunSummary } from '../../../../core/protocol/messages.ts';
+import { downloadBlob } from '../download.ts';
+import { formatBytes } from '../format.ts';
+import { metricsCsv } from '../metricsCsv.ts';
 import { notices } from './notices.svelte.ts';
 import { worker } from './worker.svelte.ts';
 
@@ -38,6 +41,50 @@ class Runs {
       notices.error(err, 'Could not delete the run');
     }
     await this.refresh();
+  }
+
+  /** What export or import is under way, if any (one at a time). */
+  transfer = $state<'exporting' | 'importing' | null>(null);
+
+  /** Saves a run as one .tgz file (settings, metrics, training data, checkpoints). */
+  async exportRun(runId: string): Promise<void> {
+    if (this.transfer) return;
+    this.transfer = 'exporting';
+    try {
+      const { fileName, archive, notices: warnings } = await worker.request('runs.export', { runId });
+      downloadBlob(new Blob([archive as Uint8Array<ArrayBuffer>], { type: 'application/gzip' }), fileName);
+      for (const w of warnings) notices.info(w);
+    } catch (err) {
+      notices.error(err, 'Could not export the run');
+    } finally {
+      this.transfer = null;
+    }
+  }
+
+  /** Adds the run in an exported archive the person picked, then shows it. */
+  async importArchive(file: File): Promise<void> {
+    if (this.transfer) return;
+    if (file.size > MAX_RUN_ARCHIVE_BYTES) {
+      notices.error(new Error(`"${file.name}" holds ${formatBytes(file.size)}; at most ${formatBytes(MAX_RUN_ARCHIVE_BYTES)} can be sent here (ars import takes it on the worker's machine)`), 'Could not import the run');
+      return;
+    }
+    this.transfer = 'importing';
+    try {
+      const archive = new Uint8Array(await file.arrayBuffer());
+      const run = await worker.request('runs.import', { archive, fileName: file.name });
+      await this.refresh();
+      await this.select(run.id);
+      notices.info(`Imported run “${run.name}” (${run.state}, step ${run.step}).`);
+    } catch (err) {
+      notices.error(err, `Could not import "${file.name}"`);
+    } finally {
+      this.transfer = null;
+    }
+  }
+
+  /** The run's metrics as a CSV file. */
+  downloadMetrics(run: RunDetail): void {
+    downloadBlob(new Blob([metricsCsv(run.metrics)], { type: 'text/csv' }), `${run.id}-metrics.csv`);
   }
 
   byId(runId: string | null): RunSummary | undefined {
