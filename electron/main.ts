@@ -17,9 +17,10 @@ import {
   shell,
   utilityProcess,
   type MenuItemConstructorOptions,
-  type UtilityProcess,
+  type MessagePortMain,
   type WebContents,
 } from 'electron';
+import { WorkerHost, type WorkerHostEnvironment } from './workerHost.ts';
 
 /**
  * Electron main: windows, the menu, the worker's lifetime. It is never in the data path: the
@@ -221,135 +222,65 @@ function openExternally(url: string): void {
   }
 }
 
-/**
- * The worker (core/worker, in an Electron utility process) owns TensorFlow.js and the runs.
- * If it dies, it is started again and every window gets a new port; the page tells the person,
- * and the new worker reports the runs the old one was training as interrupted (resume continues
- * from their last checkpoint). A worker that keeps dying is not restarted forever.
- * Ports are handed over once the worker says it is ready, so none is posted into the void.
- */
-class WorkerHost {
-  private child: UtilityProcess | null = null;
-  private ready = false;
-  private readonly waiting = new Set<WebContents>();
-  private readonly crashes: number[] = [];
-
-  start(): void {
+/** Electron's processes, ports and windows, for the worker's lifetime (electron/workerHost.ts). */
+const workerEnvironment: WorkerHostEnvironment<MessagePortMain, WebContents> = {
+  fork() {
     if (!existsSync(WORKER)) {
-      dialog.showErrorBox(
-        'Autoregressive Studio cannot start its worker',
-        `${WORKER} is missing. Rebuild the app (npm run build) and try again.`,
-      );
-      return;
+      dialog.showErrorBox('Autoregressive Studio cannot start its worker', `${WORKER} is missing. Rebuild the app (npm run build) and try again.`);
+      return null;
     }
-    const child = utilityProcess.fork(WORKER, ['--home', app.getPath('userData')], {
+    return utilityProcess.fork(WORKER, ['--home', app.getPath('userData')], {
       serviceName: 'Autoregressive Studio worker',
       stdio: 'inherit',
       env: { ...process.env, ARS_KERNELS_DIR: KERNELS_DIR() },
     });
-    this.child = child;
-    this.ready = false;
-    let fatal: { code: string; message: string } | null = null;
-    // The worker says why it cannot start; starting it again would fail the same way.
-    child.on('message', (m: unknown) => {
-      if (isFatalMessage(m)) fatal = m.error;
-      else if (isReadyMessage(m) && this.child === child) {
-        this.ready = true;
-        for (const contents of [...this.waiting]) this.connect(contents);
-        this.waiting.clear();
-      }
-    });
-    child.once('exit', (code) => {
-      if (this.child === child) {
-        this.child = null;
-        this.ready = false;
-      }
-      if (quitting) return;
-      if (fatal) dialog.showErrorBox('The worker could not start', `${fatal.message} (${fatal.code})`);
-      else this.crashed(code);
-    });
-  }
-
-  /** Gives `contents` its own port to the worker (once the worker is ready). */
-  connect(contents: WebContents): void {
-    if (contents.isDestroyed() || !isAppUrl(contents.mainFrame.url)) return;
-    if (!this.child || !this.ready) {
-      this.waiting.add(contents);
-      contents.once('destroyed', () => this.waiting.delete(contents));
-      return;
-    }
+  },
+  channel() {
     const { port1, port2 } = new MessageChannelMain();
-    this.child.postMessage({ type: 'connect' }, [port1]);
-    contents.postMessage('worker-port', null, [port2]);
-  }
+    return [port1, port2];
+  },
+  pages: () => BrowserWindow.getAllWindows().map((w) => w.webContents),
+  canConnect: (contents) => !contents.isDestroyed() && isAppUrl(contents.mainFrame.url),
+  sendPort: (contents, port) => contents.postMessage('worker-port', null, [port]),
+  onDestroyed: (contents, listener) => contents.once('destroyed', listener),
+  showError: (title, message) => dialog.showErrorBox(title, message),
+  quitting: () => quitting,
+  now: () => Date.now(),
+};
 
-  /**
-   * Asks the worker for its backend over a port of main's own, then closes it: a short control
-   * request for the About dialog (main is otherwise never in the data path). Null when the worker
-   * is not running or does not answer within `timeoutMs`.
-   */
-  async backendInfo(timeoutMs = 3000): Promise<{ backend: string; device: string } | null> {
-    if (!this.child || !this.ready) return null;
-    const { port1, port2 } = new MessageChannelMain();
-    this.child.postMessage({ type: 'connect' }, [port1]);
-    const client = new WorkerClient(messagePortPipe(port2));
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    try {
-      const info = await Promise.race([
-        client.request('info', {}),
-        new Promise<null>((resolveTimeout) => (timer = setTimeout(() => resolveTimeout(null), timeoutMs))),
-      ]);
-      return info ? { backend: info.backend, device: info.device } : null;
-    } catch {
-      return null;
-    } finally {
-      clearTimeout(timer);
-      client.close();
-    }
-  }
+const worker = new WorkerHost(workerEnvironment);
 
-  stop(): void {
-    const child = this.child;
-    this.child = null;
-    child?.kill();
-  }
-
-  private crashed(code: number): void {
-    const now = Date.now();
-    this.crashes.push(now);
-    while (this.crashes.length > 0 && now - this.crashes[0]! > 60_000) this.crashes.shift();
-    if (this.crashes.length > 3) {
-      dialog.showErrorBox(
-        'The worker keeps stopping',
-        `The worker exited ${this.crashes.length} times in a minute (last exit code ${code}); it was not restarted again. Restart the app to try once more.`,
-      );
-      return;
-    }
-    this.start();
-    for (const win of BrowserWindow.getAllWindows()) this.connect(win.webContents);
+/**
+ * Asks the worker for its backend over a port of main's own, then closes it: a short control
+ * request for the About dialog (main is otherwise never in the data path). Null when the worker
+ * is not running or does not answer within `timeoutMs`.
+ */
+async function workerBackend(timeoutMs = 3000): Promise<{ backend: string; device: string } | null> {
+  const port = worker.openPort();
+  if (!port) return null;
+  const client = new WorkerClient(messagePortPipe(port));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const info = await Promise.race([
+      client.request('info', {}),
+      new Promise<null>((resolveTimeout) => (timer = setTimeout(() => resolveTimeout(null), timeoutMs))),
+    ]);
+    return info ? { backend: info.backend, device: info.device } : null;
+  } catch {
+    return null;
+  } finally {
+    clearTimeout(timer);
+    client.close();
   }
 }
 
-function isReadyMessage(m: unknown): boolean {
-  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'ready';
-}
-
-function isFatalMessage(m: unknown): m is { type: 'fatal'; error: { code: string; message: string } } {
-  if (typeof m !== 'object' || m === null) return false;
-  const { type, error } = m as { type?: unknown; error?: unknown };
-  if (type !== 'fatal' || typeof error !== 'object' || error === null) return false;
-  const e = error as { code?: unknown; message?: unknown };
-  return typeof e.code === 'string' && typeof e.message === 'string';
-}
-
-const worker = new WorkerHost();
 
 /**
  * About: the version, the versions underneath, the worker's backend, and the licences and
  * attributions of the bundled data and software (the full texts open from THIRD_PARTY_LICENSES.txt).
  */
 async function showAbout(): Promise<void> {
-  const backend = await worker.backendInfo();
+  const backend = await workerBackend();
   const versions = process.versions as NodeJS.ProcessVersions & { electron?: string; chrome?: string };
   const data = attributions.data.map((d) => `• ${d.name} (${d.usedFor}): ${d.source}. Licence: ${d.license}. Via the npm package "${d.package}" (${d.packageLicense}).`);
   const detail = [
