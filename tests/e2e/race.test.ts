@@ -82,6 +82,16 @@ describe.skipIf(!HAVE_CHROMIUM)('Race in Chromium (web mode)', () => {
     await page.getByTestId('tab-runs').click();
     await expect.poll(() => page.getByTestId('runs-list').textContent()).toContain('NAR Transformer 1×32, 2 heads, ctx 32');
     expect(await page.getByTestId('runs-list').textContent()).toContain('Transformer 1×32, 2 heads, ctx 32');
+    // Ticking both overlays their losses, and says the NAR loss is another measure.
+    for (const id of [arRunId, narRunId]) await page.locator(`[data-run-id="${id}"] [data-testid="run-compare"]`).check();
+    await expect.poll(() => page.getByTestId('compare-series').count(), { timeout: 30_000 }).toBe(2);
+    for (const path of await page.getByTestId('compare-series').all()) expect(await path.getAttribute('d')).toMatch(/^M[\d.]+,[\d.]+L/);
+    expect(await page.getByTestId('compare-legend').allTextContents()).toEqual([expect.stringContaining('tiny AR'), expect.stringContaining('tiny NAR')]);
+    expect(await page.getByTestId('compare-caveat').textContent()).toContain('mask-predict (NAR)');
+    await page.getByTestId('compare-metric').selectOption('train');
+    await page.getByTestId('compare-axis').selectOption('step');
+    expect(await page.getByTestId('compare-series').count()).toBe(2);
+    await page.screenshot({ path: screenshotPaths('runs-compare.png')[0]!, fullPage: true });
 
     // The Race tab offers the Transformer for AR and the mask-predict run for NAR.
     await page.getByTestId('tab-race').click();

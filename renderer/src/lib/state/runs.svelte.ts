@@ -5,6 +5,9 @@ import { metricsCsv } from '../metricsCsv.ts';
 import { notices } from './notices.svelte.ts';
 import { worker } from './worker.svelte.ts';
 
+/** The most runs one comparison chart shows. */
+export const COMPARE_MAX = 6;
+
 /** The runs stored by the worker, and the one the person is looking at. */
 class Runs {
   list = $state.raw<RunSummary[]>([]);
@@ -41,6 +44,31 @@ class Runs {
       notices.error(err, 'Could not delete the run');
     }
     await this.refresh();
+  }
+
+  /** The runs ticked for comparison (in the order ticked), and their details once loaded. */
+  compareIds = $state<string[]>([]);
+  compared = $state.raw<RunDetail[]>([]);
+
+  /** Ticks or unticks a run for the comparison chart (at most COMPARE_MAX). */
+  async toggleCompare(runId: string): Promise<void> {
+    if (this.compareIds.includes(runId)) this.compareIds = this.compareIds.filter((id) => id !== runId);
+    else if (this.compareIds.length < COMPARE_MAX) this.compareIds = [...this.compareIds, runId];
+    else {
+      notices.info(`At most ${COMPARE_MAX} runs can be compared at once: untick one first.`);
+      return;
+    }
+    await this.loadCompared();
+  }
+
+  private async loadCompared(): Promise<void> {
+    const ids = this.compareIds;
+    try {
+      const details = await Promise.all(ids.map((runId) => this.compared.find((d) => d.id === runId && d.updatedAt === this.byId(runId)?.updatedAt) ?? worker.request('runs.get', { runId })));
+      if (this.compareIds === ids) this.compared = details;
+    } catch (err) {
+      notices.error(err, 'Could not load the runs to compare');
+    }
   }
 
   /** What export or import is under way, if any (one at a time). */
@@ -99,6 +127,10 @@ class Runs {
       if (this.selectedId !== null) {
         if (list.some((r) => r.id === this.selectedId)) await this.select(this.selectedId);
         else await this.select(null);
+      }
+      if (this.compareIds.length > 0) {
+        this.compareIds = this.compareIds.filter((id) => list.some((r) => r.id === id));
+        await this.loadCompared();
       }
     } catch (err) {
       notices.error(err, 'Could not list the runs');
