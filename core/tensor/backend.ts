@@ -223,7 +223,6 @@ function cudaLibraries(): { library: string; found: boolean }[] | undefined {
   }));
 }
 
-/** The webgpu rung's line when it is not preferred: what was found, and how to use it. */
 async function tryWebgpu(): Promise<Attempt> {
   const missing = PACKAGES.webgpu.filter((p) => !isInstalled(p));
   if (missing.length > 0) return { ok: false, reason: missingPackages(missing) };
