@@ -612,6 +612,13 @@ async function followTraining(
     },
     io,
     (e) => {
+      if (e.kind === 'preview' && tty) {
+        // The sample after each validation, char-rnn style, above the progress bar.
+        const text = e.text.replace(/\n/g, '⏎').slice(0, Math.max(20, (io.stdout.columns ?? 100) - 16));
+        io.stdout.write(`\r\x1b[Kstep ${e.step}: ${text}\n`);
+        if (last) draw(last, true);
+        return;
+      }
       if (e.kind !== 'progress') return;
       if (e.valLoss !== undefined) lastVal = e.valLoss;
       if (json) {

@@ -193,6 +193,8 @@ export const JobEvent = z.discriminatedUnion('kind', [
     pixels: z.number().int(),
     elapsedMs: z.number(),
   }),
+  /** Training a text model: a short sample after each validation (same seed each time). */
+  z.object({ kind: z.literal('preview'), runId: RunId, step: z.number().int(), text: z.string() }),
   z.object({ kind: z.literal('scaling-point'), lane: RaceLane, length: z.number().int(), ms: z.number(), steps: z.number().int() }),
   z.object({
     kind: z.literal('done'),

@@ -3,6 +3,7 @@ import { sampleBatch, type TextDataset } from '../data/textDataset.ts';
 import { sampleImageBatch, type ImageDataset } from '../data/imageSet.ts';
 import { imagesToTensor } from '../models/pixelcnn.ts';
 import type { TextModel } from '../models/textModel.ts';
+import { trainingPreview } from '../generate/trainingPreview.ts';
 import { createRng, type Rng } from '../rng.ts';
 
 /** What a training loop needs of a model and its data, whatever they are. */
@@ -18,6 +19,8 @@ export interface TrainingTask {
   trainLoss(rng: Rng): tf.Scalar;
   /** Mean loss over a fixed set of validation batches (the same ones every call). */
   validationLoss(): Promise<number>;
+  /** A short sample from the model as it is now, shown after each validation (text models). */
+  preview?(): Promise<string>;
 }
 
 export interface BatchShape {
@@ -27,8 +30,11 @@ export interface BatchShape {
   seed: number;
 }
 
-/** Next-token (or masked-LM) training of a text model on a text dataset. */
-export function textTrainingTask(model: TextModel, dataset: TextDataset, shape: BatchShape): TrainingTask {
+/**
+ * Next-token (or masked-LM) training of a text model on a text dataset; with `preview`, a short
+ * sample after each validation (core/generate/trainingPreview.ts).
+ */
+export function textTrainingTask(model: TextModel, dataset: TextDataset, shape: BatchShape, options: { preview?: boolean } = {}): TrainingTask {
   const lossOf = (ids: Int32Array, rng: Rng, training: boolean) => {
     const b = sampleBatch(ids, shape.batch, shape.seq, rng);
     return tf.tidy(() =>
@@ -42,6 +48,7 @@ export function textTrainingTask(model: TextModel, dataset: TextDataset, shape: 
     check: () => dataset.checkFits(shape.seq),
     trainLoss: (rng) => lossOf(dataset.train, rng, true),
     validationLoss: () => meanLoss(shape, (rng) => lossOf(dataset.validation, rng, false)),
+    ...(options.preview ? { preview: () => trainingPreview(model, dataset.vocab) } : {}),
   };
 }
 

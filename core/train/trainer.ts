@@ -40,6 +40,8 @@ export type TrainerEvent =
     }
   | { kind: 'state'; state: 'running' | 'paused' }
   | { kind: 'checkpoint'; step: number }
+  /** A sample from the model after a validation step (tasks with a preview). */
+  | { kind: 'preview'; step: number; text: string }
   | { kind: 'done'; reason: 'completed' | 'cancelled'; step: number; trainLoss: number | null; valLoss: number | null };
 
 export interface TrainerHooks {
@@ -153,6 +155,7 @@ export class Trainer {
           etaSec: (config.steps - step) * recentStepSec,
         };
       }
+      if (isEval && task.preview) yield { kind: 'preview', step, text: await task.preview() };
       if (pending.length >= 200) await flush();
       if (step % config.checkpointEvery === 0) yield* checkpoint();
       // Let messages (pause, cancel, other clients) through between steps.

@@ -142,7 +142,7 @@ export class Studio {
       },
     });
     const textModel = buildTextModel(model, config.seed);
-    return this.trainingJob(run, textModel, new AdamOptimizer(textModel.weights), textTrainingTask(textModel, dataset, config), config, 0, []);
+    return this.trainingJob(run, textModel, new AdamOptimizer(textModel.weights), textTrainingTask(textModel, dataset, config, { preview: true }), config, 0, []);
   }
 
   async resumeTraining(runId: string, extraSteps: number): Promise<Job> {
@@ -175,7 +175,7 @@ export class Studio {
         const dataset = TextDataset.fromText(run.meta.dataset, await run.readCorpus(), { valFraction: textConfig.valFraction, vocab });
         const textModel = buildTextModel(runModel, textConfig.seed);
         model = textModel;
-        task = textTrainingTask(textModel, dataset, textConfig);
+        task = textTrainingTask(textModel, dataset, textConfig, { preview: true });
       }
     } catch (err) {
       checkpoint && tf.dispose(Object.values(checkpoint.tensors));
@@ -511,6 +511,9 @@ export class Studio {
                 break;
               case 'checkpoint':
                 yield { kind: 'checkpoint', runId, step: e.step };
+                break;
+              case 'preview':
+                yield { kind: 'preview', runId, step: e.step, text: e.text };
                 break;
               case 'done':
                 await run.update({

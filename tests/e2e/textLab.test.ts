@@ -60,6 +60,9 @@ describe.skipIf(!HAVE_CHROMIUM)('Text lab in Chromium (web mode)', () => {
     if (await stopButton.isEnabled()) await stopButton.click();
     await expect.poll(() => page.getByTestId('train-status').textContent(), { timeout: 60_000 }).toMatch(/^(Stopped|Completed)/);
     expect(await page.getByTestId('loss-chart-train').getAttribute('d')).toMatch(/^M[\d.]+,[\d.]+(L[\d.]+,[\d.]+)+$/);
+    // After each validation the model wrote a sample, shown under the curve.
+    expect(await page.getByTestId('train-preview').locator('figcaption').textContent()).toMatch(/^Sample at step (10|20|30|40|50|60) /);
+    expect([...((await page.getByTestId('train-preview').locator('pre').textContent()) ?? '')]).toHaveLength(120);
 
     // Sample from the run just trained: the text streams in.
     await page.getByTestId('sample-prompt').fill('Shall I ');

@@ -132,8 +132,11 @@ describe('ars (in-process, with a fake Studio)', () => {
     const text = h.stdout.text;
     expect(text).toContain('\r[');
     expect(text).toContain('\x1b[K');
-    const bar = text.split('\n')[1]!;
-    const drawn = bar.split('\r').filter(Boolean).map((l) => l.replace('\x1b[K', ''));
+    // After each validation, the sample on its own line (newlines shown as ⏎), then the bar again.
+    const lines = text.split('\n');
+    const samples = lines.map((l) => l.split('\r').at(-1)!.replace('\x1b[K', '')).filter((l) => l.startsWith('step '));
+    expect(samples).toEqual([5, 10, 15, 20].map((s) => `step ${s}: sample at ${s}⏎second line`));
+    const drawn = lines.slice(1).flatMap((l) => l.split('\r')).map((l) => l.replace('\x1b[K', '')).filter((l) => l.startsWith('['));
     for (const l of drawn) expect(l.length).toBeLessThanOrEqual(79);
     expect(drawn.at(-1)).toContain('20/20');
   });

@@ -270,6 +270,7 @@ export class FakeStudio implements StudioLike {
           elapsedSec,
           etaSec: ((total - step) * tick) / 1000,
         };
+        if (valLoss !== undefined) yield { kind: 'preview', runId: run.id, step, text: `sample at ${step}\nsecond line` };
       }
       run.state = 'completed';
       yield { kind: 'done', reason: 'completed', summary: { runId: run.id, step: total, trainLoss: loss, valLoss: run.lastValLoss } };

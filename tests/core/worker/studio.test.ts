@@ -30,6 +30,23 @@ async function drain(job: Job, onEvent?: (e: JobEvent) => void): Promise<JobEven
 }
 
 describe('Studio runs', () => {
+  it('shows a sample after each validation while a text model trains (AR and mask-predict)', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'ars-studio-'));
+    const studio = new Studio({ home, progressIntervalMs: 0 });
+    const nar = TrainConfig.parse({ ...config(20), model: { family: 'maskPredict', dModel: 16, heads: 2, layers: 1, ffn: 32, context: 16 } });
+    for (const c of [config(20), nar]) {
+      const events = await drain(await studio.startTraining(c));
+      const previews = events.filter((e): e is Extract<JobEvent, { kind: 'preview' }> => e.kind === 'preview');
+      const validated = events.filter((e) => e.kind === 'progress' && e.valLoss !== undefined).map((e) => (e as { step: number }).step);
+      expect(previews.map((p) => p.step), c.model.family).toEqual(validated);
+      expect(validated).toEqual([10, 20]);
+      for (const p of previews) {
+        expect([...p.text]).toHaveLength(120);
+        for (const ch of p.text) expect(REPETITIVE_TEXT.includes(ch), JSON.stringify(ch)).toBe(true);
+      }
+    }
+  });
+
   it('resume continues the step count and the metrics from the last checkpoint', async () => {
     const home = mkdtempSync(join(tmpdir(), 'ars-studio-'));
     const studio = new Studio({ home, progressIntervalMs: 0 });

@@ -29,6 +29,8 @@ export class TrainingJob {
   evaluation = $state.raw<ImageEvaluation | null>(null);
   totalSteps = $state(0);
   checkpointStep = $state<number | null>(null);
+  /** Text models: the newest sample taken after a validation, and the step it was taken at. */
+  latestSample = $state.raw<{ step: number; text: string } | null>(null);
   /** How the last job ended, in words. */
   outcome = $state<string | null>(null);
 
@@ -122,6 +124,7 @@ export class TrainingJob {
     this.evaluation = null;
     this.outcome = null;
     this.checkpointStep = null;
+    this.latestSample = null;
     this.totalSteps = totalSteps;
   }
 
@@ -160,6 +163,9 @@ export class TrainingJob {
         break;
       case 'checkpoint':
         this.checkpointStep = e.step;
+        break;
+      case 'preview':
+        this.latestSample = { step: e.step, text: e.text };
         break;
       default:
         break;

@@ -1,0 +1,25 @@
+import type { CharVocabulary } from '../data/vocabulary.ts';
+import { MaskPredictModel } from '../models/maskPredict.ts';
+import type { TextModel } from '../models/textModel.ts';
+import { readableOnHost } from '../tensor/hostCopy.ts';
+import { generateAutoregressive } from './autoregressive.ts';
+import { generateMaskPredict } from './maskPredictDecoding.ts';
+import { SampleOptions } from './options.ts';
+
+/** Characters in a preview. */
+export const PREVIEW_LENGTH = 120;
+
+/**
+ * A short sample from a text model as it trains, shown beside the loss curve. The seed and the
+ * settings are the same every time, so one preview differs from the last only by what the model
+ * has learned since. Mask-predict models fill their text in 4 passes.
+ */
+export async function trainingPreview(model: TextModel, vocab: CharVocabulary, length = PREVIEW_LENGTH): Promise<string> {
+  // The decoders read the weights on the CPU; on a GPU backend they live in GPU memory after a step.
+  await readableOnHost(model.weights.values());
+  const options = SampleOptions.parse({ length, temperature: 0.8, seed: 7, iterations: 4 });
+  const events = model instanceof MaskPredictModel ? generateMaskPredict(model, vocab, options) : generateAutoregressive(model, vocab, options);
+  let text = '';
+  for await (const e of events) if (e.kind === 'done') text = e.text;
+  return text;
+}
