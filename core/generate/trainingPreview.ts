@@ -1,13 +1,20 @@
 import type { CharVocabulary } from '../data/vocabulary.ts';
 import { MaskPredictModel } from '../models/maskPredict.ts';
+import type { PixelCnnModel } from '../models/pixelcnn.ts';
 import type { TextModel } from '../models/textModel.ts';
 import { readableOnHost } from '../tensor/hostCopy.ts';
 import { generateAutoregressive } from './autoregressive.ts';
 import { generateMaskPredict } from './maskPredictDecoding.ts';
 import { SampleOptions } from './options.ts';
+import { samplePixelCnn } from './pixelcnnSampling.ts';
 
-/** Characters in a preview. */
+/** Characters in a text preview. */
 export const PREVIEW_LENGTH = 120;
+/** Images in an image preview. */
+export const PREVIEW_IMAGES = 4;
+
+/** What a model shows of itself after a validation: text, or K images (K × 784 bits). */
+export type TrainingPreview = { text: string } | { images: Uint8Array; samples: number };
 
 /**
  * A short sample from a text model as it trains, shown beside the loss curve. The seed and the
@@ -22,4 +29,14 @@ export async function trainingPreview(model: TextModel, vocab: CharVocabulary, l
   let text = '';
   for await (const e of events) if (e.kind === 'done') text = e.text;
   return text;
+}
+
+/**
+ * A few PixelCNN samples as the model trains (the fast sampler, the same seed every time), so
+ * the digits can be watched forming from one validation to the next.
+ */
+export async function imageTrainingPreview(model: Pick<PixelCnnModel, 'inference' | 'config'>, samples = PREVIEW_IMAGES): Promise<Uint8Array> {
+  let images: Uint8Array = new Uint8Array(0);
+  for await (const e of samplePixelCnn(model, { samples, seed: 7, method: 'fast' })) if (e.kind === 'done') images = e.images;
+  return images;
 }

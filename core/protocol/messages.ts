@@ -195,6 +195,8 @@ export const JobEvent = z.discriminatedUnion('kind', [
   }),
   /** Training a text model: a short sample after each validation (same seed each time). */
   z.object({ kind: z.literal('preview'), runId: RunId, step: z.number().int(), text: z.string() }),
+  /** Training a PixelCNN: a few sampled images after each validation (K × 784 bits, same seed each time). */
+  z.object({ kind: z.literal('image-preview'), runId: RunId, step: z.number().int(), samples: z.number().int(), images: z.instanceof(Uint8Array) }),
   z.object({ kind: z.literal('scaling-point'), lane: RaceLane, length: z.number().int(), ms: z.number(), steps: z.number().int() }),
   z.object({
     kind: z.literal('done'),

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { sampleBatch, type TextDataset } from '../data/textDataset.ts';
 import { sampleImageBatch, type ImageDataset } from '../data/imageSet.ts';
-import { imagesToTensor } from '../models/pixelcnn.ts';
+import { imagesToTensor, type PixelCnnModel } from '../models/pixelcnn.ts';
 import type { TextModel } from '../models/textModel.ts';
-import { trainingPreview } from '../generate/trainingPreview.ts';
+import { imageTrainingPreview, PREVIEW_IMAGES, trainingPreview, type TrainingPreview } from '../generate/trainingPreview.ts';
 import { createRng, type Rng } from '../rng.ts';
 
 /** What a training loop needs of a model and its data, whatever they are. */
@@ -19,8 +19,8 @@ export interface TrainingTask {
   trainLoss(rng: Rng): tf.Scalar;
   /** Mean loss over a fixed set of validation batches (the same ones every call). */
   validationLoss(): Promise<number>;
-  /** A short sample from the model as it is now, shown after each validation (text models). */
-  preview?(): Promise<string>;
+  /** A short sample from the model as it is now, shown after each validation. */
+  preview?(): Promise<TrainingPreview>;
 }
 
 export interface BatchShape {
@@ -48,7 +48,7 @@ export function textTrainingTask(model: TextModel, dataset: TextDataset, shape: 
     check: () => dataset.checkFits(shape.seq),
     trainLoss: (rng) => lossOf(dataset.train, rng, true),
     validationLoss: () => meanLoss(shape, (rng) => lossOf(dataset.validation, rng, false)),
-    ...(options.preview ? { preview: () => trainingPreview(model, dataset.vocab) } : {}),
+    ...(options.preview ? { preview: async () => ({ text: await trainingPreview(model, dataset.vocab) }) } : {}),
   };
 }
 
@@ -67,11 +67,15 @@ export async function meanLoss(shape: Pick<BatchShape, 'evalBatches' | 'seed'>, 
   return total / shape.evalBatches;
 }
 
-/** Maximum-likelihood training of a PixelCNN on binary images (loss: mean nats per pixel). */
+/**
+ * Maximum-likelihood training of a PixelCNN on binary images (loss: mean nats per pixel); with
+ * `preview`, a few sampled digits after each validation.
+ */
 export function imageTrainingTask(
-  model: { weights: ReadonlyMap<string, tf.Variable>; loss(images: tf.Tensor4D): tf.Scalar },
+  model: Pick<PixelCnnModel, 'weights' | 'loss' | 'inference' | 'config'>,
   dataset: ImageDataset,
   shape: Pick<BatchShape, 'batch' | 'evalBatches' | 'seed'>,
+  options: { preview?: boolean } = {},
 ): TrainingTask {
   const lossOf = (images: Uint8Array, rng: Rng) => {
     const batch = sampleImageBatch(images, shape.batch, rng);
@@ -84,5 +88,6 @@ export function imageTrainingTask(
     check: () => undefined, // ImageDataset.fromImages already refused sets too small to split
     trainLoss: (rng) => lossOf(dataset.train, rng),
     validationLoss: () => meanLoss(shape, (rng) => lossOf(dataset.validation, rng)),
+    ...(options.preview ? { preview: async () => ({ images: await imageTrainingPreview(model), samples: PREVIEW_IMAGES }) } : {}),
   };
 }

@@ -3,6 +3,7 @@ import type { AdamOptimizer } from './adam.ts';
 import { learningRate, type ScheduleName } from './schedule.ts';
 import { optimizationStep } from './step.ts';
 import type { TrainingTask } from './task.ts';
+import type { TrainingPreview } from '../generate/trainingPreview.ts';
 
 /** The optimisation settings every training run shares (text or images). */
 export interface LoopSettings {
@@ -41,7 +42,7 @@ export type TrainerEvent =
   | { kind: 'state'; state: 'running' | 'paused' }
   | { kind: 'checkpoint'; step: number }
   /** A sample from the model after a validation step (tasks with a preview). */
-  | { kind: 'preview'; step: number; text: string }
+  | { kind: 'preview'; step: number; preview: TrainingPreview }
   | { kind: 'done'; reason: 'completed' | 'cancelled'; step: number; trainLoss: number | null; valLoss: number | null };
 
 export interface TrainerHooks {
@@ -155,7 +156,7 @@ export class Trainer {
           etaSec: (config.steps - step) * recentStepSec,
         };
       }
-      if (isEval && task.preview) yield { kind: 'preview', step, text: await task.preview() };
+      if (isEval && task.preview) yield { kind: 'preview', step, preview: await task.preview() };
       if (pending.length >= 200) await flush();
       if (step % config.checkpointEvery === 0) yield* checkpoint();
       // Let messages (pause, cancel, other clients) through between steps.

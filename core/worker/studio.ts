@@ -168,7 +168,7 @@ export class Studio {
         const dataset = ImageDataset.fromImages(run.meta.dataset, await run.readImages(), { valFraction: imageConfig.valFraction, seed: imageConfig.seed });
         const pixelModel = new PixelCnnModel(runModel, imageConfig.seed);
         model = pixelModel;
-        task = imageTrainingTask(pixelModel, dataset, imageConfig);
+        task = imageTrainingTask(pixelModel, dataset, imageConfig, { preview: true });
       } else {
         const textConfig = config as TrainConfig;
         const vocab = CharVocabulary.fromJSON(run.meta.vocab);
@@ -240,7 +240,7 @@ export class Studio {
       },
     });
     const model = new PixelCnnModel(config.model, config.seed);
-    return this.trainingJob(run, model, new AdamOptimizer(model.weights), imageTrainingTask(model, dataset, config), config, 0, []);
+    return this.trainingJob(run, model, new AdamOptimizer(model.weights), imageTrainingTask(model, dataset, config, { preview: true }), config, 0, []);
   }
 
   /** K PixelCNN samples, or K completions of the known pixels, streamed pixel by pixel. */
@@ -513,7 +513,8 @@ export class Studio {
                 yield { kind: 'checkpoint', runId, step: e.step };
                 break;
               case 'preview':
-                yield { kind: 'preview', runId, step: e.step, text: e.text };
+                if ('text' in e.preview) yield { kind: 'preview', runId, step: e.step, text: e.preview.text };
+                else yield { kind: 'image-preview', runId, step: e.step, samples: e.preview.samples, images: e.preview.images as Uint8Array<ArrayBuffer> };
                 break;
               case 'done':
                 await run.update({

@@ -138,6 +138,9 @@ describe.skipIf(!HAVE_CHROMIUM)('Image lab in Chromium (web mode)', () => {
     expect(Number(await page.getByTestId('image-train-bpd').textContent())).toBeGreaterThan(0);
     expect(await page.getByTestId('image-train-tps').textContent()).toMatch(/^[\d.,]+$/);
     expect(await page.getByTestId('image-train-checkpoint').textContent()).toBe('step 20');
+    // After each validation the model draws a few digits (the last ones shown).
+    expect(await page.getByTestId('image-train-preview').locator('figcaption').textContent()).toMatch(/^Sampled at step 20 /);
+    expect(await page.getByTestId('image-train-preview-images').locator('canvas').count()).toBe(4);
     expect(await page.getByTestId('image-loss-chart-train').getAttribute('d')).toMatch(/^M[\d.]+,[\d.]+(L[\d.]+,[\d.]+)+$/);
     await expect.poll(() => page.getByTestId('complete-run').locator('option:not([disabled])').count(), { timeout: 30_000 }).toBe(1);
     expect(await page.getByTestId('complete-run').locator('option').first().textContent()).toContain('tiny digits · PixelCNN 8 ch');

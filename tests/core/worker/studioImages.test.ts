@@ -49,6 +49,14 @@ describe('Studio: PixelCNN runs', () => {
       expect(e.valBitsPerDim).toBeCloseTo(e.valLoss! / Math.LN2, 6);
     }
     expect(events.at(-1)).toMatchObject({ kind: 'done', reason: 'completed' });
+    // After each validation, four digits drawn by the model as it is then.
+    const previews = events.filter((e): e is Extract<JobEvent, { kind: 'image-preview' }> => e.kind === 'image-preview');
+    expect(previews.map((e) => e.step)).toEqual(evaluated.map((e) => (e as { step: number }).step));
+    for (const p of previews) {
+      expect(p.samples).toBe(4);
+      expect(p.images).toHaveLength(4 * 784);
+      expect(p.images.every((b) => b === 0 || b === 1)).toBe(true);
+    }
     const detail = await studio.getRun(job.runId);
     expect(detail.model.family).toBe('pixelcnn');
     expect(detail.metrics.find((m) => m.valLoss !== undefined)?.valBitsPerDim).toBeGreaterThan(0);

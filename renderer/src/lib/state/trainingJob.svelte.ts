@@ -31,6 +31,8 @@ export class TrainingJob {
   checkpointStep = $state<number | null>(null);
   /** Text models: the newest sample taken after a validation, and the step it was taken at. */
   latestSample = $state.raw<{ step: number; text: string } | null>(null);
+  /** PixelCNN runs: the newest images sampled after a validation (samples × 784 bits). */
+  latestImages = $state.raw<{ step: number; samples: number; images: Uint8Array } | null>(null);
   /** How the last job ended, in words. */
   outcome = $state<string | null>(null);
 
@@ -125,6 +127,7 @@ export class TrainingJob {
     this.outcome = null;
     this.checkpointStep = null;
     this.latestSample = null;
+    this.latestImages = null;
     this.totalSteps = totalSteps;
   }
 
@@ -166,6 +169,9 @@ export class TrainingJob {
         break;
       case 'preview':
         this.latestSample = { step: e.step, text: e.text };
+        break;
+      case 'image-preview':
+        this.latestImages = { step: e.step, samples: e.samples, images: e.images };
         break;
       default:
         break;
