@@ -78,9 +78,18 @@ export const RunSummary = z.object({
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 
+/** What the model wrote after a validation while it trained: text, or `samples` × 784 image bits. */
+export const RunPreview = z.union([
+  z.object({ step: z.number().int(), text: z.string() }),
+  z.object({ step: z.number().int(), samples: z.number().int(), images: z.instanceof(Uint8Array) }),
+]);
+export type RunPreview = z.infer<typeof RunPreview>;
+
 export const RunDetail = RunSummary.extend({
   config: z.union([TrainConfig, ImageTrainConfig]),
   metrics: z.array(MetricRecord),
+  /** Oldest first; the newest few hundred. */
+  previews: z.array(RunPreview),
 });
 export type RunDetail = z.infer<typeof RunDetail>;
 

@@ -19,7 +19,7 @@ import { TarError, packTar, unpackTar, type TarEntry } from './tar.ts';
 const MAX_UNPACKED = 1024 * 1024 * 1024;
 
 /** The files a run folder may hold, relative to it. Nothing else is exported or imported. */
-const RUN_FILE = /^(run\.json|metrics\.jsonl|corpus\.txt|images\.bin|checkpoints\/step-\d{9}\/(model\.json|weights\.bin))$/;
+const RUN_FILE = /^(run\.json|metrics\.jsonl|previews\.jsonl|corpus\.txt|images\.bin|checkpoints\/step-\d{9}\/(model\.json|weights\.bin))$/;
 
 export interface RunArchive {
   /** A file name to save it under: the run id and the suffix. */
@@ -41,7 +41,7 @@ export async function exportRunArchive(run: RunHandle): Promise<RunArchive> {
   };
   try {
     if (!(await add('run.json'))) throw new RunStoreError(`run ${run.id} has no run.json to export`);
-    for (const name of ['metrics.jsonl', 'corpus.txt', 'images.bin']) await add(name);
+    for (const name of ['metrics.jsonl', 'previews.jsonl', 'corpus.txt', 'images.bin']) await add(name);
     const skipped: RunArchive['skipped'] = [];
     for (const step of (await run.checkpoints.steps()).reverse()) {
       const verdict = await verifyCheckpoint(run.checkpoints, step);

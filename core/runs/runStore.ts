@@ -5,6 +5,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import { RunStoreError } from '../errors.ts';
 import { syncDir, writeFileAtomic } from './atomicFile.ts';
 import { CheckpointStore } from './checkpointStore.ts';
+import { previewLine, readPreviewLine, type PreviewLine, type RunPreview } from './previewLog.ts';
 import { describeFsError, fsErrorCode } from './fsErrors.ts';
 import { RUN_ID, RunMeta } from './runMeta.ts';
 
@@ -73,30 +74,49 @@ export class RunHandle {
 
   /** Every metric line that parses (a torn last line from a crash is skipped). */
   async readMetrics(): Promise<MetricLine[]> {
+    return (await this.readJsonLines('metrics.jsonl')).filter((r): r is MetricLine => typeof (r as MetricLine | null)?.step === 'number');
+  }
+
+  /** Drops metrics and previews after `step` (a resume from an earlier checkpoint repeats those steps). */
+  async truncateMetricsAfter(step: number): Promise<void> {
+    const kept = (await this.readMetrics()).filter((r) => r.step <= step);
+    await writeRunFile(this.dir, 'metrics.jsonl', kept.map((r) => JSON.stringify(r) + '\n').join(''));
+    const lines = await this.readJsonLines('previews.jsonl');
+    if (lines.length > 0) {
+      const keptPreviews = lines.filter((l) => Number((l as PreviewLine | null)?.step) <= step);
+      await writeRunFile(this.dir, 'previews.jsonl', keptPreviews.map((l) => JSON.stringify(l) + '\n').join(''));
+    }
+  }
+
+  /** Keeps what the model wrote after a validation (previews.jsonl, appended). */
+  async appendPreview(preview: RunPreview): Promise<void> {
+    await guardWrite(this.dir, () => appendNoFollow(join(this.dir, 'previews.jsonl'), `${JSON.stringify(previewLine(preview))}\n`));
+  }
+
+  /** The stored previews, oldest first (unreadable lines skipped). */
+  async readPreviews(): Promise<RunPreview[]> {
+    return (await this.readJsonLines('previews.jsonl')).map((l) => readPreviewLine(l)).filter((p): p is RunPreview => p !== null);
+  }
+
+  /** The parsed lines of a .jsonl file of the run (none if it is missing); torn lines skipped. */
+  private async readJsonLines(name: string): Promise<unknown[]> {
     let text: string;
     try {
-      text = await readRunFile(this.dir, 'metrics.jsonl');
+      text = await readRunFile(this.dir, name);
     } catch (err) {
       if (err instanceof RunStoreError) throw err;
       return [];
     }
-    const out: MetricLine[] = [];
+    const out: unknown[] = [];
     for (const line of text.split('\n')) {
       if (!line.trim()) continue;
       try {
-        const r = JSON.parse(line) as MetricLine;
-        if (typeof r.step === 'number') out.push(r);
+        out.push(JSON.parse(line));
       } catch {
         // torn line
       }
     }
     return out;
-  }
-
-  /** Drops metrics after `step` (a resume from an earlier checkpoint repeats those steps). */
-  async truncateMetricsAfter(step: number): Promise<void> {
-    const kept = (await this.readMetrics()).filter((r) => r.step <= step);
-    await writeRunFile(this.dir, 'metrics.jsonl', kept.map((r) => JSON.stringify(r) + '\n').join(''));
   }
 
   async readCorpus(): Promise<string> {

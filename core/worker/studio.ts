@@ -408,7 +408,8 @@ export class Studio {
       valNatsPerImage: m.valNatsPerImage ?? undefined,
       valBitsPerDim: m.valBitsPerDim ?? undefined,
     }));
-    return { ...summary(run.meta), config: config.data, metrics };
+    const previews = (await run.readPreviews()).slice(-MAX_DETAIL_PREVIEWS) as RunDetail['previews'];
+    return { ...summary(run.meta), config: config.data, metrics, previews };
   }
 
   /** A run as one .tgz file; checkpoints that do not verify are left out, with a notice each. */
@@ -512,10 +513,14 @@ export class Studio {
               case 'checkpoint':
                 yield { kind: 'checkpoint', runId, step: e.step };
                 break;
-              case 'preview':
-                if ('text' in e.preview) yield { kind: 'preview', runId, step: e.step, text: e.preview.text };
-                else yield { kind: 'image-preview', runId, step: e.step, samples: e.preview.samples, images: e.preview.images as Uint8Array<ArrayBuffer> };
+              case 'preview': {
+                const preview = { step: e.step, ...e.preview };
+                // Kept with the run for its replay; a preview that cannot be saved costs only itself.
+                await run.appendPreview(preview).catch(() => undefined);
+                if ('text' in preview) yield { kind: 'preview', runId, step: e.step, text: preview.text };
+                else yield { kind: 'image-preview', runId, step: e.step, samples: preview.samples, images: preview.images as Uint8Array<ArrayBuffer> };
                 break;
+              }
               case 'done':
                 await run.update({
                   state: e.reason === 'completed' ? 'completed' : 'cancelled',
@@ -614,6 +619,9 @@ function restoreWeights(model: { weights: ReadonlyMap<string, tf.Variable> }, te
   }
   for (const [name, variable] of model.weights) variable.assign(tensors[MODEL_PREFIX + name]!);
 }
+
+/** The newest previews a run's detail carries (a long run validates often). */
+const MAX_DETAIL_PREVIEWS = 400;
 
 function summary(meta: RunMeta): RunSummary {
   return {

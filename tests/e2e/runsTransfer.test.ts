@@ -28,6 +28,9 @@ describe.skipIf(!HAVE_CHROMIUM)('run export and import (Chromium, web mode)', ()
     await page.getByTestId('tab-runs').click();
     await page.locator(`[data-run-id="${runId}"]`).click();
     await expect.poll(() => page.getByTestId('run-detail').textContent()).toContain('travelling gru');
+    // What the model wrote after its validation is kept with the run.
+    expect(await page.getByTestId('run-preview-step').textContent()).toMatch(/^step 12 · 1 of 1$/);
+    expect([...((await page.getByTestId('run-preview-text').textContent()) ?? '')]).toHaveLength(120);
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('run-export').click()]);
     expect(download.suggestedFilename()).toBe(`${runId}.ars-run.tgz`);
@@ -53,6 +56,7 @@ describe.skipIf(!HAVE_CHROMIUM)('run export and import (Chromium, web mode)', ()
     await expect.poll(() => page.locator(`[data-run-id="${runId}"]`).count(), { timeout: 30_000 }).toBe(1);
     await expect.poll(() => page.getByTestId('run-detail').textContent()).toContain('travelling gru');
     expect(await page.getByTestId('run-detail').textContent()).toContain('step 12');
+    expect(await page.getByTestId('run-preview-step').textContent()).toMatch(/^step 12 /); // previews travel too
     await expect.poll(() => page.getByTestId('notice').last().textContent()).toContain('Imported run “travelling gru”');
     expect(await page.getByTestId('run-sample').isEnabled()).toBe(true);
     await page.screenshot({ path: screenshotPaths('runs.png')[0]!, fullPage: true });

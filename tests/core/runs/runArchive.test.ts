@@ -60,6 +60,7 @@ describe('run export and import', () => {
     expect(names).toEqual([
       `${runId}/run.json`,
       `${runId}/metrics.jsonl`,
+      `${runId}/previews.jsonl`,
       `${runId}/corpus.txt`,
       ...[10, 20, 30].flatMap((s) => [`${runId}/checkpoints/step-0000000${s}/model.json`, `${runId}/checkpoints/step-0000000${s}/weights.bin`]),
     ]);

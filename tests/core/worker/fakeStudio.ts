@@ -225,7 +225,7 @@ export class FakeStudio implements StudioLike {
   async getRun(runId: string): Promise<RunDetail> {
     const run = this.runs.get(runId);
     if (!run) throw new RunStoreError(`there is no run ${runId}`);
-    return { ...run, config: this.trainConfigs[0]!, metrics: [] };
+    return { ...run, config: this.trainConfigs[0]!, metrics: [], previews: [] };
   }
 
   async exportRun(runId: string): Promise<ResultOf<'runs.export'>> {

@@ -35,7 +35,8 @@ describe('Studio runs', () => {
     const studio = new Studio({ home, progressIntervalMs: 0 });
     const nar = TrainConfig.parse({ ...config(20), model: { family: 'maskPredict', dModel: 16, heads: 2, layers: 1, ffn: 32, context: 16 } });
     for (const c of [config(20), nar]) {
-      const events = await drain(await studio.startTraining(c));
+      const job = await studio.startTraining(c);
+      const events = await drain(job);
       const previews = events.filter((e): e is Extract<JobEvent, { kind: 'preview' }> => e.kind === 'preview');
       const validated = events.filter((e) => e.kind === 'progress' && e.valLoss !== undefined).map((e) => (e as { step: number }).step);
       expect(previews.map((p) => p.step), c.model.family).toEqual(validated);
@@ -44,6 +45,8 @@ describe('Studio runs', () => {
         expect([...p.text]).toHaveLength(120);
         for (const ch of p.text) expect(REPETITIVE_TEXT.includes(ch), JSON.stringify(ch)).toBe(true);
       }
+      // Kept with the run, for its replay in the Runs view.
+      expect((await studio.getRun(job.runId)).previews).toEqual(previews.map((p) => ({ step: p.step, text: p.text })));
     }
   });
 
