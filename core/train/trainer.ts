@@ -6,6 +6,9 @@ import type { TrainingTask } from './task.ts';
 import type { TrainingPreview } from '../generate/trainingPreview.ts';
 
 /** The optimisation settings every training run shares (text or images). */
+/** Previews faster than this are taken at every validation; slower ones are spaced out. */
+const PREVIEW_FREE_MS = 100;
+
 export interface LoopSettings {
   steps: number;
   lr: number;
@@ -103,6 +106,7 @@ export class Trainer {
     let pending: StepMetric[] = [];
     let step = this.options.startStep;
     let savedStep = this.options.startStep;
+    let previewAllowedAt = 0;
 
     const flush = async () => {
       if (pending.length > 0) {
@@ -156,7 +160,14 @@ export class Trainer {
           etaSec: (config.steps - step) * recentStepSec,
         };
       }
-      if (isEval && task.preview) yield { kind: 'preview', step, preview: await task.preview() };
+      if (isEval && task.preview && (step === config.steps || performance.now() >= previewAllowedAt)) {
+        const p0 = performance.now();
+        const preview = await task.preview();
+        const took = performance.now() - p0;
+        // A slow preview (a big PixelCNN) may take at most a sixth of the time: skip validations until then.
+        previewAllowedAt = took > PREVIEW_FREE_MS ? performance.now() + 5 * took : 0;
+        yield { kind: 'preview', step, preview };
+      }
       if (pending.length >= 200) await flush();
       if (step % config.checkpointEvery === 0) yield* checkpoint();
       // Let messages (pause, cancel, other clients) through between steps.

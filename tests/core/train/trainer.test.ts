@@ -52,6 +52,32 @@ async function collect(it: AsyncIterable<TrainerEvent>, onEvent?: (e: TrainerEve
 }
 
 describe('Trainer', () => {
+  it('previews after every validation when they are quick, and spaces out slow ones (the last step always has one)', async () => {
+    for (const delayMs of [0, 150]) {
+      const { config, dataset, model, optimizer } = setup({ steps: 12, evalEvery: 1 });
+      const base = textTrainingTask(model, dataset, config);
+      let calls = 0;
+      const task = {
+        ...base,
+        preview: async () => {
+          calls++;
+          await new Promise((r) => setTimeout(r, delayMs));
+          return { text: `preview ${calls}` };
+        },
+      };
+      const trainer = new Trainer({ task, optimizer, config, startStep: 0, progressIntervalMs: 0, hooks: { saveCheckpoint: async () => undefined, recordMetrics: async () => undefined } });
+      const steps = (await collect(trainer.run())).filter((e) => e.kind === 'preview').map((e) => (e as { step: number }).step);
+      if (delayMs === 0) expect(steps).toEqual([...Array(12).keys()].map((i) => i + 1));
+      else {
+        expect(steps.length).toBeLessThan(6); // 150 ms each, steps of a few ms: most validations skip it
+        expect(steps[0]).toBe(1);
+        expect(steps.at(-1)).toBe(12);
+      }
+      optimizer.dispose();
+      model.dispose();
+    }
+  });
+
   it('an LSTM’s loss falls far below the unigram entropy of a repetitive corpus within 300 steps', async () => {
     const { trainer, model, optimizer, saved, metrics } = setup();
     const events = await collect(trainer.run());

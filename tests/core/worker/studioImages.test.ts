@@ -51,7 +51,10 @@ describe('Studio: PixelCNN runs', () => {
     expect(events.at(-1)).toMatchObject({ kind: 'done', reason: 'completed' });
     // After each validation, four digits drawn by the model as it is then.
     const previews = events.filter((e): e is Extract<JobEvent, { kind: 'image-preview' }> => e.kind === 'image-preview');
-    expect(previews.map((e) => e.step)).toEqual(evaluated.map((e) => (e as { step: number }).step));
+    const validated = evaluated.map((e) => (e as { step: number }).step);
+    // (a slow preview skips validations until it costs at most a sixth of the time; the last step always has one)
+    expect(previews.map((e) => e.step).every((s) => validated.includes(s))).toBe(true);
+    expect(previews.at(-1)?.step).toBe(10);
     for (const p of previews) {
       expect(p.samples).toBe(4);
       expect(p.images).toHaveLength(4 * 784);
