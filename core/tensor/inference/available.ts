@@ -5,10 +5,10 @@ import { kernelOn } from '../wasm/runtime.ts';
 /**
  * Whether the batch-1 decoders over the project's WebAssembly kernels should be used: the
  * kernels load, are enabled, and tfjs runs on wasm, cpu or webgpu (native backends keep their
- * own path). On webgpu they are what makes sampling possible at all: tfjs-backend-webgpu cannot
- * read GPU memory synchronously in Node, and these decoders read a freshly loaded model's
- * weights while they are still in CPU memory, then decode on the CPU (batch-1 decoding is
- * CPU work anyway). ARS_KERNELS_DISABLE=decoders turns them off alone.
+ * own path). On webgpu they are what makes text sampling possible at all: tfjs-backend-webgpu
+ * cannot read GPU memory synchronously in Node, so the weights are first copied to host memory
+ * (tensor/hostCopy.ts) and these decoders run on the CPU (batch-1 decoding is CPU work anyway).
+ * ARS_KERNELS_DISABLE=decoders turns them off alone.
  */
 export function fastDecodersAvailable(): boolean {
   if (!kernelOn('decoders')) return false;
