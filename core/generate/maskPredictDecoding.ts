@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
 import type { CharVocabulary } from '../data/vocabulary.ts';
 import type { MaskPredictModel } from '../models/maskPredict.ts';
 import { createRng, type Rng } from '../rng.ts';
@@ -29,15 +28,10 @@ export function predictSlots(
   params: SamplingParams,
   rng: Rng,
 ): Map<number, number> {
-  const ids = [...prefix, ...canvas];
-  const V = model.config.vocabSize;
-  const logits = tf.tidy(() => model.predict(tf.tensor2d([ids], [1, ids.length], 'int32')));
-  const data = logits.dataSync() as Float32Array;
-  logits.dispose();
+  const rows = model.predictRows([...prefix, ...canvas], slots.map((slot) => prefix.length + slot));
   const probs = new Map<number, number>();
-  for (const slot of slots) {
-    const row = data.subarray((prefix.length + slot) * V, (prefix.length + slot + 1) * V);
-    const { id, prob } = sampleToken(row, params, rng);
+  for (const [i, slot] of slots.entries()) {
+    const { id, prob } = sampleToken(rows[i]!, params, rng);
     canvas[slot] = id;
     probs.set(slot, prob);
   }

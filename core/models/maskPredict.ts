@@ -89,6 +89,29 @@ export class MaskPredictModel implements TextModel {
     return this.predictTfjs(ids, training);
   }
 
+  /**
+   * The logits of chosen positions of one sequence (`ids`, mask ids allowed), each a fresh array,
+   * in the order asked. On the batch-1 engine the last block computes only those rows, so the
+   * later mask-predict passes (few slots re-masked) cost less than the first.
+   */
+  predictRows(ids: readonly number[], rows: readonly number[]): Float32Array[] {
+    const L = ids.length;
+    if (L > 0 && L <= this.config.context && fastDecodersAvailable()) {
+      const order = [...new Set(rows)].sort((a, b) => a - b);
+      const logits = this.engines.get().forward(ids, 0, false, L, order);
+      const byRow = new Map(order.map((r, i) => [r, logits[i]!]));
+      return rows.map((r) => Float32Array.from(byRow.get(r)!));
+    }
+    const all = tf.tidy(() => this.predictTfjs(tf.tensor2d([[...ids]], [1, L], 'int32')));
+    const data = all.dataSync() as Float32Array;
+    all.dispose();
+    const V = this.config.vocabSize;
+    return rows.map((r) => {
+      if (!Number.isInteger(r) || r < 0 || r >= L) throw new RangeError(`row ${r} is outside 0 … ${L - 1}`);
+      return data.slice(r * V, (r + 1) * V);
+    });
+  }
+
   /** predict through tfjs ops (the reference the engine is tested against). */
   predictTfjs(ids: tf.Tensor2D, training = false): tf.Tensor3D {
     return tf.tidy(() => {

@@ -282,11 +282,20 @@ export class TransformerEngine {
    * Runs `ids` at positions past … past+T−1, attending to the cached positions 0 … past−1 and
    * (causal) to the new ones up to each; bidirectional: every new position sees all. Keys and
    * values of the new positions enter the cache. Returns the logits of the last `last` rows
-   * (each a fresh array), in order.
+   * (each a fresh array), in order — or, bidirectional only, of the new positions `rows`
+   * (ascending, each < T): then the last block carries only those rows past its keys and values
+   * (nothing after it reads the others), which is what mask-predict's later passes need.
    */
-  forward(ids: readonly number[], past: number, causal: boolean, last = 1): Float32Array[] {
+  forward(ids: readonly number[], past: number, causal: boolean, last = 1, rows?: readonly number[]): Float32Array[] {
     const { D, F, f } = this;
-    const T = ids.length;
+    let T = ids.length;
+    if (rows) {
+      if (causal) throw new Error('choosing rows needs bidirectional attention');
+      rows.forEach((r, i) => {
+        if (!Number.isInteger(r) || r < 0 || r >= T || (i > 0 && r <= rows[i - 1]!)) throw new RangeError(`rows must ascend within 0 … ${T - 1}`);
+      });
+      if (rows.length === 0) return [];
+    }
     if (T === 0) return [];
     if (this.rt && !this.block) throw new Error('the engine was disposed');
     if (past + T > this.context) throw new Error(`a window of ${past + T} positions exceeds the context of ${this.context}`);
@@ -300,7 +309,8 @@ export class TransformerEngine {
     f.addInPlace!(this.x, this.posEmb + past * D * 4, T * D);
     const dh = D / this.H;
     const scale = 1 / Math.sqrt(dh);
-    for (const b of this.blocks) {
+    let queryPast = past;
+    for (const [l, b] of this.blocks.entries()) {
       f.layerNormForward!(this.x, b.ln1g, b.ln1b, this.h, this.mean, this.rstd, 0, T, D, EPS);
       this.linear(this.h, T, D, b.wqkv, b.pqkv, 3 * D, b.bqkv, this.qkv);
       // new keys and values into the cache
@@ -309,7 +319,17 @@ export class TransformerEngine {
         f32.copyWithin((b.k >> 2) + (past + i) * D, src + D, src + 2 * D);
         f32.copyWithin((b.v >> 2) + (past + i) * D, src + 2 * D, src + 3 * D);
       }
-      this.attend(b, T, past, causal, dh, scale);
+      if (rows && l === this.blocks.length - 1 && rows.length < T) {
+        // From here on only the chosen rows: their queries and residual stream move to the front
+        // (ascending, so a row never overwrites one still to be moved); they still see every key.
+        rows.forEach((r, j) => {
+          f32.copyWithin((this.qkv >> 2) + j * 3 * D, (this.qkv >> 2) + r * 3 * D, (this.qkv >> 2) + r * 3 * D + D);
+          f32.copyWithin((this.x >> 2) + j * D, (this.x >> 2) + r * D, (this.x >> 2) + (r + 1) * D);
+        });
+        queryPast = past + T - rows.length;
+        T = rows.length;
+      }
+      this.attend(b, T, queryPast, causal, dh, scale);
       this.linear(this.att, T, D, b.wo, b.pwo, D, b.bo, this.h);
       f.addInPlace!(this.x, this.h, T * D);
       f.layerNormForward!(this.x, b.ln2g, b.ln2b, this.h, this.mean, this.rstd, 0, T, D, EPS);
@@ -318,7 +338,7 @@ export class TransformerEngine {
       this.linear(this.ff, T, F, b.w2, b.pw2, D, b.b2, this.h);
       f.addInPlace!(this.x, this.h, T * D);
     }
-    const n = Math.min(last, T);
+    const n = rows ? T : Math.min(last, T);
     const first = T - n;
     const V = this.outputs;
     f.layerNormForward!(this.x + first * D * 4, this.lnFg, this.lnFb, this.h, this.mean, this.rstd, 0, n, D, EPS);

@@ -31,7 +31,7 @@ const doneOf = (es: TextGenerationEvent[]) => es.at(-1) as Extract<TextGeneratio
 describe('mask-predict', () => {
   it('returns exactly the requested length with no mask left, and T passes take T forward passes', async () => {
     for (const T of [1, 3, 5]) {
-      const spy = vi.spyOn(nar, 'predict');
+      const spy = vi.spyOn(nar, 'predictRows');
       const events = await collect(generateMaskPredict(nar, vocab, { ...SampleOptions.parse({ length: 12, seed: 2 }), iterations: T }));
       expect(spy).toHaveBeenCalledTimes(T);
       spy.mockRestore();

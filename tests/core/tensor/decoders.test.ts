@@ -133,6 +133,24 @@ describe('mask-predict inference engine', () => {
     }
     model.dispose();
   });
+
+  it('logits of chosen rows only (the last block carries just those) equal the full forward', () => {
+    for (const layers of [1, 2]) {
+      const model = new MaskPredictModel(MaskPredictConfig.parse({ family: 'maskPredict', vocabSize: 19, dModel: 24, heads: 3, layers, ffn: 40, context: 20 }), 5);
+      const ids = Array.from({ length: 20 }, (_, i) => (i % 4 === 1 ? 19 : (i * 5) % 19)); // 19: [MASK]
+      const ref = model.predictTfjs(tf.tensor2d([ids], [1, 20], 'int32'));
+      const all = ref.dataSync();
+      ref.dispose();
+      for (const rows of [[3], [0, 19], [17, 2, 9, 2], [...Array(20).keys()]]) {
+        const got = model.predictRows(ids, rows);
+        expect(got).toHaveLength(rows.length);
+        rows.forEach((r, i) => {
+          for (let v = 0; v < 19; v++) expect(Math.abs(got[i]![v]! - all[r * 19 + v]!), `layers ${layers}, row ${r}`).toBeLessThan(1e-4);
+        });
+      }
+      model.dispose();
+    }
+  });
 });
 
 describe('engine memory', () => {
