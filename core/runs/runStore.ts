@@ -93,9 +93,16 @@ export class RunHandle {
     await guardWrite(this.dir, () => appendNoFollow(join(this.dir, 'previews.jsonl'), `${JSON.stringify(previewLine(preview))}\n`));
   }
 
-  /** The stored previews, oldest first (unreadable lines skipped). */
-  async readPreviews(): Promise<RunPreview[]> {
-    return (await this.readJsonLines('previews.jsonl')).map((l) => readPreviewLine(l)).filter((p): p is RunPreview => p !== null);
+  /** The stored previews, oldest first (unreadable lines skipped); with `newest`, only that many of the last ones. */
+  async readPreviews(newest = Infinity): Promise<RunPreview[]> {
+    const previews: RunPreview[] = [];
+    const lines = await this.readJsonLines('previews.jsonl');
+    // Decode from the end (images unpack their bits) and stop once there are enough.
+    for (let i = lines.length - 1; i >= 0 && previews.length < newest; i--) {
+      const p = readPreviewLine(lines[i]);
+      if (p) previews.push(p);
+    }
+    return previews.reverse();
   }
 
   /** The parsed lines of a .jsonl file of the run (none if it is missing); torn lines skipped. */

@@ -408,7 +408,7 @@ export class Studio {
       valNatsPerImage: m.valNatsPerImage ?? undefined,
       valBitsPerDim: m.valBitsPerDim ?? undefined,
     }));
-    const previews = (await run.readPreviews()).slice(-MAX_DETAIL_PREVIEWS) as RunDetail['previews'];
+    const previews = (await run.readPreviews(MAX_DETAIL_PREVIEWS)) as RunDetail['previews'];
     return { ...summary(run.meta), config: config.data, metrics, previews };
   }
 

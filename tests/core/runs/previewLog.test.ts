@@ -37,6 +37,7 @@ describe('the preview log', () => {
     await appendFile(join(run.dir, 'previews.jsonl'), '\n');
     await run.appendPreview({ step: 30, samples: 1, images: bits(784, 1) });
     expect((await run.readPreviews()).map((p) => p.step)).toEqual([10, 20, 30]);
+    expect((await run.readPreviews(2)).map((p) => p.step)).toEqual([20, 30]);
     await run.truncateMetricsAfter(20);
     expect(await run.readPreviews()).toEqual([{ step: 10, text: 'at 10' }, { step: 20, text: 'at 20' }]);
   });
