@@ -266,14 +266,24 @@ export class RunStore {
         await writeFileAtomic(path, data);
       }
       const checked = await check(staging);
-      let id = checked.id;
-      if (await lstat(this.dirOf(id)).then(() => true, () => false)) id = `${id.slice(0, 73)}-${randomBytes(3).toString('hex')}`;
-      const meta = RunMeta.parse({ ...checked, id });
-      await writeFileAtomic(join(staging, 'run.json'), JSON.stringify(meta, null, 2));
-      const dir = this.dirOf(id);
-      await rename(staging, dir);
-      await syncDir(this.root);
-      return new RunHandle(dir, meta);
+      const taken = (id: string) => lstat(this.dirOf(id)).then(() => true, () => false);
+      // Its own id if free, else a fresh one (again if another import takes it meanwhile).
+      for (let attempt = 0; attempt < 8; attempt++) {
+        const id = attempt === 0 && !(await taken(checked.id)) ? checked.id : `${checked.id.slice(0, 73)}-${randomBytes(3).toString('hex')}`;
+        const meta = RunMeta.parse({ ...checked, id });
+        await writeFileAtomic(join(staging, 'run.json'), JSON.stringify(meta, null, 2));
+        const dir = this.dirOf(id);
+        if (await taken(id)) continue;
+        try {
+          await rename(staging, dir);
+        } catch (err) {
+          if (attempt < 3 && ['EEXIST', 'ENOTEMPTY', 'EPERM'].includes(fsErrorCode(err) ?? '')) continue;
+          throw err;
+        }
+        await syncDir(this.root);
+        return new RunHandle(dir, meta);
+      }
+      throw new RunStoreError(`no free run id for "${clip(checked.id)}" in ${this.root}`);
     } catch (err) {
       await rm(staging, { recursive: true, force: true });
       if (err instanceof RunStoreError) throw err;

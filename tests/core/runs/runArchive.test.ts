@@ -142,3 +142,14 @@ describe('run export and import', () => {
     expect(existsSync(weights)).toBe(true); // exporting changes nothing
   });
 });
+
+describe('importing the same run twice at once', () => {
+  it('gives each its own id; nothing is lost or left behind', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'ars-import-race-'));
+    const studio = studioIn(home);
+    const runs = await Promise.all([studio.importRun(archive), studio.importRun(archive), studio.importRun(archive)]);
+    expect(new Set(runs.map((r) => r.id)).size).toBe(3);
+    expect(readdirSync(join(home, 'runs')).sort()).toEqual(runs.map((r) => r.id).sort());
+    for (const r of runs) expect((await studio.getRun(r.id)).metrics).toHaveLength(30);
+  });
+});
