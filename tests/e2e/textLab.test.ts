@@ -78,6 +78,17 @@ describe.skipIf(!HAVE_CHROMIUM)('Text lab in Chromium (web mode)', () => {
 
     await page.locator('main').evaluate((main) => main.scrollTo(0, 0));
     for (const path of screenshotPaths('textLab.png', 'screenshot.png')) await page.screenshot({ path });
+
+    // The run keeps a preview per validation; the Runs view replays them.
+    await page.getByTestId('tab-runs').click();
+    await page.getByTestId('run-row').first().click();
+    const label = page.getByTestId('run-preview-step');
+    await expect.poll(() => label.textContent(), { timeout: 30_000 }).toMatch(/^step (40|50|60) · (\d) of \2$/);
+    const count = Number(/of (\d+)/.exec((await label.textContent())!)![1]);
+    expect(count).toBeGreaterThanOrEqual(4);
+    await page.getByTestId('run-preview-slider').fill('0');
+    expect(await label.textContent()).toBe(`step 10 · 1 of ${count}`);
+    expect([...((await page.getByTestId('run-preview-text').textContent()) ?? '')]).toHaveLength(120);
     await page.close();
   }, 400_000);
 });
