@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip as gunzipCallback, gzip as gzipCallback } from 'node:zlib';
 import { RunStoreError } from '../errors.ts';
 import { RUN_ARCHIVE_SUFFIX } from './archiveName.ts';
 import { CheckpointStore } from './checkpointStore.ts';
@@ -14,6 +15,10 @@ import { TarError, packTar, unpackTar, type TarEntry } from './tar.ts';
  * training text or images, the checkpoints that verify), under one folder named by the run id.
  * Any tar tool opens it; `importRunArchive` takes it back in, checking every part first.
  */
+
+// Off the event loop: a run with its training images is megabytes, and other clients wait meanwhile.
+const gzip = promisify(gzipCallback);
+const gunzip = promisify(gunzipCallback);
 
 /** The most an archive may hold once decompressed (a guard against decompression bombs). */
 const MAX_UNPACKED = 1024 * 1024 * 1024;
@@ -53,7 +58,7 @@ export async function exportRunArchive(run: RunHandle): Promise<RunArchive> {
       const before = entries.length;
       if (!((await add(`${folder}/model.json`)) && (await add(`${folder}/weights.bin`)))) entries.length = before; // pruned meanwhile
     }
-    return { fileName: `${run.id}${RUN_ARCHIVE_SUFFIX}`, bytes: new Uint8Array(gzipSync(packTar(entries), { level: 6 })), skipped };
+    return { fileName: `${run.id}${RUN_ARCHIVE_SUFFIX}`, bytes: new Uint8Array(await gzip(packTar(entries), { level: 6 })), skipped };
   } catch (err) {
     if (err instanceof RunStoreError) throw err;
     throw new RunStoreError(`cannot export run ${run.id}: ${(err as Error).message}`);
@@ -80,7 +85,7 @@ async function verifyCheckpoint(store: CheckpointStore, step: number): Promise<s
  * and the runs folder as it was.
  */
 export async function importRunArchive(store: RunStore, archive: Uint8Array, source = 'the archive'): Promise<RunHandle> {
-  const files = readArchive(archive, source);
+  const files = await readArchive(archive, source);
   const runJson = files.get('run.json');
   if (!runJson) throw new RunStoreError(`${source} holds no run.json: it is not an exported run`);
   let parsed: unknown;
@@ -116,10 +121,10 @@ export async function importRunArchive(store: RunStore, archive: Uint8Array, sou
 }
 
 /** The run files in a .tgz (or plain .tar), by path relative to the run folder. */
-function readArchive(archive: Uint8Array, source: string): Map<string, Uint8Array> {
+async function readArchive(archive: Uint8Array, source: string): Promise<Map<string, Uint8Array>> {
   let tar: Uint8Array;
   try {
-    tar = archive[0] === 0x1f && archive[1] === 0x8b ? new Uint8Array(gunzipSync(archive, { maxOutputLength: MAX_UNPACKED })) : archive;
+    tar = archive[0] === 0x1f && archive[1] === 0x8b ? new Uint8Array(await gunzip(archive, { maxOutputLength: MAX_UNPACKED })) : archive;
   } catch (err) {
     const tooBig = (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
     throw new RunStoreError(tooBig ? `${source} unpacks to more than ${MAX_UNPACKED / 2 ** 30} GiB: not a run archive` : `${source} is damaged (its compression does not decode)`);
