@@ -21,7 +21,7 @@ const gzip = promisify(gzipCallback);
 const gunzip = promisify(gunzipCallback);
 
 /** The most an archive may hold once decompressed (a guard against decompression bombs). */
-const MAX_UNPACKED = 1024 * 1024 * 1024;
+export const MAX_UNPACKED_BYTES = 1024 * 1024 * 1024;
 
 /** The files a run folder may hold, relative to it. Nothing else is exported or imported. */
 const RUN_FILE = /^(run\.json|metrics\.jsonl|previews\.jsonl|corpus\.txt|images\.bin|checkpoints\/step-\d{9}\/(model\.json|weights\.bin))$/;
@@ -84,8 +84,13 @@ async function verifyCheckpoint(store: CheckpointStore, step: number): Promise<s
  * was exported comes back interrupted (resume it). On any problem: a RunStoreError saying what,
  * and the runs folder as it was.
  */
-export async function importRunArchive(store: RunStore, archive: Uint8Array, source = 'the archive'): Promise<RunHandle> {
-  const files = await readArchive(archive, source);
+export async function importRunArchive(
+  store: RunStore,
+  archive: Uint8Array,
+  source = 'the archive',
+  maxUnpacked = MAX_UNPACKED_BYTES,
+): Promise<RunHandle> {
+  const files = await readArchive(archive, source, maxUnpacked);
   const runJson = files.get('run.json');
   if (!runJson) throw new RunStoreError(`${source} holds no run.json: it is not an exported run`);
   let parsed: unknown;
@@ -121,13 +126,13 @@ export async function importRunArchive(store: RunStore, archive: Uint8Array, sou
 }
 
 /** The run files in a .tgz (or plain .tar), by path relative to the run folder. */
-async function readArchive(archive: Uint8Array, source: string): Promise<Map<string, Uint8Array>> {
+async function readArchive(archive: Uint8Array, source: string, maxUnpacked: number): Promise<Map<string, Uint8Array>> {
   let tar: Uint8Array;
   try {
-    tar = archive[0] === 0x1f && archive[1] === 0x8b ? new Uint8Array(await gunzip(archive, { maxOutputLength: MAX_UNPACKED })) : archive;
+    tar = archive[0] === 0x1f && archive[1] === 0x8b ? new Uint8Array(await gunzip(archive, { maxOutputLength: maxUnpacked })) : archive;
   } catch (err) {
     const tooBig = (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
-    throw new RunStoreError(tooBig ? `${source} unpacks to more than ${MAX_UNPACKED / 2 ** 30} GiB: not a run archive` : `${source} is damaged (its compression does not decode)`);
+    throw new RunStoreError(tooBig ? `${source} unpacks to more than ${(maxUnpacked / 2 ** 20).toFixed(maxUnpacked < 2 ** 20 ? 3 : 0)} MiB: not a run archive` : `${source} is damaged (its compression does not decode)`);
   }
   let entries: TarEntry[];
   try {

@@ -6,6 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { SampleOptions } from '../../../core/generate/options.ts';
 import type { JobEvent } from '../../../core/protocol/messages.ts';
 import { RUN_ARCHIVE_SUFFIX } from '../../../core/runs/archiveName.ts';
+import { importRunArchive } from '../../../core/runs/runArchive.ts';
+import { RunStore } from '../../../core/runs/runStore.ts';
 import { packTar, unpackTar, type TarEntry } from '../../../core/runs/tar.ts';
 import { TrainConfig } from '../../../core/train/config.ts';
 import { Studio, type Job } from '../../../core/worker/studio.ts';
@@ -126,6 +128,14 @@ describe('run export and import', () => {
       expect(readdirSync(join(home, 'runs')).sort(), what).toEqual(runsBefore); // no staging folder left, nothing added
     }
     expect((await target.listRuns()).length).toBe(1);
+  });
+
+  it('stops decompressing past its limit (a decompression bomb), adding nothing', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'ars-import-bomb-'));
+    const bomb = new Uint8Array(gzipSync(new Uint8Array(4 * 2 ** 20))); // 4 MiB of zeros in a few KiB
+    expect(bomb.length).toBeLessThan(10_000);
+    await expect(importRunArchive(new RunStore(home), bomb, '"bomb.tgz"', 2 ** 20)).rejects.toThrow('"bomb.tgz" unpacks to more than 1 MiB: not a run archive');
+    expect(existsSync(join(home, 'runs'))).toBe(false);
   });
 
   it('leaves a damaged checkpoint out of the export, with a notice, and the run still imports', async () => {
