@@ -61,6 +61,18 @@ describe.skipIf(!HAVE_CHROMIUM)('run export and import (Chromium, web mode)', ()
     expect(await page.getByTestId('run-sample').isEnabled()).toBe(true);
     await page.screenshot({ path: screenshotPaths('runs.png')[0]!, fullPage: true });
 
+    // Its settings fill the Text lab's form, to train it again with a change.
+    await page.getByTestId('run-reuse').click();
+    await expect.poll(() => page.getByTestId('model-hidden').inputValue()).toBe('16');
+    expect(await page.getByTestId('model-family').inputValue()).toBe('rnn');
+    expect(await page.getByTestId('model-cell').inputValue()).toBe('gru');
+    expect(await page.getByTestId('model-embedding').inputValue()).toBe('8');
+    expect(await page.getByTestId('train-steps').inputValue()).toBe('12');
+    expect(await page.getByTestId('train-batch').inputValue()).toBe('4');
+    expect(await page.getByTestId('train-seq').inputValue()).toBe('16');
+    expect(await page.getByTestId('corpus-select').inputValue()).toBe('sonnets');
+    await page.getByTestId('tab-runs').click();
+
     await page.getByTestId('runs-import-file').setInputFiles(csvPath);
     await expect.poll(() => page.getByTestId('notice').last().textContent(), { timeout: 30_000 }).toMatch(/Could not import "metrics\.csv".*not a run archive/);
     expect(await page.getByTestId('run-row').count()).toBe(1);

@@ -75,6 +75,19 @@ export function modelChoice(f: ModelFields, seq: number): ModelChoiceInput {
   }
 }
 
+/** The form fields a text run's model fills (the inverse of modelChoice); none for a PixelCNN. */
+export function modelFields(m: RunModelConfig): Partial<ModelFields> {
+  switch (m.family) {
+    case 'rnn':
+      return { family: 'rnn', cell: m.cell, embedding: m.embedding, hidden: m.hidden, layers: m.layers };
+    case 'transformer':
+    case 'maskPredict':
+      return { family: m.family, dModel: m.dModel, heads: m.heads, tfLayers: m.layers, ffn: m.ffn, context: m.context, dropout: m.dropout };
+    default:
+      return {};
+  }
+}
+
 /** Everything wrong with the model fields, each as a sentence naming its field; empty when all is well. */
 export function modelProblems(f: ModelFields, seq: number): string[] {
   const problems: string[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TextModelChoice } from '../../../core/models/config.ts';
-import { describeModel, effectiveContext, modelChoice, modelProblems, type ModelFields } from '../../../renderer/src/lib/modelForm.ts';
+import { TextModelChoice, type RunModelConfig } from '../../../core/models/config.ts';
+import { describeModel, effectiveContext, modelChoice, modelFields, modelProblems, type ModelFields } from '../../../renderer/src/lib/modelForm.ts';
 
 const base: ModelFields = {
   family: 'rnn',
@@ -74,3 +74,19 @@ describe('describeModel', () => {
     );
   });
 });
+
+describe('modelFields', () => {
+  it('gives back the fields a run’s model came from (the inverse of modelChoice)', () => {
+    const runs: RunModelConfig[] = [
+      { family: 'rnn', cell: 'gru', vocabSize: 50, embedding: 24, hidden: 96, layers: 2 },
+      { family: 'transformer', vocabSize: 50, dModel: 64, heads: 4, layers: 3, ffn: 256, context: 48, dropout: 0.1, tiedOutput: true },
+      { family: 'maskPredict', vocabSize: 50, dModel: 32, heads: 2, layers: 1, ffn: 64, context: 32, dropout: 0 },
+    ];
+    for (const m of runs) {
+      const { vocabSize: _v, tiedOutput: _t, ...choice } = m as { vocabSize: number; tiedOutput?: boolean };
+      expect(modelChoice({ ...base, ...modelFields(m) }, 32)).toEqual(choice);
+    }
+    expect(modelFields({ family: 'pixelcnn', channels: 8, residualBlocks: 1, kernel: 3, firstKernel: 7, hiddenOut: 8 })).toEqual({});
+  });
+});
+

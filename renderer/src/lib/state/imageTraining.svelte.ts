@@ -1,4 +1,4 @@
-import type { ResultOf } from '../../../../core/protocol/messages.ts';
+import type { ResultOf, RunDetail } from '../../../../core/protocol/messages.ts';
 import { imageSource, imageTrainParams, pixelCnnProblems, type ImageTrainForm, type UploadedFile } from '../imageForm.ts';
 import { notices } from './notices.svelte.ts';
 import { imageRun } from './pixelSampling.svelte.ts';
@@ -86,6 +86,34 @@ class ImageTraining extends TrainingJob {
       this.previewPhase = 'failed';
       notices.error(err, this.form.data === 'mnist' ? 'Could not load the MNIST digits' : 'Could not read the opened images');
     }
+  }
+
+  /**
+   * Fills the form with a PixelCNN run's settings (to train it again with a change). A run
+   * trained on opened files keeps the images chosen now: those files have to be opened again.
+   * Returns what the person should know, or null.
+   */
+  useSettings(run: RunDetail): string | null {
+    if (this.busy || run.model.family !== 'pixelcnn' || 'seq' in run.config) return null;
+    const c = run.config;
+    Object.assign(this.form, {
+      name: '',
+      channels: run.model.channels,
+      residualBlocks: run.model.residualBlocks,
+      hiddenOut: run.model.hiddenOut,
+      steps: c.steps,
+      batch: c.batch,
+      lr: c.lr,
+      evalEvery: c.evalEvery,
+      evalBatches: c.evalBatches,
+      checkpointEvery: c.checkpointEvery,
+      seed: c.seed,
+    });
+    if (c.data.kind === 'builtin') {
+      this.form.data = 'mnist';
+      return null;
+    }
+    return `“${run.name}” trained on ${run.dataset}: open those images again (Open images…) to train on the same set.`;
   }
 
   async start(): Promise<void> {

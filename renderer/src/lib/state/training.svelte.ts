@@ -1,5 +1,5 @@
-import { Methods, type ParamsOf } from '../../../../core/protocol/messages.ts';
-import { modelChoice, modelProblems, type ModelFields } from '../modelForm.ts';
+import { Methods, type ParamsOf, type RunDetail } from '../../../../core/protocol/messages.ts';
+import { modelChoice, modelFields, modelProblems, type ModelFields } from '../modelForm.ts';
 import { notices } from './notices.svelte.ts';
 import { sampling } from './sampling.svelte.ts';
 import { TrainingJob } from './trainingJob.svelte.ts';
@@ -121,6 +121,31 @@ class Training extends TrainingJob {
       return { ok: false, message: `${String(issue?.path.at(-1) ?? 'settings')}: ${issue?.message ?? 'invalid'}` };
     }
     return { ok: true, params };
+  }
+
+  /**
+   * Fills the form with a text run's settings (to train it again with a change). A run trained on
+   * a file keeps the text chosen now: the file has to be opened again. Returns what the person
+   * should know, or null.
+   */
+  useSettings(run: RunDetail): string | null {
+    if (this.busy || run.model.family === 'pixelcnn' || !('seq' in run.config)) return null;
+    const c = run.config;
+    Object.assign(this.form, modelFields(run.model), {
+      name: '',
+      steps: c.steps,
+      batch: c.batch,
+      seq: c.seq,
+      lr: c.lr,
+      evalEvery: c.evalEvery,
+      checkpointEvery: c.checkpointEvery,
+      seed: c.seed,
+    });
+    if (c.data.kind === 'builtin') {
+      this.form.corpus = c.data.name;
+      return null;
+    }
+    return `“${run.name}” trained on ${run.dataset}: open that file again (Open file…) to train on the same text.`;
   }
 
   async start(): Promise<void> {
