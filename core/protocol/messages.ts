@@ -87,7 +87,10 @@ export type RunPreview = z.infer<typeof RunPreview>;
 
 export const RunDetail = RunSummary.extend({
   config: z.union([TrainConfig, ImageTrainConfig]),
+  /** Every validation record and the others thinned to a few thousand (runs.metrics has them all). */
   metrics: z.array(MetricRecord),
+  /** Records the run has in all. */
+  metricsTotal: z.number().int(),
   /** Oldest first; the newest few hundred. */
   previews: z.array(RunPreview),
 });
@@ -265,6 +268,8 @@ export const Methods = {
   'runs.list': { params: z.object({}), result: z.array(RunSummary) },
   'runs.get': { params: z.object({ runId: RunId }), result: RunDetail },
   'runs.delete': { params: z.object({ runId: RunId }), result: z.object({}) },
+  /** Every metric record of a run (runs.get thins a long run's). */
+  'runs.metrics': { params: z.object({ runId: RunId }), result: z.array(MetricRecord) },
   /** A run as one .tgz file (run.json, metrics, its training data, the checkpoints that verify). */
   'runs.export': {
     params: z.object({ runId: RunId }),

@@ -32,6 +32,7 @@ export type StudioLike = Pick<
   | 'deleteRun'
   | 'exportRun'
   | 'importRun'
+  | 'runMetrics'
 >;
 
 export interface ServeOptions {
@@ -170,6 +171,7 @@ export function serveClient(pipe: MessagePipe, studio: StudioLike, options: Serv
       await studio.deleteRun(runId);
       return {};
     },
+    'runs.metrics': ({ runId }) => studio.runMetrics(runId),
     'runs.export': ({ runId }) => studio.exportRun(runId),
     'runs.import': ({ archive, fileName }) => studio.importRun(archive, fileName),
   };

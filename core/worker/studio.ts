@@ -25,7 +25,8 @@ import type { BackendInfo, JobEvent, MetricRecord, ResultOf, RunDetail, RunSumma
 import { currentProcessOwner, ownerAlive } from '../runs/processIdentity.ts';
 import type { RunMeta } from '../runs/runMeta.ts';
 import { exportRunArchive, importRunArchive } from '../runs/runArchive.ts';
-import { RunStore, type RunHandle } from '../runs/runStore.ts';
+import { RunStore, type MetricLine, type RunHandle } from '../runs/runStore.ts';
+import { thinMetrics } from '../runs/thinMetrics.ts';
 import { AUTO, BACKEND_LADDER, initBackend, parseBackendName } from '../tensor/backend.ts';
 import { fastDecodersAvailable } from '../tensor/inference/available.ts';
 import { readableOnHost } from '../tensor/hostCopy.ts';
@@ -398,18 +399,16 @@ export class Studio {
     const run = await this.reconcile(await this.store.open(runId));
     const config = (run.meta.model.family === 'pixelcnn' ? ImageTrainConfig : TrainConfig).safeParse(run.meta.config);
     if (!config.success) throw new RunStoreError(`run ${runId} has a damaged configuration in run.json`);
-    const metrics: MetricRecord[] = (await run.readMetrics()).map((m) => ({
-      step: m.step,
-      time: m.time,
-      trainLoss: m.trainLoss ?? undefined,
-      valLoss: m.valLoss ?? undefined,
-      tokensPerSec: m.tokensPerSec ?? undefined,
-      lr: m.lr ?? undefined,
-      valNatsPerImage: m.valNatsPerImage ?? undefined,
-      valBitsPerDim: m.valBitsPerDim ?? undefined,
-    }));
+    const all = await run.readMetrics();
+    const metrics = thinMetrics(all, MAX_DETAIL_METRICS).map(metricRecord);
     const previews = (await run.readPreviews(MAX_DETAIL_PREVIEWS)) as RunDetail['previews'];
-    return { ...summary(run.meta), config: config.data, metrics, previews };
+    return { ...summary(run.meta), config: config.data, metrics, metricsTotal: all.length, previews };
+  }
+
+  /** Every metric record of a run (getRun thins a long run's), for exports. */
+  async runMetrics(runId: string): Promise<MetricRecord[]> {
+    const run = await this.store.open(runId);
+    return (await run.readMetrics()).map(metricRecord);
   }
 
   /** A run as one .tgz file; checkpoints that do not verify are left out, with a notice each. */
@@ -619,6 +618,23 @@ function restoreWeights(model: { weights: ReadonlyMap<string, tf.Variable> }, te
   }
   for (const [name, variable] of model.weights) variable.assign(tensors[MODEL_PREFIX + name]!);
 }
+
+/** A stored metric line as the protocol sends it (nulls from older files become absent). */
+function metricRecord(m: MetricLine): MetricRecord {
+  return {
+    step: m.step,
+    time: m.time,
+    trainLoss: m.trainLoss ?? undefined,
+    valLoss: m.valLoss ?? undefined,
+    tokensPerSec: m.tokensPerSec ?? undefined,
+    lr: m.lr ?? undefined,
+    valNatsPerImage: m.valNatsPerImage ?? undefined,
+    valBitsPerDim: m.valBitsPerDim ?? undefined,
+  };
+}
+
+/** The most metric records a run's detail carries (a long run is thinned: core/runs/thinMetrics.ts). */
+const MAX_DETAIL_METRICS = 4000;
 
 /** The newest previews a run's detail carries (a long run validates often). */
 const MAX_DETAIL_PREVIEWS = 400;

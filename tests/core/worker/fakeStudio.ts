@@ -1,6 +1,6 @@
 import { DatasetError, RunStoreError } from '../../../core/errors.ts';
 import type { RaceOptions, SampleOptions } from '../../../core/generate/options.ts';
-import type { BackendInfo, JobEvent, ResultOf, RunDetail, RunSummary } from '../../../core/protocol/messages.ts';
+import type { BackendInfo, JobEvent, MetricRecord, ResultOf, RunDetail, RunSummary } from '../../../core/protocol/messages.ts';
 import type { TrainConfig } from '../../../core/train/config.ts';
 import type { StudioLike } from '../../../core/worker/dispatcher.ts';
 import type { Job } from '../../../core/worker/studio.ts';
@@ -225,7 +225,12 @@ export class FakeStudio implements StudioLike {
   async getRun(runId: string): Promise<RunDetail> {
     const run = this.runs.get(runId);
     if (!run) throw new RunStoreError(`there is no run ${runId}`);
-    return { ...run, config: this.trainConfigs[0]!, metrics: [], previews: [] };
+    return { ...run, config: this.trainConfigs[0]!, metrics: [], metricsTotal: 0, previews: [] };
+  }
+
+  async runMetrics(runId: string): Promise<MetricRecord[]> {
+    if (!this.runs.has(runId)) throw new RunStoreError(`there is no run ${runId}`);
+    return [];
   }
 
   async exportRun(runId: string): Promise<ResultOf<'runs.export'>> {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { JobEvent } from '../../../core/protocol/messages.ts';
 import { TrainConfig } from '../../../core/train/config.ts';
 import { RaceOptions, SampleOptions } from '../../../core/generate/options.ts';
+import { RunStore } from '../../../core/runs/runStore.ts';
 import { Studio, type Job } from '../../../core/worker/studio.ts';
 import { REPETITIVE_TEXT } from '../../helpers/corpus.ts';
 
@@ -30,6 +31,22 @@ async function drain(job: Job, onEvent?: (e: JobEvent) => void): Promise<JobEven
 }
 
 describe('Studio runs', () => {
+  it('a long run’s detail carries a thinned set of metrics, and runs.metrics all of them', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'ars-studio-'));
+    const studio = new Studio({ home, progressIntervalMs: 0 });
+    const job = await studio.startTraining(config(10));
+    await drain(job);
+    // As if it had trained 20,000 steps more (metrics are appended one record per step).
+    const run = await new RunStore(home).open(job.runId);
+    await run.appendMetrics(Array.from({ length: 20_000 }, (_, i) => ({ step: 11 + i, time: i, trainLoss: 3, ...(i % 1000 === 0 ? { valLoss: 3.1 } : {}) })));
+    const detail = await studio.getRun(job.runId);
+    expect(detail.metricsTotal).toBe(20_010);
+    expect(detail.metrics.length).toBeLessThanOrEqual(4001);
+    expect(detail.metrics.filter((m) => m.valLoss !== undefined)).toHaveLength(21); // steps 10 and every 1000th after
+    expect(detail.metrics.at(-1)!.step).toBe(20_010);
+    expect(await studio.runMetrics(job.runId)).toHaveLength(20_010);
+  });
+
   it('shows a sample after each validation while a text model trains (AR and mask-predict)', async () => {
     const home = mkdtempSync(join(tmpdir(), 'ars-studio-'));
     const studio = new Studio({ home, progressIntervalMs: 0 });

@@ -110,9 +110,14 @@ class Runs {
     }
   }
 
-  /** The run's metrics as a CSV file. */
-  downloadMetrics(run: RunDetail): void {
-    downloadBlob(new Blob([metricsCsv(run.metrics)], { type: 'text/csv' }), `${run.id}-metrics.csv`);
+  /** The run's metrics as a CSV file: every record (a long run's detail holds a thinned set). */
+  async downloadMetrics(run: RunDetail): Promise<void> {
+    try {
+      const metrics = run.metricsTotal > run.metrics.length ? await worker.request('runs.metrics', { runId: run.id }) : run.metrics;
+      downloadBlob(new Blob([metricsCsv(metrics)], { type: 'text/csv' }), `${run.id}-metrics.csv`);
+    } catch (err) {
+      notices.error(err, 'Could not save the metrics');
+    }
   }
 
   byId(runId: string | null): RunSummary | undefined {
