@@ -15,6 +15,9 @@ export interface ImageEvaluation {
   bitsPerDim: number;
 }
 
+/** Training-loss points the live chart keeps at most (thinned by halves beyond). */
+const MAX_LIVE_POINTS = 8000;
+
 /**
  * One live training job as the monitor shows it: its curves, progress, pause, resume and stop.
  * The Text lab and the Image lab each hold one (the forms that start them differ).
@@ -156,6 +159,8 @@ export class TrainingJob {
         this.progress = e;
         this.totalSteps = e.totalSteps;
         this.trainPoints.push({ x: e.step, y: e.trainLoss });
+        // A long run: keep every other point once there are many (the chart has far fewer pixels).
+        if (this.trainPoints.length > MAX_LIVE_POINTS) this.trainPoints = this.trainPoints.filter((_, i, all) => i % 2 === 0 || i === all.length - 1);
         if (e.valLoss !== undefined) this.valPoints.push({ x: e.step, y: e.valLoss });
         if (e.valNatsPerImage !== undefined && e.valBitsPerDim !== undefined) {
           this.evaluation = { step: e.step, natsPerImage: e.valNatsPerImage, bitsPerDim: e.valBitsPerDim };
