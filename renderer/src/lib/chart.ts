@@ -113,6 +113,11 @@ export function decimate(points: readonly Point[], toX: (x: number) => number): 
   return out;
 }
 
+/** Every other point, and the last: a series that keeps growing stays bounded (thinned by halves). */
+export function halvePoints(points: readonly Point[]): Point[] {
+  return points.filter((_, i) => i % 2 === 0 || i === points.length - 1);
+}
+
 export interface LayoutInput {
   width: number;
   height: number;

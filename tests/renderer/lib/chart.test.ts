@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ceil125,
   decimate,
+  halvePoints,
   floor125,
   layoutChart,
   layoutLogChart,
@@ -210,5 +211,14 @@ describe('layoutLogChart', () => {
     expect(l.paths).toEqual(['']);
     expect(l.xTicks.map((t) => t.value)).toEqual([16, 32, 64]);
     expect(l.yTicks.length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('halvePoints', () => {
+  it('keeps every other point and always the last, in order', () => {
+    const pts = Array.from({ length: 9 }, (_, i) => ({ x: i, y: i * i }));
+    expect(halvePoints(pts).map((p) => p.x)).toEqual([0, 2, 4, 6, 8]);
+    expect(halvePoints(pts.slice(0, 8)).map((p) => p.x)).toEqual([0, 2, 4, 6, 7]);
+    expect(halvePoints([])).toEqual([]);
   });
 });

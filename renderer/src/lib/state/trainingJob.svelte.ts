@@ -1,5 +1,5 @@
 import type { JobEvent, ProgressEvent, RunDetail } from '../../../../core/protocol/messages.ts';
-import type { Point } from '../chart.ts';
+import { halvePoints, type Point } from '../chart.ts';
 import { JobFollower } from './jobFollower.ts';
 import { notices } from './notices.svelte.ts';
 import { runs } from './runs.svelte.ts';
@@ -160,7 +160,7 @@ export class TrainingJob {
         this.totalSteps = e.totalSteps;
         this.trainPoints.push({ x: e.step, y: e.trainLoss });
         // A long run: keep every other point once there are many (the chart has far fewer pixels).
-        if (this.trainPoints.length > MAX_LIVE_POINTS) this.trainPoints = this.trainPoints.filter((_, i, all) => i % 2 === 0 || i === all.length - 1);
+        if (this.trainPoints.length > MAX_LIVE_POINTS) this.trainPoints = halvePoints(this.trainPoints);
         if (e.valLoss !== undefined) this.valPoints.push({ x: e.step, y: e.valLoss });
         if (e.valNatsPerImage !== undefined && e.valBitsPerDim !== undefined) {
           this.evaluation = { step: e.step, natsPerImage: e.valNatsPerImage, bitsPerDim: e.valBitsPerDim };
