@@ -3,6 +3,7 @@
  * renderer, the real worker. Train a small model, watch the loss curve grow, stop, sample.
  * Leaves docs/screenshot.png (for the README) and test-results/textLab.png.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import {
@@ -72,6 +73,11 @@ describe.skipIf(!HAVE_CHROMIUM)('Text lab in Chromium (web mode)', () => {
       .poll(() => page.getByTestId('sample-output').textContent().then((t) => (t ?? '').length), { timeout: 60_000 })
       .toBeGreaterThan('Shall I '.length + 40);
     await expect.poll(() => page.getByTestId('sample-button').isEnabled(), { timeout: 60_000 }).toBe(true);
+    // The finished text saves as a .txt file: the prompt and what the model wrote, as shown.
+    const [saved] = await Promise.all([page.waitForEvent('download'), page.getByTestId('sample-save').click()]);
+    expect(saved.suggestedFilename()).toMatch(/^LSTM-1-32-on-sonnets-seed-1\.txt$/);
+    const savedPath = await saved.path();
+    expect(readFileSync(savedPath, 'utf8')).toBe(await page.getByTestId('sample-output').textContent());
 
     expect(await page.locator('[data-testid=notice][role=alert]').allTextContents()).toEqual([]);
     expect(problems).toEqual([]);

@@ -1,4 +1,5 @@
 import { Methods, type JobEvent, type ParamsOf } from '../../../../core/protocol/messages.ts';
+import { downloadBlob } from '../download.ts';
 import { isNonAutoregressive } from '../modelForm.ts';
 import { maskedCells, passCells, surpriseLevel, type TokenCell } from '../tokenCells.ts';
 import { JobFollower } from './jobFollower.ts';
@@ -73,6 +74,7 @@ class Sampling {
     this.passIterations = params.data.options.iterations;
     this.summary = null;
     this.prompt = params.data.options.prompt;
+    this.sampledSeed = params.data.options.seed;
     try {
       const { jobId } = await worker.request('sample.start', params.data);
       this.phase = 'running';
@@ -90,6 +92,24 @@ class Sampling {
       this.canvas = null;
       notices.error(err, 'Could not start sampling');
     }
+  }
+
+  /** The seed the shown text was sampled with. */
+  private sampledSeed = 1;
+
+  /** The prompt and what the model wrote after it (once sampling has ended), or null. */
+  get finishedText(): string | null {
+    const text = this.summary?.text;
+    return this.phase === 'idle' && typeof text === 'string' ? this.prompt + text : null;
+  }
+
+  /** Saves the finished text as a UTF-8 .txt file named after the run and the seed. */
+  saveText(): void {
+    const text = this.finishedText;
+    if (text === null) return;
+    const run = runs.byId(String(this.summary?.runId ?? this.runId));
+    const name = (run?.name ?? 'sample').replace(/[^\p{L}\p{N}]+/gu, '-').replace(/^-+|-+$/g, '') || 'sample';
+    downloadBlob(new Blob([text], { type: 'text/plain;charset=utf-8' }), `${name}-seed-${this.sampledSeed}.txt`);
   }
 
   async stop(): Promise<void> {
