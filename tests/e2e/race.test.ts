@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { PNG } from 'pngjs';
+import { csvCell } from '../../renderer/src/lib/csv.ts';
 import { describe, expect, it } from 'vitest';
 import { paletteImage } from './compactPng.ts';
 import {
@@ -113,6 +114,12 @@ describe.skipIf(!HAVE_CHROMIUM)('Race in Chromium (web mode)', () => {
     await expect.poll(() => page.getByTestId('race-lane').count(), { timeout: 30_000 }).toBe(5);
     await expect.poll(() => lanesFinished(page), { timeout: 120_000 }).toBe(5);
     await expect.poll(() => page.getByTestId('race-status').textContent(), { timeout: 60_000 }).toBe('Every lane finished.');
+    // The results save as CSV: a header, then the five lanes with their figures and texts.
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('race-results-save').click()]);
+    expect(csv.suggestedFilename()).toMatch(/^race-\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d\.csv$/);
+    const csvText = readFileSync(await csv.path(), 'utf8');
+    expect(csvText.startsWith('finish,lane,steps,wall_ms,tokens_per_s,tokens,nll_per_token,perplexity,repetition,distinct_1,distinct_2,cancelled,prompt,text\n1,')).toBe(true);
+    for (const label of ['AR, naive', 'AR + KV cache', 'NAR, one shot (T=1)', 'NAR, mask-predict (T=4)', 'Hybrid (draft 4)']) expect(csvText).toContain(`,${csvCell(label)},`);
     const places = await page.getByTestId('lane-finish').allTextContents();
     expect(places.map((p) => p.trim()).sort()).toEqual(['1st', '2nd', '3rd', '4th', '5th']);
     for (const lane of LANES) {

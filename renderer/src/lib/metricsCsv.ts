@@ -1,4 +1,5 @@
 import type { MetricRecord } from '../../../core/protocol/messages.ts';
+import { csvTable } from './csv.ts';
 
 const COLUMNS = ['step', 'time', 'trainLoss', 'valLoss', 'tokensPerSec', 'lr', 'valNatsPerImage', 'valBitsPerDim'] as const;
 
@@ -8,10 +9,8 @@ const COLUMNS = ['step', 'time', 'trainLoss', 'valLoss', 'tokensPerSec', 'lr', '
  */
 export function metricsCsv(metrics: readonly MetricRecord[]): string {
   const columns = COLUMNS.filter((c) => c === 'step' || metrics.some((m) => m[c] !== undefined));
-  const cell = (m: MetricRecord, c: (typeof COLUMNS)[number]) => {
-    const v = m[c];
-    if (v === undefined) return '';
-    return c === 'time' ? new Date(v).toISOString() : String(v);
-  };
-  return [columns.join(','), ...metrics.map((m) => columns.map((c) => cell(m, c)).join(','))].join('\n') + '\n';
+  return csvTable(
+    columns,
+    metrics.map((m) => columns.map((c) => (c === 'time' ? new Date(m.time).toISOString() : m[c]))),
+  );
 }
