@@ -92,6 +92,9 @@ describe.skipIf(!HAVE_CHROMIUM)('Race in Chromium (web mode)', () => {
     await page.getByTestId('compare-metric').selectOption('train');
     await page.getByTestId('compare-axis').selectOption('step');
     expect(await page.getByTestId('compare-series').count()).toBe(2);
+    await page.getByTestId('compare-axis').selectOption('time');
+    await expect.poll(() => page.getByTestId('run-comparison').textContent()).toContain('training time (s)');
+    for (const path of await page.getByTestId('compare-series').all()) expect(await path.getAttribute('d')).toMatch(/^M[\d.]+,[\d.]+L/);
     await page.screenshot({ path: screenshotPaths('runs-compare.png')[0]!, fullPage: true });
 
     // The Race tab offers the Transformer for AR and the mask-predict run for NAR.

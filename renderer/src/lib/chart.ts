@@ -124,9 +124,11 @@ export interface LayoutInput {
   series: readonly (readonly Point[])[];
   /** The last x the axis should show (e.g. the run's total steps); the data's own end otherwise. */
   xMax?: number;
+  /** x ticks at whole numbers only (steps, the default); false for a measured x such as seconds. */
+  integerX?: boolean;
 }
 
-export function layoutChart({ width, height, series, xMax }: LayoutInput): ChartLayout {
+export function layoutChart({ width, height, series, xMax, integerX = true }: LayoutInput): ChartLayout {
   const plot = {
     left: MARGIN.left,
     top: MARGIN.top,
@@ -158,7 +160,7 @@ export function layoutChart({ width, height, series, xMax }: LayoutInput): Chart
   const xCount = Math.max(2, Math.floor((plot.right - plot.left) / 90));
   const yCount = Math.max(2, Math.floor((plot.bottom - plot.top) / 45));
   const { lo: ya, hi: yb, step: yStep } = niceDomain(y0, y1, yCount);
-  const xStep = niceStep(x0, x1, xCount, true);
+  const xStep = niceStep(x0, x1, xCount, integerX);
   const xTickValues = ticksBetween(x0, x1, xStep);
   const yTickValues = ticksBetween(ya, yb, yStep);
   const toX = (x: number) => plot.left + ((x - x0) / (x1 - x0)) * (plot.right - plot.left);

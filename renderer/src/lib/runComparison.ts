@@ -3,8 +3,12 @@ import type { Point } from './chart.ts';
 
 /** Which loss the comparison draws, and against what. */
 export type CompareMetric = 'val' | 'train';
-/** Steps, or what the model has seen by then (tokens or images: runs with other batch sizes line up). */
-export type CompareAxis = 'step' | 'seen';
+/**
+ * Steps; what the model has seen by then (tokens or images: runs with other batch sizes line
+ * up); or training time in seconds (each step's units over its measured throughput, summed:
+ * pauses and validations left out), where faster models pull ahead.
+ */
+export type CompareAxis = 'step' | 'seen' | 'time';
 
 export interface ComparedSeries {
   id: string;
@@ -18,13 +22,20 @@ export function seenPerStep(run: Pick<RunDetail, 'config'>): number {
   return c.seq === undefined ? c.batch : c.batch * c.seq;
 }
 
-/** One series per run: its validation (or training) loss by step or by what it has seen. */
+/** One series per run: its validation (or training) loss by step, by what it has seen, or by training time. */
 export function comparisonSeries(runs: readonly RunDetail[], metric: CompareMetric, axis: CompareAxis): ComparedSeries[] {
   return runs.map((run) => {
-    const scale = axis === 'seen' ? seenPerStep(run) : 1;
+    const perStep = seenPerStep(run);
+    let seconds = 0;
+    let previousStep = 0;
     const points = run.metrics.flatMap((m) => {
+      // Every step between two records ran at about the later record's throughput (records may be thinned).
+      if (m.tokensPerSec !== undefined && m.tokensPerSec > 0) seconds += ((m.step - previousStep) * perStep) / m.tokensPerSec;
+      previousStep = m.step;
       const y = metric === 'val' ? m.valLoss : m.trainLoss;
-      return y === undefined || !Number.isFinite(y) ? [] : [{ x: m.step * scale, y }];
+      if (y === undefined || !Number.isFinite(y)) return [];
+      const x = axis === 'seen' ? m.step * perStep : axis === 'time' ? seconds : m.step;
+      return [{ x, y }];
     });
     return { id: run.id, name: run.name, points };
   });

@@ -222,3 +222,15 @@ describe('halvePoints', () => {
     expect(halvePoints([])).toEqual([]);
   });
 });
+
+describe('layoutChart x ticks', () => {
+  it('are whole numbers for steps, and may be fractions for a measured x (seconds)', () => {
+    const series = [[{ x: 0, y: 1 }, { x: 1.2, y: 2 }]];
+    const steps = layoutChart({ width: 600, height: 200, series });
+    expect(steps.xTicks.every((t) => Number.isInteger(t.value))).toBe(true);
+    const seconds = layoutChart({ width: 600, height: 200, series, integerX: false });
+    expect(seconds.xTicks.length).toBeGreaterThan(2);
+    expect(seconds.xTicks.some((t) => !Number.isInteger(t.value))).toBe(true);
+  });
+});
+

@@ -24,6 +24,14 @@ describe('run comparison', () => {
     const [a, b] = comparisonSeries([lstm, transformer], 'val', 'seen');
     expect(a!.points).toEqual([{ x: 4096, y: 4.2 }, { x: 8192, y: 3.8 }]);
     expect(b!.points).toEqual([{ x: 2048, y: 4.1 }]); // half the batch: half the tokens at step 2
+    // Training time: each step's tokens over the throughput recorded with it, summed.
+    const timed = run('t', 'rnn', { batch: 4, seq: 10 }, [
+      { step: 1, time: 0, trainLoss: 4, tokensPerSec: 40 },
+      { step: 2, time: 0, trainLoss: 3, valLoss: 3.5, tokensPerSec: 20 },
+      { step: 5, time: 0, trainLoss: 2, tokensPerSec: 40 }, // thinned: 3 steps since the last record
+    ]);
+    expect(comparisonSeries([timed], 'train', 'time')[0]!.points).toEqual([{ x: 1, y: 4 }, { x: 3, y: 3 }, { x: 6, y: 2 }]);
+    expect(comparisonSeries([timed], 'val', 'time')[0]!.points).toEqual([{ x: 3, y: 3.5 }]);
     const [train] = comparisonSeries([lstm], 'train', 'step');
     expect(train!.points).toEqual([{ x: 1, y: 4.5 }, { x: 2, y: 4.1 }, { x: 3, y: 3.9 }]); // NaN left out
   });
