@@ -44,6 +44,8 @@ export type TrainerEvent =
     }
   | { kind: 'state'; state: 'running' | 'paused' }
   | { kind: 'checkpoint'; step: number }
+  /** Something the person should know that does not stop training. */
+  | { kind: 'notice'; message: string }
   /** A sample from the model after a validation step (tasks with a preview). */
   | { kind: 'preview'; step: number; preview: TrainingPreview }
   | { kind: 'done'; reason: 'completed' | 'cancelled'; step: number; trainLoss: number | null; valLoss: number | null };
@@ -107,6 +109,7 @@ export class Trainer {
     let step = this.options.startStep;
     let savedStep = this.options.startStep;
     let previewAllowedAt = 0;
+    let previewsOff = false;
 
     const flush = async () => {
       if (pending.length > 0) {
@@ -160,13 +163,22 @@ export class Trainer {
           etaSec: (config.steps - step) * recentStepSec,
         };
       }
-      if (isEval && task.preview && (step === config.steps || performance.now() >= previewAllowedAt)) {
+      if (isEval && task.preview && !previewsOff && (step === config.steps || performance.now() >= previewAllowedAt)) {
         const p0 = performance.now();
-        const preview = await task.preview();
-        const took = performance.now() - p0;
-        // A slow preview (a big PixelCNN) may take at most a sixth of the time: skip validations until then.
-        previewAllowedAt = took > PREVIEW_FREE_MS ? performance.now() + 5 * took : 0;
-        yield { kind: 'preview', step, preview };
+        let preview: TrainingPreview | null = null;
+        try {
+          preview = await task.preview();
+        } catch (err) {
+          // A preview is a view of the model, not part of training: it stops, training goes on.
+          previewsOff = true;
+          yield { kind: 'notice', message: `Stopped showing samples while training: ${(err as Error).message}` };
+        }
+        if (preview) {
+          const took = performance.now() - p0;
+          // A slow preview (a big PixelCNN) may take at most a sixth of the time: skip validations until then.
+          previewAllowedAt = took > PREVIEW_FREE_MS ? performance.now() + 5 * took : 0;
+          yield { kind: 'preview', step, preview };
+        }
       }
       if (pending.length >= 200) await flush();
       if (step % config.checkpointEvery === 0) yield* checkpoint();

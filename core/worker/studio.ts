@@ -512,6 +512,9 @@ export class Studio {
               case 'checkpoint':
                 yield { kind: 'checkpoint', runId, step: e.step };
                 break;
+              case 'notice':
+                yield e;
+                break;
               case 'preview': {
                 const preview = { step: e.step, ...e.preview };
                 // Kept with the run for its replay; a preview that cannot be saved costs only itself.

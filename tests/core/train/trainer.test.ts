@@ -52,6 +52,26 @@ async function collect(it: AsyncIterable<TrainerEvent>, onEvent?: (e: TrainerEve
 }
 
 describe('Trainer', () => {
+  it('a preview that fails stops the previews with a notice, and training goes on', async () => {
+    const { config, dataset, model, optimizer } = setup({ steps: 6, evalEvery: 2 });
+    let calls = 0;
+    const task = {
+      ...textTrainingTask(model, dataset, config),
+      preview: async () => {
+        if (++calls === 2) throw new Error('the decoder broke');
+        return { text: 'fine' };
+      },
+    };
+    const trainer = new Trainer({ task, optimizer, config, startStep: 0, progressIntervalMs: 0, hooks: { saveCheckpoint: async () => undefined, recordMetrics: async () => undefined } });
+    const events = await collect(trainer.run());
+    expect(events.filter((e) => e.kind === 'preview').map((e) => (e as { step: number }).step)).toEqual([2]);
+    expect(events.filter((e) => e.kind === 'notice')).toEqual([{ kind: 'notice', message: 'Stopped showing samples while training: the decoder broke' }]);
+    expect(events.at(-1)).toMatchObject({ kind: 'done', reason: 'completed', step: 6 });
+    expect(calls).toBe(2);
+    optimizer.dispose();
+    model.dispose();
+  });
+
   it('previews after every validation when they are quick, and spaces out slow ones (the last step always has one)', async () => {
     for (const delayMs of [0, 150]) {
       const { config, dataset, model, optimizer } = setup({ steps: 12, evalEvery: 1 });
