@@ -94,6 +94,7 @@ const COMMANDS: Record<string, Command> = {
     help: `Usage: ars train --model lstm|gru|rnn|transformer|nar|pixelcnn --data sonnets|mnist|PATH --steps N [options]
 
 Trains a new run and shows its progress. Ctrl-C cancels (the run keeps its last checkpoint).
+On a terminal, what the model writes after each validation is printed above the progress bar.
 
   --model NAME        lstm, gru or rnn (recurrent), transformer (causal, autoregressive),
                       nar (mask-predict Transformer, non-autoregressive), or pixelcnn (images)
