@@ -1,6 +1,6 @@
 import { describeRunModel } from '../models/config.ts';
 import type { LaneResult } from '../protocol/messages.ts';
-import type { ProgressEvent, RunSummary } from '../protocol/messages.ts';
+import type { ProgressEvent, RunDetail, RunSummary } from '../protocol/messages.ts';
 
 /** `3s`, `4m05s`, `2h03m`; `--` when unknown. */
 export function formatDuration(seconds: number): string {
@@ -68,6 +68,30 @@ export function formatRunsTable(runs: readonly RunSummary[]): string {
       .join('  ')
       .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
+}
+
+/**
+ * One run in full: what it is, how it trained (every validation: step, train and validation
+ * loss, up to the last `validations` of them), and what it wrote after its newest validation.
+ */
+export function formatRunDetail(run: RunDetail, validations = 12): string {
+  const lines = [
+    `${run.name}  (${run.id})`,
+    `  state       ${run.state}, step ${run.step} of ${run.totalSteps}, checkpoint ${run.checkpointStep ?? 'none'}`,
+    `  model       ${describeRunModel(run.model)}`,
+    `  data        ${run.dataset}`,
+    `  created     ${run.createdAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')} on ${run.backend}`,
+    `  losses      train ${formatLoss(run.lastTrainLoss)}, validation ${formatLoss(run.lastValLoss)}`,
+  ];
+  const evaluated = run.metrics.filter((m) => m.valLoss !== undefined);
+  if (evaluated.length > 0) {
+    lines.push('', '  step      train   validation');
+    for (const m of evaluated.slice(-validations)) lines.push(`  ${String(m.step).padEnd(8)}  ${formatLoss(m.trainLoss).padEnd(6)}  ${formatLoss(m.valLoss)}`);
+  }
+  const preview = run.previews.at(-1);
+  if (preview && 'text' in preview) lines.push('', `  after step ${preview.step} it wrote:`, ...preview.text.split('\n').map((l) => `  | ${l}`));
+  else if (preview) lines.push('', `  after step ${preview.step} it drew ${preview.samples} digits (see them in the Runs view)`);
+  return lines.join('\n');
 }
 
 /** The race's results: one row per lane, then each lane's text. */

@@ -22,7 +22,7 @@ import { createInProcessClient } from '../worker/inProcess.ts';
 import type { StudioOptions } from '../worker/studio.ts';
 import { isLoopbackHost, startWebServer, type WebServer } from '../worker/webServer.ts';
 import type { WorkerSupervisor } from '../worker/workerProcess.ts';
-import { formatBytes, formatDuration, formatLoss, formatProgressLine, formatRaceTable, formatRunsTable } from './format.ts';
+import { formatBytes, formatDuration, formatLoss, formatRunDetail, formatProgressLine, formatRaceTable, formatRunsTable } from './format.ts';
 
 type RaceOptionsInput = z.input<typeof RaceOptions>;
 
@@ -217,6 +217,32 @@ Lists the runs in the runs folder.
 ${STUDIO_HELP}`,
     options: STUDIO_OPTIONS,
     run: runs,
+  },
+  show: {
+    summary: 'show one run: settings, losses at each validation, what it wrote last',
+    help: `Usage: ars show --run ID [options]
+
+Shows a run in full: its state, model and data, its losses at the last validations, and the
+text its model wrote after the newest one. With --json: the record the Runs view gets (metrics
+included; a long run's thinned to a few thousand, every validation kept).
+
+  --run ID            the run (see ars runs)
+${STUDIO_HELP}`,
+    options: { ...stringFlags('run'), ...STUDIO_OPTIONS },
+    run: showRun,
+  },
+  delete: {
+    summary: 'delete a run and its checkpoints',
+    help: `Usage: ars delete --run ID --yes [options]
+
+Deletes a run's folder (settings, metrics, checkpoints). A run that is training is refused.
+--yes is required: nothing asks again.
+
+  --run ID            the run (see ars runs)
+  --yes               really delete it
+${STUDIO_HELP}`,
+    options: { ...stringFlags('run'), yes: { type: 'boolean' }, ...STUDIO_OPTIONS },
+    run: deleteRun,
   },
   export: {
     summary: 'save a run as one file, to keep or to move to another machine',
@@ -745,6 +771,28 @@ async function runs(values: Values, io: CliIo): Promise<number> {
     if (values.json === true) writeJson(io, list);
     else if (list.length === 0) io.stdout.write(`no runs yet in ${resolveStudioHome(str(values, 'runs-dir'), io.env, io.cwd)}\n`);
     else io.stdout.write(`${formatRunsTable(list)}\n`);
+    return EXIT_OK;
+  });
+}
+
+async function showRun(values: Values, io: CliIo): Promise<number> {
+  const runId = required(values, 'run', 'show');
+  return withClient(values, io, async (client) => {
+    const run = await client.request('runs.get', { runId });
+    if (values.json === true) {
+      const previews = run.previews.map((p) => ('text' in p ? p : { step: p.step, samples: p.samples }));
+      writeJson(io, { ...run, previews });
+    } else io.stdout.write(`${formatRunDetail(run)}\n`);
+    return EXIT_OK;
+  });
+}
+
+async function deleteRun(values: Values, io: CliIo): Promise<number> {
+  const runId = required(values, 'run', 'delete');
+  if (values.yes !== true) throw new UsageError(`add --yes to delete run ${runId} and its checkpoints (it cannot be undone)`);
+  return withClient(values, io, async (client) => {
+    await client.request('runs.delete', { runId });
+    io.stdout.write(`deleted run ${runId}\n`);
     return EXIT_OK;
   });
 }

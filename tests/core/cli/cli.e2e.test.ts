@@ -62,6 +62,23 @@ describe('ars with the real Studio', () => {
     const s2 = await spawnArs(['sample', '--run', runId, '--length', '25', '--runs-dir', elsewhere, '--json']);
     expect((JSON.parse(s2.stdout) as { text: string }).text).toBe(out.text);
 
+    // show: the run in full, with what it wrote after its last validation; delete needs --yes.
+    const shown = await spawnArs(['show', '--run', runId, '--runs-dir', elsewhere]);
+    expect(shown.status).toBe(0);
+    expect(shown.stdout).toContain(`(${runId})`);
+    expect(shown.stdout).toMatch(/state {7}completed, step 10 of 10/);
+    expect(shown.stdout).toMatch(/model {7}GRU 1×16/);
+    expect(shown.stdout).toMatch(/\n {2}step +train +validation\n {2}10 +\d\.\d{3} +\d\.\d{3}\n/);
+    expect(shown.stdout).toContain('after step 10 it wrote:\n  | ');
+    const shownJson = JSON.parse((await spawnArs(['show', '--run', runId, '--runs-dir', elsewhere, '--json'])).stdout) as { metrics: unknown[]; previews: { step: number; text: string }[] };
+    expect(shownJson.metrics).toHaveLength(10);
+    expect([...shownJson.previews[0]!.text]).toHaveLength(120);
+    const unsure = await spawnArs(['delete', '--run', runId, '--runs-dir', elsewhere]);
+    expect(unsure.status).toBe(2);
+    expect(unsure.stderr).toMatch(/add --yes to delete run/);
+    expect((await spawnArs(['delete', '--run', runId, '--yes', '--runs-dir', elsewhere])).stdout).toBe(`deleted run ${runId}\n`);
+    expect(JSON.parse((await spawnArs(['runs', '--runs-dir', elsewhere, '--json'])).stdout)).toEqual([]);
+
     const bad = await spawnArs(['import', '--archive', join(dir, 'moved.tgz'), '--runs-dir', elsewhere, '--json'].map((a) => (a.endsWith('moved.tgz') ? __filename : a)));
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/^error: ".*\.ts" is not a run archive: the file is not a tar archive\n$/);
