@@ -159,6 +159,10 @@ describe.skipIf(!HAVE_CHROMIUM)('Race in Chromium (web mode)', () => {
     expect(paths).toHaveLength(5);
     for (const d of paths) expect(d).toMatch(/^M[\d.]+,[\d.]+(L[\d.]+,[\d.]+){2}$/);
     expect(await page.getByTestId('scaling-legend').textContent()).toContain('AR + KV cache');
+    const [latency] = await Promise.all([page.waitForEvent('download'), page.getByTestId('scaling-save').click()]);
+    const latencyRows = readFileSync(await latency.path(), 'utf8').trim().split('\n');
+    expect(latencyRows[0]).toBe('lane,length,ms,steps');
+    expect(latencyRows).toHaveLength(16); // five lanes at lengths 16, 32, 64
 
     expect(await page.locator('[data-testid=notice][role=alert]').allTextContents()).toEqual([]);
     expect(problems).toEqual([]);

@@ -1,6 +1,6 @@
 import type { LaneResult } from '../../../core/protocol/messages.ts';
 import { csvTable } from './csv.ts';
-import { laneLabel, type LaneSettings } from './race.ts';
+import { laneLabel, type LaneSettings, type RaceLane } from './race.ts';
 
 /** A race's results as CSV, in finishing order: every figure of the results table and each lane's text (after the prompt). */
 export function raceCsv(results: readonly LaneResult[], prompt: string, settings: LaneSettings): string {
@@ -24,4 +24,10 @@ export function raceCsv(results: readonly LaneResult[], prompt: string, settings
       r.text,
     ]),
   );
+}
+
+/** Latency-against-length measurements as CSV: one row per lane and length. */
+export function scalingCsv(points: readonly { lane: RaceLane; length: number; ms: number; steps: number }[], settings: LaneSettings): string {
+  const rows = [...points].sort((a, b) => a.lane.localeCompare(b.lane) || a.length - b.length);
+  return csvTable(['lane', 'length', 'ms', 'steps'], rows.map((p) => [laneLabel(p.lane, settings), p.length, p.ms, p.steps]));
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LaneResult } from '../../../core/protocol/messages.ts';
 import { csvCell, csvTable } from '../../../renderer/src/lib/csv.ts';
-import { raceCsv } from '../../../renderer/src/lib/raceCsv.ts';
+import { raceCsv, scalingCsv } from '../../../renderer/src/lib/raceCsv.ts';
 
 /** A reader for what csvTable writes (quoted cells with doubled quotes, line breaks inside). */
 function parseCsv(text: string): string[][] {
@@ -60,5 +60,22 @@ describe('CSV', () => {
       ['2', 'AR + KV cache', 'Shall ', 'the cat,\nsat'],
     ]);
     expect(rows[1]![3]).toBe('10.5');
+  });
+
+  it('writes latency measurements by lane, then length', () => {
+    const csv = scalingCsv(
+      [
+        { lane: 'nar-1', length: 32, ms: 2.5, steps: 1 },
+        { lane: 'ar-cache', length: 32, ms: 4, steps: 32 },
+        { lane: 'ar-cache', length: 16, ms: 2, steps: 16 },
+      ],
+      { iterations: 4, draft: 4 },
+    );
+    expect(parseCsv(csv)).toEqual([
+      ['lane', 'length', 'ms', 'steps'],
+      ['AR + KV cache', '16', '2', '16'],
+      ['AR + KV cache', '32', '4', '32'],
+      ['NAR, one shot (T=1)', '32', '2.5', '1'],
+    ]);
   });
 });
