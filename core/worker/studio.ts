@@ -25,7 +25,7 @@ import type { BackendInfo, JobEvent, MetricRecord, ResultOf, RunDetail, RunSumma
 import { currentProcessOwner, ownerAlive } from '../runs/processIdentity.ts';
 import type { RunMeta } from '../runs/runMeta.ts';
 import { exportRunArchive, importRunArchive } from '../runs/runArchive.ts';
-import { RunStore, type MetricLine, type RunHandle } from '../runs/runStore.ts';
+import { RunStore, type MetricLine, type NewRun, type RunHandle } from '../runs/runStore.ts';
 import { thinMetrics } from '../runs/thinMetrics.ts';
 import { AUTO, BACKEND_LADDER, initBackend, parseBackendName } from '../tensor/backend.ts';
 import { fastDecodersAvailable } from '../tensor/inference/available.ts';
@@ -126,21 +126,7 @@ export class Studio {
       name: name?.trim() || `${describeModel(model)} on ${source.name}`,
       dataset: source.name,
       corpusText: source.text,
-      meta: {
-        state: 'created',
-        step: 0,
-        totalSteps: config.steps,
-        config: stored,
-        model,
-        vocab: dataset.vocab.toJSON(),
-        backend: backend.backend,
-        versions: backend.versions,
-        checkpointStep: null,
-        lastTrainLoss: null,
-        lastValLoss: null,
-        pid: null,
-        error: null,
-      },
+      meta: freshRunMeta(backend, { totalSteps: config.steps, config: stored, model, vocab: dataset.vocab.toJSON() }),
     });
     const textModel = buildTextModel(model, config.seed);
     return this.trainingJob(run, textModel, new AdamOptimizer(textModel.weights), textTrainingTask(textModel, dataset, config, { preview: true }), config, 0, []);
@@ -224,21 +210,7 @@ export class Studio {
       name: name?.trim() || `${describeRunModel(config.model)} on ${set.name}`,
       dataset: set.name,
       images: set.images,
-      meta: {
-        state: 'created',
-        step: 0,
-        totalSteps: config.steps,
-        config: stored,
-        model: config.model,
-        vocab: [],
-        backend: backend.backend,
-        versions: backend.versions,
-        checkpointStep: null,
-        lastTrainLoss: null,
-        lastValLoss: null,
-        pid: null,
-        error: null,
-      },
+      meta: freshRunMeta(backend, { totalSteps: config.steps, config: stored, model: config.model, vocab: [] }),
     });
     const model = new PixelCnnModel(config.model, config.seed);
     return this.trainingJob(run, model, new AdamOptimizer(model.weights), imageTrainingTask(model, dataset, config, { preview: true }), config, 0, []);
@@ -582,6 +554,22 @@ function cancellableJob(
         dispose();
       }
     },
+  };
+}
+
+/** run.json for a run about to train for the first time, on `backend`. */
+function freshRunMeta(backend: BackendInfo, fields: Pick<RunMeta, 'totalSteps' | 'config' | 'model' | 'vocab'>): NewRun['meta'] {
+  return {
+    ...fields,
+    state: 'created',
+    step: 0,
+    backend: backend.backend,
+    versions: backend.versions,
+    checkpointStep: null,
+    lastTrainLoss: null,
+    lastValLoss: null,
+    pid: null,
+    error: null,
   };
 }
 

@@ -1,7 +1,7 @@
 import { Methods, type JobEvent, type ParamsOf } from '../../../../core/protocol/messages.ts';
 import { downloadBlob } from '../download.ts';
 import { isNonAutoregressive } from '../modelForm.ts';
-import { maskedCells, passCells, surpriseLevel, type TokenCell } from '../tokenCells.ts';
+import { maskedCells, passCells, typedCell, type TokenCell } from '../tokenCells.ts';
 import { JobFollower } from './jobFollower.ts';
 import { notices } from './notices.svelte.ts';
 import { runs } from './runs.svelte.ts';
@@ -10,10 +10,6 @@ import { worker } from './worker.svelte.ts';
 
 export type SampleOptionsForm = Required<ParamsOf<'sample.start'>['options']>;
 
-export interface SampledText {
-  text: string;
-  prob: number;
-}
 
 /** Sampling from a trained run: the options, the streamed text, and the job. */
 class Sampling {
@@ -21,7 +17,8 @@ class Sampling {
   runId = $state<string | null>(null);
   /** The prompt the shown text continues. */
   prompt = $state('');
-  tokens = $state<SampledText[]>([]);
+  /** An AR run's text so far, a cell per character (tinted by how unlikely it was). */
+  tokens = $state<TokenCell[]>([]);
   /** A NAR run's canvas after the latest pass (null for left-to-right runs). */
   canvas = $state.raw<TokenCell[] | null>(null);
   /** Passes so far, and the sequential steps they took (NAR runs). */
@@ -121,7 +118,7 @@ class Sampling {
   private handle(e: JobEvent): void {
     switch (e.kind) {
       case 'token':
-        this.tokens.push({ text: e.text, prob: e.prob });
+        this.tokens.push(typedCell(e.text, e.prob));
         break;
       case 'pass':
         this.canvas = passCells(e);
@@ -140,6 +137,3 @@ class Sampling {
 }
 
 export const sampling = new Sampling();
-
-/** 0 (likely) … 4 (unlikely): how strongly a sampled character is tinted. */
-export { surpriseLevel };
