@@ -1,0 +1,49 @@
+import type { Command } from '../command.ts';
+import { stringFlags } from '../flags.ts';
+import { str } from '../flagValues.ts';
+
+export const benchCommand: Command = {
+  summary: 'measure training and sampling speed against the targets',
+  help: `Usage: ars bench [--only NAME[,NAME…]] [--compare | --compare-kernels K] [--json] [--backend NAME]
+
+Measures training throughput and sampling latency of every model family on the active backend
+(random data of fixed shapes, after warm-up, the median of repeats) and prints each figure beside
+its target, with the peak resident memory of the process that measured it. Takes a few minutes.
+
+  --only NAMES        only these figures: an id (train.lstm, sample.nar.t10), a group (train,
+                      sample) or a model (lstm, rnn, transformer, nar, pixelcnn); comma-separated
+  --backend NAME      compute backend, e.g. wasm, cpu (default: $ARS_BACKEND, else the best available)
+  --in-process        run every job in this process (default: one child process each)
+  --compare           also measure each figure with the project's kernels off (the stock
+                      tfjs-wasm path) in the same process, and print the speed-up (slower)
+  --compare-kernels K like --compare, but switch off only kernels K (comma-separated: gemm,
+                      basic, conv, layernorm, gelu, attention, crossentropy, adam, rnn, decoders)
+  --json              machine-readable output
+  -h, --help          show this help`,
+  options: {
+    ...stringFlags('only', 'backend'),
+    'in-process': { type: 'boolean' },
+    compare: { type: 'boolean' },
+    'compare-kernels': { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  },
+  async run(values, io) {
+    // Loaded on demand: the bench brings TensorFlow.js and every model.
+    const { runBench } = await import('../bench/runBench.ts');
+    const only = str(values, 'only');
+    const backend = str(values, 'backend') ?? io.env.ARS_BACKEND;
+    const compareKernels = str(values, 'compare-kernels');
+    return runBench(
+      {
+        json: values.json === true,
+        inProcess: values['in-process'] === true,
+        compare: values.compare === true,
+        ...(compareKernels ? { compareKernels: compareKernels.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+        ...(only !== undefined ? { only } : {}),
+        ...(backend ? { backend } : {}),
+      },
+      io,
+    );
+  },
+};

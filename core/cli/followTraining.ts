@@ -1,0 +1,95 @@
+import type { WorkerClient } from '../protocol/client.ts';
+import type { ProgressEvent } from '../protocol/messages.ts';
+import { followJob, jobExitStatus } from './followJob.ts';
+import type { Values } from './flags.ts';
+import { formatDuration, formatLoss, formatProgressLine } from './format.ts';
+import { writeJson, type CliIo } from './io.ts';
+
+/** Off a terminal (a log), a progress line at least this often. */
+const LOG_INTERVAL_MS = 30_000;
+
+/**
+ * Follows a training job (train, resume, a PixelCNN's training): a progress bar on a terminal,
+ * about 20 lines in a log, JSON events with --json; then the outcome. Resolves to the exit status.
+ */
+export async function followTraining(
+  client: WorkerClient,
+  start: () => Promise<{ jobId: string; runId: string }>,
+  values: Values,
+  io: CliIo,
+): Promise<number> {
+  const json = values.json === true;
+  const tty = !json && io.stdout.isTTY === true;
+  let runId = '';
+  let last: ProgressEvent | null = null;
+  let lastVal: number | undefined;
+  let drawnAt = 0;
+  let drawn = false;
+  const draw = (e: ProgressEvent, force: boolean) => {
+    const now = Date.now();
+    if (!force && now - drawnAt < 100) return;
+    drawnAt = now;
+    drawn = true;
+    const columns = io.stdout.columns !== undefined && io.stdout.columns >= 20 ? io.stdout.columns : 100;
+    io.stdout.write(`\r${formatProgressLine(e, columns - 1)}\x1b[K`);
+  };
+  // Not on a terminal (a log): about 20 lines a run, and at least one every LOG_INTERVAL_MS.
+  const every = (total: number) => Math.max(1, Math.round(total / 20));
+  let printedAt = Date.now();
+  let printedStep = 0;
+
+  const outcome = await followJob(
+    client,
+    async () => {
+      const started = await start();
+      runId = started.runId;
+      if (!json) io.stdout.write(`run ${runId}\n`);
+      return started;
+    },
+    io,
+    (e) => {
+      if (e.kind === 'preview' && tty) {
+        // The sample after each validation, char-rnn style, above the progress bar.
+        const text = e.text.replace(/\n/g, '⏎').slice(0, Math.max(20, (io.stdout.columns ?? 100) - 16));
+        io.stdout.write(`\r\x1b[Kstep ${e.step}: ${text}\n`);
+        if (last) draw(last, true);
+        return;
+      }
+      if (e.kind !== 'progress') return;
+      if (e.valLoss !== undefined) lastVal = e.valLoss;
+      if (json) {
+        last = e;
+        return writeJson(io, e);
+      }
+      // The bar shows the latest validation loss until the next evaluation.
+      if (e.valLoss === undefined && lastVal !== undefined) e = { ...e, valLoss: lastVal };
+      last = e;
+      if (tty) return draw(e, e.step === e.totalSteps);
+      const n = every(e.totalSteps);
+      if (Math.floor(e.step / n) > Math.floor(printedStep / n) || e.step === e.totalSteps || Date.now() - printedAt >= LOG_INTERVAL_MS) {
+        printedAt = Date.now();
+        printedStep = e.step;
+        io.stdout.write(`${formatProgressLine(e, 100)}\n`);
+      }
+    },
+  );
+  const final = last as ProgressEvent | null;
+  if (tty && final) draw(final, true);
+  if (drawn) io.stdout.write('\n');
+
+  const num = (key: string, fallback: number | null): number | null => {
+    const v = outcome.summary[key];
+    return typeof v === 'number' ? v : fallback;
+  };
+  const step = num('step', final?.step ?? null);
+  const trainLoss = num('trainLoss', final?.trainLoss ?? null);
+  const valLoss = num('valLoss', lastVal ?? null);
+  if (json) writeJson(io, { runId, step, trainLoss, valLoss, state: outcome.reason });
+  else if (outcome.reason === 'completed') {
+    const took = final ? `, ${formatDuration(final.elapsedSec)}` : '';
+    io.stdout.write(`completed ${runId}: step ${step ?? '-'}, train loss ${formatLoss(trainLoss)}, val loss ${formatLoss(valLoss)}${took}\n`);
+  } else {
+    io.stdout.write(`cancelled ${runId} at step ${step ?? '-'} (ars resume --run ${runId} continues it)\n`);
+  }
+  return jobExitStatus(outcome);
+}

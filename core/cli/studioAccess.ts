@@ -1,0 +1,36 @@
+import type { WorkerClient } from '../protocol/client.ts';
+import type { StudioLike } from '../worker/dispatcher.ts';
+import { resolveStudioHome } from '../worker/home.ts';
+import { createInProcessClient } from '../worker/inProcess.ts';
+import type { StudioOptions } from '../worker/studio.ts';
+import type { Values } from './flags.ts';
+import { str } from './flagValues.ts';
+import type { CliIo } from './io.ts';
+
+async function defaultStudio(options: StudioOptions): Promise<StudioLike> {
+  // Loaded on demand so that --help and usage errors do not load TensorFlow.js.
+  const mod = await import('../worker/studio.ts');
+  if (typeof mod.Studio !== 'function') throw new Error('the Studio is not available in this build');
+  return new mod.Studio(options);
+}
+
+/**
+ * The Studio for a command. The command line may read any file the person names ('any'); a
+ * Studio that serves other clients (`serve --in-process`) reads only `<home>/datasets` (the default).
+ */
+export async function openStudio(values: Values, io: CliIo, fileAccess: 'any' | 'datasets' = 'any'): Promise<StudioLike> {
+  const home = resolveStudioHome(str(values, 'runs-dir'), io.env, io.cwd);
+  const backend = str(values, 'backend') ?? io.env.ARS_BACKEND;
+  const options: StudioOptions = { home, ...(backend ? { backend } : {}), ...(fileAccess === 'any' ? { fileAccess } : {}) };
+  return io.createStudio ? io.createStudio(options) : defaultStudio(options);
+}
+
+/** Runs `use` with a client of an in-process Studio, closed afterwards. */
+export async function withClient<T>(values: Values, io: CliIo, use: (client: WorkerClient) => Promise<T>): Promise<T> {
+  const connection = createInProcessClient(await openStudio(values, io));
+  try {
+    return await use(connection.client);
+  } finally {
+    connection.close();
+  }
+}
