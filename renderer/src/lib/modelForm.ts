@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod';
 import { describeModel as describeChoice, describeRunModel, TextModelChoice, type RnnCell, type RunModelConfig } from '../../../core/models/config.ts';
+import { RNN_DEFAULTS, TRANSFORMER_DEFAULTS } from '../../../core/protocol/modelDefaults.ts';
 
 export type ModelFamily = TextModelChoice['family'];
 export type ModelChoiceInput = z.input<typeof TextModelChoice>;
@@ -27,6 +28,24 @@ export interface ModelFields {
   context: number | null;
   dropout: number;
 }
+
+/**
+ * What a new form starts with: the recurrent family, and every family's sizes from the shared
+ * defaults (the same as `ars train`'s); the context follows the sequence length.
+ */
+export const DEFAULT_MODEL_FIELDS: Readonly<ModelFields> = {
+  family: 'rnn',
+  cell: RNN_DEFAULTS.cell,
+  embedding: RNN_DEFAULTS.embedding,
+  hidden: RNN_DEFAULTS.hidden,
+  layers: RNN_DEFAULTS.layers,
+  dModel: TRANSFORMER_DEFAULTS.dModel,
+  heads: TRANSFORMER_DEFAULTS.heads,
+  tfLayers: TRANSFORMER_DEFAULTS.layers,
+  ffn: TRANSFORMER_DEFAULTS.ffn,
+  context: null,
+  dropout: TRANSFORMER_DEFAULTS.dropout,
+};
 
 export const FAMILIES: readonly { value: ModelFamily; label: string; hint: string }[] = [
   { value: 'rnn', label: 'RNN / GRU / LSTM', hint: 'A recurrent network: reads and writes one character at a time.' },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TextModelChoice, type RunModelConfig } from '../../../core/models/config.ts';
-import { describeModel, effectiveContext, modelChoice, modelFields, modelProblems, type ModelFields } from '../../../renderer/src/lib/modelForm.ts';
+import { RNN_DEFAULTS, TRANSFORMER_DEFAULTS } from '../../../core/protocol/modelDefaults.ts';
+import { DEFAULT_MODEL_FIELDS, describeModel, effectiveContext, modelChoice, modelFields, modelProblems, type ModelFields } from '../../../renderer/src/lib/modelForm.ts';
 
 const base: ModelFields = {
   family: 'rnn',
@@ -90,3 +91,15 @@ describe('modelFields', () => {
   });
 });
 
+
+describe('DEFAULT_MODEL_FIELDS', () => {
+  it('start every family at the shared defaults (those of ars train), with no problems', () => {
+    expect(modelChoice(DEFAULT_MODEL_FIELDS, 64)).toEqual({ family: 'rnn', ...RNN_DEFAULTS });
+    for (const family of ['transformer', 'maskPredict'] as const) {
+      const { dModel, heads, layers, ffn, dropout } = TRANSFORMER_DEFAULTS;
+      expect(modelChoice({ ...DEFAULT_MODEL_FIELDS, family }, 48)).toEqual({ family, dModel, heads, layers, ffn, context: 48, dropout });
+      expect(modelProblems({ ...DEFAULT_MODEL_FIELDS, family }, 64)).toEqual([]);
+    }
+    expect(modelProblems(DEFAULT_MODEL_FIELDS, 64)).toEqual([]);
+  });
+});

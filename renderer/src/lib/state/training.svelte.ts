@@ -1,5 +1,5 @@
 import { Methods, type ParamsOf, type RunDetail } from '../../../../core/protocol/messages.ts';
-import { modelChoice, modelFields, modelProblems, type ModelFields } from '../modelForm.ts';
+import { DEFAULT_MODEL_FIELDS, modelChoice, modelFields, modelProblems, type ModelFields } from '../modelForm.ts';
 import { notices } from './notices.svelte.ts';
 import { sampling } from './sampling.svelte.ts';
 import { TrainingJob } from './trainingJob.svelte.ts';
@@ -34,17 +34,7 @@ class Training extends TrainingJob {
   form = $state<TrainForm>({
     name: '',
     corpus: 'sonnets',
-    family: 'rnn',
-    cell: 'lstm',
-    embedding: 64,
-    hidden: 128,
-    layers: 2,
-    dModel: 64,
-    heads: 4,
-    tfLayers: 2,
-    ffn: 256,
-    context: null,
-    dropout: 0,
+    ...DEFAULT_MODEL_FIELDS,
     steps: 500,
     batch: 32,
     seq: 64,
