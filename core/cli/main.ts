@@ -1,6 +1,7 @@
 /**
- * The `ars` command: `npx tsx core/cli/main.ts …` or `npm run ars -- …`. The commands live in
- * runCli.ts; this file connects them to the process (argv, streams, Ctrl-C, exit status).
+ * The `ars` command: `npx tsx core/cli/main.ts …` or `npm run ars -- …`. runCli.ts dispatches to
+ * the commands (commands/, one file each); this file connects them to the process (argv, streams,
+ * Ctrl-C, exit status).
  */
 import { EXIT_INTERRUPTED, runCli, type CliIo } from './runCli.ts';
 
