@@ -12,6 +12,7 @@ import { PixelSampleOptions, type PixelSampleOptionsInput } from '../generate/pi
 import { DEFAULT_PIXELCNN_CONFIG } from '../models/pixelcnnConfig.ts';
 import { ImageTrainConfig, type ImageTrainConfigInput } from '../train/imageConfig.ts';
 import { RaceOptions, SampleOptions, type SampleOptionsInput } from '../generate/options.ts';
+import { laneLabel } from '../generate/raceLanes.ts';
 import { WorkerError, type WorkerClient } from '../protocol/client.ts';
 import { MAX_RUN_ARCHIVE_BYTES, type JobEvent, type LaneResult, type ProgressEvent } from '../protocol/messages.ts';
 import { RUN_ARCHIVE_SUFFIX } from '../runs/archiveName.ts';
@@ -753,10 +754,11 @@ async function race(values: Values, io: CliIo): Promise<number> {
     draft: optInt(values, 'draft'),
   });
   checkAgainst(RaceOptions, options, { ...SAMPLE_FLAGS, draft: '--draft' });
+  const settings = RaceOptions.parse(options);
   return withClient(values, io, async (client) => {
     let results: LaneResult[] = [];
     const outcome = await followJob(client, () => client.request('race.start', { arRunId, narRunId, options }), io, (e) => {
-      if (e.kind === 'race-finished' && values.json !== true) io.stderr.write(`finished ${e.finishOrder}: ${e.lane} (${e.laneMs.toFixed(0)} ms)\n`);
+      if (e.kind === 'race-finished' && values.json !== true) io.stderr.write(`finished ${e.finishOrder}: ${laneLabel(e.lane, settings)} (${e.laneMs.toFixed(0)} ms)\n`);
       if (e.kind === 'race-results') results = e.lanes;
     });
     if (values.json === true) writeJson(io, { arRunId, narRunId, prompt: options.prompt ?? '', lanes: results, state: outcome.reason });
