@@ -17,13 +17,6 @@ export interface ImageCollection {
   labels?: Uint8Array;
 }
 
-/** Grey values in [0, 1] → bits: 1 where the value is at least `threshold`. */
-export function binarize(grey: ArrayLike<number>, threshold = 0.5): Uint8Array {
-  const out = new Uint8Array(grey.length);
-  for (let i = 0; i < grey.length; i++) out[i] = grey[i]! >= threshold ? 1 : 0;
-  return out;
-}
-
 /** A set of binary images split into a training and a validation part. */
 export class ImageDataset {
   private constructor(

@@ -5,6 +5,7 @@ import type { DecoderOptions } from '../models/textModel.ts';
 import { generateAutoregressive, startToken } from './autoregressive.ts';
 import { generateMaskPredict } from './maskPredictDecoding.ts';
 import { RACE_LANES, type RaceOptions } from './options.ts';
+import { laneLabel } from './raceLanes.ts';
 import { scoreText, type TextQuality } from './quality.ts';
 import { generateSpeculative } from './speculative.ts';
 import type { TextGenerationEvent } from './textEvents.ts';
@@ -33,21 +34,6 @@ export type RaceEvent =
   | { kind: 'lane'; lane: LaneId; event: TextGenerationEvent; laneMs: number }
   | { kind: 'finished'; lane: LaneId; finishOrder: number; laneMs: number }
   | { kind: 'results'; lanes: LaneResult[] };
-
-export function laneLabel(lane: LaneId, options: Pick<RaceOptions, 'iterations' | 'draft'>): string {
-  switch (lane) {
-    case 'ar-naive':
-      return 'AR, naive (recompute window)';
-    case 'ar-cache':
-      return 'AR + KV cache';
-    case 'nar-1':
-      return 'NAR, one shot (T=1)';
-    case 'nar-k':
-      return `NAR, mask-predict (T=${options.iterations})`;
-    case 'hybrid':
-      return `Hybrid: NAR drafts ${options.draft}, AR verifies`;
-  }
-}
 
 /** The generator for one strategy. */
 export function laneGenerator(lane: LaneId, ar: ArModel, nar: MaskPredictModel, vocab: CharVocabulary, options: RaceOptions, signal?: AbortSignal): AsyncGenerator<TextGenerationEvent> {

@@ -1,3 +1,5 @@
+import { pipeListeners, type PipeListeners } from './pipeListeners.ts';
+
 /**
  * A message pipe between a client and the worker. Three implementations: Electron's
  * MessagePort, a WebSocket (with the binary codec in wireCodec.ts) and an in-process pair.
@@ -14,32 +16,20 @@ export interface MessagePipe {
 
 /** Two connected in-process pipes (tests, CLI). Delivery is asynchronous, like a real port. */
 export function createPipePair(): [MessagePipe, MessagePipe] {
-  type Side = { receiver: ((m: unknown) => void) | null; closeListeners: Set<() => void>; closed: boolean };
-  const a: Side = { receiver: null, closeListeners: new Set(), closed: false };
-  const b: Side = { receiver: null, closeListeners: new Set(), closed: false };
-  const make = (self: Side, other: Side): MessagePipe => ({
+  const a = pipeListeners();
+  const b = pipeListeners();
+  const make = (self: PipeListeners, other: PipeListeners): MessagePipe => ({
     send(message) {
       if (self.closed) throw new Error('pipe is closed');
       const copy = structuredClone(message);
-      queueMicrotask(() => {
-        if (!other.closed) other.receiver?.(copy);
-      });
+      queueMicrotask(() => other.deliver(copy));
     },
-    onMessage(receiver) {
-      self.receiver = receiver;
-      return () => {
-        if (self.receiver === receiver) self.receiver = null;
-      };
-    },
-    onClose(listener) {
-      self.closeListeners.add(listener);
-      return () => self.closeListeners.delete(listener);
-    },
+    onMessage: self.onMessage,
+    onClose: self.onClose,
     close() {
-      if (self.closed) return;
-      self.closed = true;
-      other.closed = true;
-      for (const l of [...self.closeListeners, ...other.closeListeners]) l();
+      // Closing either end closes both.
+      self.close();
+      other.close();
     },
   });
   return [make(a, b), make(b, a)];

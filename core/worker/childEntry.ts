@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { errorInfo } from '../errors.ts';
+import { pipeListeners } from '../protocol/pipeListeners.ts';
 import type { MessagePipe } from '../protocol/transport.ts';
 import { isToChild, type FromChild } from './childProtocol.ts';
 import { serveClient, type StudioLike } from './dispatcher.ts';
@@ -24,36 +25,23 @@ function toParent(message: FromChild): void {
 
 /** One multiplexed connection as a MessagePipe: what the dispatcher sends goes up the channel. */
 function connection(conn: number, onGone: () => void): Connection {
-  let receiver: ((m: unknown) => void) | null = null;
-  const closeListeners = new Set<() => void>();
-  let closed = false;
+  const listeners = pipeListeners();
   const close = (): void => {
-    if (closed) return;
-    closed = true;
+    if (listeners.closed) return;
     onGone();
-    for (const l of [...closeListeners]) l();
+    listeners.close();
   };
   return {
     pipe: {
       send(m) {
-        if (closed || !process.connected) throw new Error('the connection is closed');
+        if (listeners.closed || !process.connected) throw new Error('the connection is closed');
         toParent({ t: 'msg', conn, m });
       },
-      onMessage(r) {
-        receiver = r;
-        return () => {
-          if (receiver === r) receiver = null;
-        };
-      },
-      onClose(l) {
-        closeListeners.add(l);
-        return () => closeListeners.delete(l);
-      },
+      onMessage: listeners.onMessage,
+      onClose: listeners.onClose,
       close,
     },
-    deliver: (m) => {
-      if (!closed) receiver?.(m);
-    },
+    deliver: listeners.deliver,
     closed: close,
   };
 }

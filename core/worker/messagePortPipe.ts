@@ -1,3 +1,4 @@
+import { pipeListeners } from '../protocol/pipeListeners.ts';
 import type { MessagePipe } from '../protocol/transport.ts';
 import { serveClient, type StudioLike } from './dispatcher.ts';
 
@@ -21,31 +22,17 @@ export interface ParentPortLike {
  * ArrayBuffers, so the transfer list is dropped and typed arrays are copied by structured clone.
  */
 export function messagePortPipe(port: MessagePortMainLike): MessagePipe {
-  let receiver: ((m: unknown) => void) | null = null;
-  const closeListeners = new Set<() => void>();
-  let closed = false;
-  port.on('message', (event) => receiver?.(event.data));
-  port.on('close', () => {
-    if (closed) return;
-    closed = true;
-    for (const l of [...closeListeners]) l();
-  });
+  const listeners = pipeListeners();
+  port.on('message', (event) => listeners.deliver(event.data));
+  port.on('close', () => listeners.close());
   port.start();
   return {
     send(message) {
-      if (closed) throw new Error('the port is closed');
+      if (listeners.closed) throw new Error('the port is closed');
       port.postMessage(message);
     },
-    onMessage(r) {
-      receiver = r;
-      return () => {
-        if (receiver === r) receiver = null;
-      };
-    },
-    onClose(listener) {
-      closeListeners.add(listener);
-      return () => closeListeners.delete(listener);
-    },
+    onMessage: listeners.onMessage,
+    onClose: listeners.onClose,
     close() {
       port.close();
     },

@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import { extname, join, resolve, sep } from 'node:path';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { PROTOCOL_VERSION } from '../protocol/messages.ts';
+import { pipeListeners } from '../protocol/pipeListeners.ts';
 import type { MessagePipe } from '../protocol/transport.ts';
 import { decodeFrame, encodeFrame } from '../protocol/wireCodec.ts';
 import { serveClient, type ServeOptions, type StudioLike } from './dispatcher.ts';
@@ -286,9 +287,7 @@ function toBytes(data: RawData): Uint8Array {
  * decoded gets a PROTOCOL_ERROR response (id '') and the socket stays open.
  */
 export function webSocketPipe(ws: WebSocket): MessagePipe {
-  let receiver: ((m: unknown) => void) | null = null;
-  const closeListeners = new Set<() => void>();
-  let closed = false;
+  const listeners = pipeListeners();
   const send = (message: unknown): void => {
     if (ws.readyState !== ws.OPEN) throw new Error('the WebSocket is closed');
     ws.send(encodeFrame(message));
@@ -308,26 +307,14 @@ export function webSocketPipe(ws: WebSocket): MessagePipe {
     } catch (err) {
       return sendError(`malformed frame: ${err instanceof Error ? err.message : String(err)}`);
     }
-    receiver?.(message);
+    listeners.deliver(message);
   });
-  ws.on('close', () => {
-    if (closed) return;
-    closed = true;
-    for (const l of [...closeListeners]) l();
-  });
+  ws.on('close', () => listeners.close());
   ws.on('error', () => ws.terminate());
   return {
     send,
-    onMessage(r) {
-      receiver = r;
-      return () => {
-        if (receiver === r) receiver = null;
-      };
-    },
-    onClose(listener) {
-      closeListeners.add(listener);
-      return () => closeListeners.delete(listener);
-    },
+    onMessage: listeners.onMessage,
+    onClose: listeners.onClose,
     close() {
       ws.close();
     },

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PROTOCOL_VERSION } from '../protocol/messages.ts';
+import { pipeListeners, type PipeListeners } from '../protocol/pipeListeners.ts';
 import type { MessagePipe } from '../protocol/transport.ts';
 import { isFromChild, type ToChild } from './childProtocol.ts';
 
@@ -36,9 +37,8 @@ export const WORKER_FAILED = 'WORKER_FAILED';
 
 interface Connection {
   readonly id: number;
-  receiver: ((m: unknown) => void) | null;
-  readonly closeListeners: Set<() => void>;
-  closed: boolean;
+  /** The client's receiver and close listeners; closed once the connection is. */
+  readonly listeners: PipeListeners;
   /** Opened in the current child (else its messages wait in `queue` until the child is ready). */
   opened: boolean;
   readonly queue: unknown[];
@@ -96,9 +96,7 @@ export class WorkerSupervisor implements WorkerConnector {
   connect(): MessagePipe {
     const c: Connection = {
       id: this.nextConnection++,
-      receiver: null,
-      closeListeners: new Set(),
-      closed: false,
+      listeners: pipeListeners(),
       opened: false,
       queue: [],
       pending: new Set(),
@@ -109,24 +107,16 @@ export class WorkerSupervisor implements WorkerConnector {
     else if (this.ready) this.open(c);
     return {
       send: (m) => {
-        if (c.closed) throw new Error('the connection to the worker is closed');
+        if (c.listeners.closed) throw new Error('the connection to the worker is closed');
         const id = requestId(m);
         if (id !== null) c.pending.add(id);
         if (c.opened) this.toChild({ t: 'msg', conn: c.id, m });
         else c.queue.push(m);
       },
-      onMessage: (r) => {
-        c.receiver = r;
-        return () => {
-          if (c.receiver === r) c.receiver = null;
-        };
-      },
-      onClose: (l) => {
-        c.closeListeners.add(l);
-        return () => c.closeListeners.delete(l);
-      },
+      onMessage: c.listeners.onMessage,
+      onClose: c.listeners.onClose,
       close: () => {
-        if (c.closed) return;
+        if (c.listeners.closed) return;
         if (c.opened) this.toChild({ t: 'close', conn: c.id });
         this.closeConnection(c);
       },
@@ -181,7 +171,7 @@ export class WorkerSupervisor implements WorkerConnector {
         fatal = raw.error.message;
       } else {
         const c = this.connections.get(raw.conn);
-        if (c && c.opened && !c.closed) this.deliver(c, raw.m);
+        if (c && c.opened && !c.listeners.closed) this.deliver(c, raw.m);
       }
     });
     child.on('error', (err) => log(`worker: ${err.message}`));
@@ -217,7 +207,7 @@ export class WorkerSupervisor implements WorkerConnector {
   }
 
   private open(c: Connection): void {
-    if (c.opened || c.closed) return;
+    if (c.opened || c.listeners.closed) return;
     c.opened = true;
     this.toChild({ t: 'open', conn: c.id });
     for (const m of c.queue.splice(0)) this.toChild({ t: 'msg', conn: c.id, m });
@@ -246,25 +236,24 @@ export class WorkerSupervisor implements WorkerConnector {
         if (kind === 'done' || kind === 'error') c.jobs.delete(o.jobId);
       }
     }
-    c.receiver?.(m);
+    c.listeners.deliver(m);
   }
 
   /** Tells a client its requests and jobs are lost, then closes its connection. */
   private fail(c: Connection, code: string, message: string): void {
-    if (c.closed) return;
-    for (const id of c.pending) c.receiver?.({ v: PROTOCOL_VERSION, type: 'response', id, ok: false, error: { code, message } });
-    for (const jobId of c.jobs) c.receiver?.({ v: PROTOCOL_VERSION, type: 'event', jobId, event: { kind: 'error', code, message } });
+    if (c.listeners.closed) return;
+    for (const id of c.pending) c.listeners.deliver({ v: PROTOCOL_VERSION, type: 'response', id, ok: false, error: { code, message } });
+    for (const jobId of c.jobs) c.listeners.deliver({ v: PROTOCOL_VERSION, type: 'event', jobId, event: { kind: 'error', code, message } });
     this.closeConnection(c);
   }
 
   private closeConnection(c: Connection): void {
-    if (c.closed) return;
-    c.closed = true;
+    if (c.listeners.closed) return;
     c.pending.clear();
     c.jobs.clear();
     c.queue.length = 0;
     this.connections.delete(c.id);
-    for (const l of [...c.closeListeners]) l();
+    c.listeners.close();
   }
 }
 

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { RaceOptions } from '../../generate/options.ts';
+import { laneLabel } from '../../generate/raceLanes.ts';
 import type { LaneResult } from '../../protocol/messages.ts';
 import type { Command } from '../command.ts';
 import { STUDIO_HELP, STUDIO_OPTIONS, stringFlags } from '../flags.ts';
@@ -49,10 +50,11 @@ ${STUDIO_HELP}`,
       draft: optInt(values, 'draft'),
     });
     checkAgainst(RaceOptions, options, { ...SAMPLE_FLAGS, draft: '--draft' });
+    const settings = RaceOptions.parse(options);
     return withClient(values, io, async (client) => {
       let results: LaneResult[] = [];
       const outcome = await followJob(client, () => client.request('race.start', { arRunId, narRunId, options }), io, (e) => {
-        if (e.kind === 'race-finished' && values.json !== true) io.stderr.write(`finished ${e.finishOrder}: ${e.lane} (${e.laneMs.toFixed(0)} ms)\n`);
+        if (e.kind === 'race-finished' && values.json !== true) io.stderr.write(`finished ${e.finishOrder}: ${laneLabel(e.lane, settings)} (${e.laneMs.toFixed(0)} ms)\n`);
         if (e.kind === 'race-results') results = e.lanes;
       });
       if (values.json === true) writeJson(io, { arRunId, narRunId, prompt: options.prompt ?? '', lanes: results, state: outcome.reason });

@@ -129,10 +129,6 @@ export function rectBetween(a: Cell, b: Cell): CellRect {
   return { top: Math.min(a.row, b.row), bottom: Math.max(a.row, b.row), left: Math.min(a.col, b.col), right: Math.max(a.col, b.col) };
 }
 
-export function inRect(r: CellRect, row: number, col: number): boolean {
-  return row >= r.top && row <= r.bottom && col >= r.left && col <= r.right;
-}
-
 /** The top `rows` rows, as a rectangle (null when rows is 0: nothing). */
 export function topRowsRect(rows: number): CellRect | null {
   const r = Math.max(0, Math.min(SIDE, Math.round(rows)));

@@ -1,4 +1,5 @@
 import { WorkerClient } from '../../../core/protocol/client.ts';
+import { pipeListeners } from '../../../core/protocol/pipeListeners.ts';
 import type { MessagePipe } from '../../../core/protocol/transport.ts';
 import { decodeFrame, encodeFrame } from '../../../core/protocol/wireCodec.ts';
 
@@ -35,36 +36,21 @@ export interface Connection {
 
 /** Wraps a DOM MessagePort (the Electron port) in a MessagePipe. */
 export function createPortPipe(port: MessagePort): MessagePipe {
-  let receiver: ((m: unknown) => void) | null = null;
-  const closeListeners = new Set<() => void>();
-  let closed = false;
-  const notifyClosed = () => {
-    if (closed) return;
-    closed = true;
-    for (const l of [...closeListeners]) l();
-  };
-  port.addEventListener('message', (e: MessageEvent) => receiver?.(e.data));
+  const listeners = pipeListeners();
+  port.addEventListener('message', (e: MessageEvent) => listeners.deliver(e.data));
   // Chromium fires `close` on a MessagePort whose other end has gone (the worker crashed).
-  port.addEventListener('close', notifyClosed);
+  port.addEventListener('close', () => listeners.close());
   port.start();
   return {
     send(message, transfer) {
-      if (closed) throw new Error('the worker port is closed');
+      if (listeners.closed) throw new Error('the worker port is closed');
       port.postMessage(message, transfer ?? []);
     },
-    onMessage(r) {
-      receiver = r;
-      return () => {
-        if (receiver === r) receiver = null;
-      };
-    },
-    onClose(l) {
-      closeListeners.add(l);
-      return () => closeListeners.delete(l);
-    },
+    onMessage: listeners.onMessage,
+    onClose: listeners.onClose,
     close() {
       port.close();
-      notifyClosed();
+      listeners.close();
     },
   };
 }
@@ -77,15 +63,11 @@ const WS_OPEN = 1;
  */
 export function createWebSocketPipe(ws: WebSocket): MessagePipe {
   ws.binaryType = 'arraybuffer';
-  let receiver: ((m: unknown) => void) | null = null;
-  const closeListeners = new Set<() => void>();
+  const listeners = pipeListeners();
   const queue: Uint8Array<ArrayBuffer>[] = [];
-  let closed = false;
   const notifyClosed = () => {
-    if (closed) return;
-    closed = true;
     queue.length = 0;
-    for (const l of [...closeListeners]) l();
+    listeners.close();
   };
   ws.addEventListener('open', () => {
     for (const frame of queue.splice(0)) ws.send(frame);
@@ -98,27 +80,19 @@ export function createWebSocketPipe(ws: WebSocket): MessagePipe {
     } catch {
       return; // an unreadable frame is dropped, as WorkerClient drops unreadable messages
     }
-    receiver?.(message);
+    listeners.deliver(message);
   });
   ws.addEventListener('close', notifyClosed);
   ws.addEventListener('error', () => ws.close());
   return {
     send(message) {
-      if (closed) throw new Error('the connection to the worker is closed');
+      if (listeners.closed) throw new Error('the connection to the worker is closed');
       const frame = encodeFrame(message) as Uint8Array<ArrayBuffer>; // a fresh ArrayBuffer, never shared
       if (ws.readyState === WS_OPEN) ws.send(frame);
       else queue.push(frame);
     },
-    onMessage(r) {
-      receiver = r;
-      return () => {
-        if (receiver === r) receiver = null;
-      };
-    },
-    onClose(l) {
-      closeListeners.add(l);
-      return () => closeListeners.delete(l);
-    },
+    onMessage: listeners.onMessage,
+    onClose: listeners.onClose,
     close() {
       ws.close();
       notifyClosed();

@@ -4,8 +4,8 @@
  * person reads.
  */
 import type { z } from 'zod';
-import { PixelCnnConfig } from '../../../core/models/pixelcnnConfig.ts';
 import { Methods, type ParamsOf } from '../../../core/protocol/messages.ts';
+import { PixelCnnConfig } from '../../../core/protocol/schemas.ts';
 
 /** Where the training images come from: the built-in digits or the files the person opened. */
 export type ImageDataChoice = 'mnist' | 'upload';

@@ -1,11 +1,11 @@
 /**
  * The model part of the training form: which family, the fields each needs, and what is wrong
  * with them, in words. Pure (no runes), so it is tested on its own; the checks are the protocol's
- * own schema (core/models/config.ts) plus the one thing only the whole form knows (the context
+ * own schema (core/models/config.ts, through core/protocol/schemas.ts) plus the one thing only the whole form knows (the context
  * must hold a training sequence).
  */
 import type { z } from 'zod';
-import { describeModel as describeChoice, describeRunModel, TextModelChoice, type RnnCell, type RunModelConfig } from '../../../core/models/config.ts';
+import { describeModel as describeChoice, describeRunModel, TextModelChoice, type RnnCell, type RunModelConfig } from '../../../core/protocol/schemas.ts';
 import { RNN_DEFAULTS, TRANSFORMER_DEFAULTS } from '../../../core/protocol/modelDefaults.ts';
 
 export type ModelFamily = TextModelChoice['family'];

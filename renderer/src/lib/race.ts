@@ -1,35 +1,15 @@
 /**
- * The Race as the screen shows it: lane names, each lane's live view built from the worker's
- * lane events, and the lengths the scaling chart measures. Pure (no runes): race.svelte.ts holds
- * the state and feeds it through these.
+ * The Race as the screen shows it: lane names (core's one wording, through core/protocol) and
+ * blurbs, each lane's live view built from the worker's lane events, and the lengths the scaling
+ * chart measures. Pure (no runes): race.svelte.ts holds the state and feeds it through these.
  */
-import { RACE_LANES } from '../../../core/generate/options.ts';
 import type { LaneEvent } from '../../../core/protocol/messages.ts';
+import { laneLabel, RACE_LANES, type LaneSettings, type RaceLaneId } from '../../../core/protocol/schemas.ts';
 import { maskedCells, passCells, typedCell, type TokenCell } from './tokenCells.ts';
 
-export type RaceLane = (typeof RACE_LANES)[number];
+export type RaceLane = RaceLaneId;
 export const LANES: readonly RaceLane[] = RACE_LANES;
-
-export interface LaneSettings {
-  iterations: number;
-  draft: number;
-}
-
-/** A lane's name, as the results table and the lane header show it. */
-export function laneLabel(lane: RaceLane, s: LaneSettings): string {
-  switch (lane) {
-    case 'ar-naive':
-      return 'AR, naive';
-    case 'ar-cache':
-      return 'AR + KV cache';
-    case 'nar-1':
-      return 'NAR, one shot (T=1)';
-    case 'nar-k':
-      return `NAR, mask-predict (T=${s.iterations})`;
-    case 'hybrid':
-      return `Hybrid (draft ${s.draft})`;
-  }
-}
+export { laneLabel, type LaneSettings };
 
 /** What a lane does, in a sentence. */
 export function laneBlurb(lane: RaceLane, s: LaneSettings): string {

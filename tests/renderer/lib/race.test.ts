@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LaneEvent } from '../../../core/protocol/messages.ts';
+import { laneLabel as protocolLaneLabel } from '../../../core/protocol/schemas.ts';
 import { applyLaneEvent, laneLabel, LANES, newLaneView, ordinal, scalingLengths, tokensPerSecond } from '../../../renderer/src/lib/race.ts';
 
 const settings = { iterations: 4, draft: 3 };
@@ -21,6 +22,10 @@ describe('lane labels', () => {
     expect(laneLabel('nar-k', settings)).toBe('NAR, mask-predict (T=4)');
     expect(laneLabel('hybrid', settings)).toBe('Hybrid (draft 3)');
     expect(new Set(LANES.map((l) => laneLabel(l, settings))).size).toBe(5);
+  });
+
+  it('are the wording core gives every race result (one source for the CLI and the UI)', () => {
+    expect(laneLabel).toBe(protocolLaneLabel);
   });
 });
 

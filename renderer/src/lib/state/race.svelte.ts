@@ -1,4 +1,4 @@
-import type { RaceOptions } from '../../../../core/generate/options.ts';
+import type { RaceOptions } from '../../../../core/protocol/schemas.ts';
 import { Methods, type JobEvent, type LaneResult, type ParamsOf, type RunSummary } from '../../../../core/protocol/messages.ts';
 import { logLogSlope, type Point } from '../chart.ts';
 import { applyLaneEvent, laneLabel, LANES, newLaneView, scalingLengths, SLOW_SCALING_LENGTH, type LaneView, type RaceLane } from '../race.ts';
