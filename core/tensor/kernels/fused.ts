@@ -9,7 +9,8 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { gemm, splitRange } from '../wasm/gemm.ts';
 import { kernelRuntime, type KernelRuntime } from '../wasm/runtime.ts';
 import type { Task } from '../wasm/threads.ts';
-import { copyIn, copyOut, sizeOf } from './heap.ts';
+import { sizeOf } from '../shapes.ts';
+import { copyIn, copyOut } from './heap.ts';
 
 type Inputs = Record<string, TensorInfo | undefined>;
 type Body = (rt: KernelRuntime, backend: BackendWasm, inputs: Inputs, attrs: NamedAttrMap) => TensorInfo | TensorInfo[];

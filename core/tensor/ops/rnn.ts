@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { arsKernelsActive } from '../arsKernels.ts';
+import { projectKernelsActive } from '../wasmKernelRegistry.ts';
 import { customOp } from './customOp.ts';
 
 export type RnnCellName = 'rnn' | 'gru' | 'lstm';
@@ -92,7 +92,7 @@ const fusedOps = new Map<RnnCellName, (...inputs: tf.Tensor[]) => tf.Tensor>();
  * whole sequence (and its gradient) is one kernel; elsewhere a loop of tfjs ops.
  */
 export function rnnSequence(cell: RnnCellName, xp: tf.Tensor3D, wh: tf.Tensor2D, bh: tf.Tensor1D | null, h0: tf.Tensor2D, c0: tf.Tensor2D | null): tf.Tensor3D {
-  if (!arsKernelsActive('rnn') || xp.dtype !== 'float32') {
+  if (!projectKernelsActive('rnn') || xp.dtype !== 'float32') {
     return tf.tidy(() => rnnSequenceReference(cell, xp, wh, bh, c0 ? { h: h0, c: c0 } : { h: h0 }).hs);
   }
   let f = fusedOps.get(cell);
