@@ -2,11 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import { fastDecodersAvailable } from '../tensor/inference/available.ts';
 import { TransformerEngine } from '../tensor/inference/transformerEngine.ts';
 import type { TransformerConfig } from './config.ts';
-import { softmaxCrossEntropy } from './losses.ts';
+import { softmaxCrossEntropy } from '../tensor/ops/crossEntropy.ts';
 import { EngineCachedDecoder, EngineRecomputingDecoder } from './transformerDecoders.ts';
 import type { DecoderOptions, SpeculativeDecoder, TextModel } from './textModel.ts';
+import { causalMask } from '../tensor/ops/attention.ts';
 import {
-  causalMask,
   createTransformerWeights,
   embed,
   engineWeights,

@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { registerWasmKernels, type ProjectKernelsStatus } from './wasmKernelRegistry.ts';
-import { registerWebgpuKernelFixes } from './webgpuKernels.ts';
+import { registerWebgpuKernelFixes } from './tfjsWebgpuFixes.ts';
 import { describeAdapter, installNavigatorGpu, probeWebGpu, type GpuAdapter, type WebGpuProbe } from './webgpu.ts';
 
 /**

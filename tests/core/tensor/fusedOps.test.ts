@@ -6,7 +6,8 @@ import { causalMask, selfAttention, selfAttentionReference } from '../../../core
 import { softmaxCrossEntropy, softmaxCrossEntropyReference } from '../../../core/tensor/ops/crossEntropy.ts';
 import { biasGelu, geluReference } from '../../../core/tensor/ops/gelu.ts';
 import { layerNorm, layerNormReference } from '../../../core/tensor/ops/layerNorm.ts';
-import { RNN_GATES, rnnSequence, rnnSequenceReference } from '../../../core/tensor/ops/rnn.ts';
+import { rnnSequence, rnnSequenceReference } from '../../../core/tensor/ops/rnn.ts';
+import { RNN_GATES } from '../../../core/tensor/rnnCell.ts';
 import { AdamOptimizer } from '../../../core/train/adam.ts';
 import { clipByGlobalNorm } from '../../../core/train/clipping.ts';
 import { compareOp, expectClose, pick, randInt, randn, random } from './fusedHelpers.ts';
