@@ -2,8 +2,9 @@
  * Kernel fixes for @tensorflow/tfjs-backend-wasm 4.22.0.
  *
  * The stock wasm backend lacks some kernels that training needs and runs others on a scalar
- * fallback loop. The replacements here are built from the backend's own fast kernels (XNNPACK matMul / conv / depthwise conv, C++ transpose) or, where the work is
- * memory-bound, from plain loops over the wasm heap:
+ * fallback loop. The replacements here are built from the backend's own fast kernels (XNNPACK
+ * matMul / conv / depthwise conv, C++ transpose) or, where the work is memory-bound, from plain
+ * loops over the wasm heap:
  *
  * - `UnsortedSegmentSum` (missing; the gradient of `gather`, so of every embedding): a loop that
  *   adds rows of `x` into the output rows named by `segmentIds`.
@@ -32,7 +33,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DataType, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-
 import { matMulShapes, sizeOf } from './shapes.ts';
 
 const WASM = 'wasm';
