@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { RNN_CELLS } from '../tensor/rnnCell.ts';
 import { PixelCnnConfig as PixelCnnConfigSchema } from './pixelcnnConfig.ts';
 
 /**
  * Plain, serialisable model configurations. Pure (no tfjs): the renderer reaches these
  * through core/protocol to build its forms.
  */
-export const RnnCell = z.enum(['rnn', 'gru', 'lstm']);
+export const RnnCell = z.enum(RNN_CELLS);
 export type RnnCell = z.infer<typeof RnnCell>;
 
 export const RnnConfig = z.object({

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng, type Rng } from '../rng.ts';
 import type { MaskPredictConfig } from './config.ts';
 import type { TextModel } from './textModel.ts';
-import { softmaxCrossEntropy } from './losses.ts';
+import { softmaxCrossEntropy } from '../tensor/ops/crossEntropy.ts';
 import { fastDecodersAvailable } from '../tensor/inference/available.ts';
 import { createTransformerWeights, embed, EngineCache, outputLogits, transformerBlockNoCache, type TransformerWeights } from './transformerLayers.ts';
 

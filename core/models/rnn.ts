@@ -4,10 +4,9 @@ import type { Decoder, DecoderOptions, TextModel } from './textModel.ts';
 import { fastDecodersAvailable } from '../tensor/inference/available.ts';
 import { WasmRnnDecoder, type RnnDecoderWeights } from '../tensor/inference/rnnDecoder.ts';
 import { rnnSequence, rnnSequenceReference } from '../tensor/ops/rnn.ts';
-import { softmaxCrossEntropy } from './losses.ts';
+import { RNN_GATES } from '../tensor/rnnCell.ts';
+import { softmaxCrossEntropy } from '../tensor/ops/crossEntropy.ts';
 
-/** Gates per cell: the input-to-hidden and hidden-to-hidden matrices are [in, gates * hidden]. */
-const GATES = { rnn: 1, gru: 3, lstm: 4 } as const;
 
 let nextModelId = 0;
 
@@ -37,7 +36,7 @@ export class RnnModel implements TextModel {
     seed = 1,
   ) {
     const { vocabSize: V, embedding: E, hidden: H, layers: L, cell } = config;
-    const G = GATES[cell];
+    const G = RNN_GATES[cell];
     const bound = 1 / Math.sqrt(H);
     let s = seed * 7919;
     this.weights = new Map();

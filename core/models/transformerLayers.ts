@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { selfAttention } from '../tensor/ops/attention.ts';
+import { selfAttention, splitHeads } from '../tensor/ops/attention.ts';
 import { biasGelu } from '../tensor/ops/gelu.ts';
 import { layerNorm as layerNormOp } from '../tensor/ops/layerNorm.ts';
 import { TransformerEngine, type TransformerEngineWeights } from '../tensor/inference/transformerEngine.ts';
@@ -108,14 +108,6 @@ export function layerNorm(x: tf.Tensor, w: LayerNormWeights, eps = 1e-5): tf.Ten
   return layerNormOp(x, w.g, w.b, eps);
 }
 
-/** GELU, tanh approximation (as in GPT-2). */
-export function gelu(x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => {
-    const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
-    return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
-  });
-}
-
 /** Token plus position embeddings for ids [B, T] at positions offset..offset+T-1. */
 export function embed(w: TransformerWeights, ids: tf.Tensor2D, offset = 0): tf.Tensor3D {
   return tf.tidy(() => {
@@ -123,19 +115,6 @@ export function embed(w: TransformerWeights, ids: tf.Tensor2D, offset = 0): tf.T
     const pos = tf.slice(w.posEmb, [offset, 0], [T, -1]);
     return tf.add(tf.gather(w.tokEmb, ids), pos) as tf.Tensor3D;
   });
-}
-
-/** Additive causal mask [Tq, Tk] for queries at positions Tk-Tq..Tk-1: 0 where allowed, -1e9 above the diagonal. */
-export function causalMask(tq: number, tk: number): tf.Tensor2D {
-  const data = new Float32Array(tq * tk);
-  const offset = tk - tq;
-  for (let i = 0; i < tq; i++) for (let j = offset + i + 1; j < tk; j++) data[i * tk + j] = -1e9;
-  return tf.tensor2d(data, [tq, tk]);
-}
-
-function splitHeads(x: tf.Tensor3D, heads: number): tf.Tensor4D {
-  const [B, T, D] = x.shape;
-  return tf.transpose(tf.reshape(x, [B, T, heads, D / heads]), [0, 2, 1, 3]) as tf.Tensor4D;
 }
 
 /**

@@ -13,9 +13,8 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { registerArsKernels } from './arsKernels.ts';
-import { registerWasmKernelFixes } from './wasmKernels.ts';
-import { registerWebgpuKernelFixes } from './webgpuKernels.ts';
+import { registerWasmKernels, type ProjectKernelsStatus } from './wasmKernelRegistry.ts';
+import { registerWebgpuKernelFixes } from './tfjsWebgpuFixes.ts';
 import { describeAdapter, installNavigatorGpu, probeWebGpu, type GpuAdapter, type WebGpuProbe } from './webgpu.ts';
 
 /**
@@ -279,15 +278,15 @@ async function tryWasm(): Promise<Attempt> {
   }
   const failure = await activate('wasm');
   if (failure) return failure;
+  let ars: ProjectKernelsStatus;
   try {
-    registerWasmKernelFixes();
+    // The fixes for tfjs-wasm, then the project's kernels (GEMM, fused ops; their own threads).
+    ars = registerWasmKernels();
   } catch (error) {
     return { ok: false, reason: `wasm kernel fixes failed to register: ${firstLine(error)}` };
   }
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   const tfjsThreads = wasm.getThreadsCount();
-  // The project's own kernels (GEMM, fused ops) compute with their own worker threads.
-  const ars = registerArsKernels();
   const threads = ars.ok ? Math.max(tfjsThreads, ars.threads) : tfjsThreads;
   const kernels = ars.ok
     ? `project kernels (${ars.variant === 'relaxed' ? 'relaxed SIMD' : 'SIMD'}, ${ars.threads} thread${ars.threads === 1 ? '' : 's'})`

@@ -25,7 +25,7 @@ export async function runJob(job: string, prefer: string | undefined, compare: C
     const { JOBS } = await import('./jobs.ts');
     let baseline: JobResult | undefined;
     if (compare) {
-      const { setKernelsEnabled, setDisabledKernels, disabledKernels } = await import('../../tensor/arsKernels.ts');
+      const { setKernelsEnabled, setDisabledKernels, disabledKernels } = await import('../../tensor/projectKernels.ts');
       const before = disabledKernels();
       if (compare === 'all') setKernelsEnabled(false);
       else setDisabledKernels([...before, ...compare]);

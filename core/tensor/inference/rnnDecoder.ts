@@ -4,12 +4,11 @@
  * a handful of SIMD matrix–vector products over preallocated buffers, no per-op dispatch. The
  * first layer's input projection is precomputed for every token (embedding·Wx + b).
  */
+import { RNN_CELL_ID, RNN_GATES, type RnnCell } from '../rnnCell.ts';
 import { privateKernels, type WasmKernels } from '../wasm/module.ts';
 
-export type RnnCellKind = 'rnn' | 'gru' | 'lstm';
-
 export interface RnnDecoderWeights {
-  cell: RnnCellKind;
+  cell: RnnCell;
   vocabSize: number;
   embedding: number;
   hidden: number;
@@ -20,9 +19,6 @@ export interface RnnDecoderWeights {
   outW: Float32Array;
   outB: Float32Array;
 }
-
-const CELL_ID: Record<RnnCellKind, number> = { rnn: 0, gru: 1, lstm: 2 };
-const GATES: Record<RnnCellKind, number> = { rnn: 1, gru: 3, lstm: 4 };
 
 type Fn = (...args: number[]) => number;
 
@@ -43,7 +39,7 @@ export class WasmRnnDecoder {
 
   constructor(w: RnnDecoderWeights) {
     const { vocabSize: V, embedding: E, hidden: H } = w;
-    const G = GATES[w.cell];
+    const G = RNN_GATES[w.cell];
     const floats =
       V * G * H +
       w.layers.reduce((n, l) => n + l.wx.length + l.wh.length + l.b.length + (l.bh?.length ?? 0) + 2 * H, 0) +
@@ -53,7 +49,7 @@ export class WasmRnnDecoder {
     if (k == null) throw new Error('the project wasm kernels are not available');
     this.k = k;
     this.f = k.exports as unknown as Record<string, Fn>;
-    this.cell = CELL_ID[w.cell];
+    this.cell = RNN_CELL_ID[w.cell];
     this.G = G;
     this.H = H;
     this.V = V;

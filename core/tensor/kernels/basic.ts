@@ -11,7 +11,8 @@ import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { splitRange } from '../wasm/gemm.ts';
 import { kernelOn, kernelRuntime } from '../wasm/runtime.ts';
-import { copyIn, copyOut, sizeOf } from './heap.ts';
+import { sizeOf } from '../shapes.ts';
+import { copyIn, copyOut } from './heap.ts';
 
 type Args = { inputs: Record<string, TensorInfo | undefined>; backend: BackendWasm; attrs: NamedAttrMap };
 

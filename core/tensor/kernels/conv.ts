@@ -10,7 +10,8 @@ import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { gemm, splitRange } from '../wasm/gemm.ts';
 import { kernelOn, kernelRuntime, type KernelRuntime } from '../wasm/runtime.ts';
-import { copyIn, copyOut, sizeOf } from './heap.ts';
+import { sizeOf } from '../shapes.ts';
+import { copyIn, copyOut } from './heap.ts';
 
 type Args = { inputs: Record<string, TensorInfo | undefined>; backend: BackendWasm; attrs: NamedAttrMap };
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;

@@ -9,7 +9,9 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { gemm, splitRange } from '../wasm/gemm.ts';
 import { kernelRuntime, type KernelRuntime } from '../wasm/runtime.ts';
 import type { Task } from '../wasm/threads.ts';
-import { copyIn, copyOut, sizeOf } from './heap.ts';
+import { RNN_CELL_ID, RNN_GATES, type RnnCell } from '../rnnCell.ts';
+import { sizeOf } from '../shapes.ts';
+import { copyIn, copyOut } from './heap.ts';
 
 type Inputs = Record<string, TensorInfo | undefined>;
 type Body = (rt: KernelRuntime, backend: BackendWasm, inputs: Inputs, attrs: NamedAttrMap) => TensorInfo | TensorInfo[];
@@ -271,8 +273,6 @@ export const FUSED_KERNELS: Record<string, KernelFunc> = {
 // ---------------------------------------------------------------------------------------------
 // Whole-sequence recurrent layers (rnn, gru, lstm)
 
-const CELLS: Record<string, number> = { rnn: 0, gru: 1, lstm: 2 };
-const GATES = [1, 3, 4];
 
 /** Threads for the recurrence: one unless a step's product is big enough to share. */
 function rnnThreads(rt: KernelRuntime, B: number, G: number, H: number): number {
@@ -292,9 +292,9 @@ function spmd(rt: KernelRuntime, fnName: string, threads: number, args: (tid: nu
 
 /** inputs xp [B, T, G·H], wh [H, G·H], h0 [B, H], c0 [B, H] (lstm), bh [G·H] (gru); attrs cell. */
 const rnnForward: Body = (rt, backend, inputs, attrs) => {
-  const cellName = attrs.cell as string;
-  const cell = CELLS[cellName]!;
-  const G = GATES[cell]!;
+  const cellName = attrs.cell as RnnCell;
+  const cell = RNN_CELL_ID[cellName];
+  const G = RNN_GATES[cellName];
   const xp = inputs.xp!;
   const [B, T] = xp.shape as [number, number, number];
   const H = inputs.wh!.shape[0]!;
@@ -327,8 +327,9 @@ const rnnForward: Body = (rt, backend, inputs, attrs) => {
  * Outputs dxp, dwh, dh0, then dc0 (lstm) and dbh (gru).
  */
 const rnnBackward: Body = (rt, backend, inputs, attrs) => {
-  const cell = CELLS[attrs.cell as string]!;
-  const G = GATES[cell]!;
+  const cellName = attrs.cell as RnnCell;
+  const cell = RNN_CELL_ID[cellName];
+  const G = RNN_GATES[cellName];
   const dhs = inputs.dhs!;
   const [B, T, H] = dhs.shape as [number, number, number];
   const GH = G * H;

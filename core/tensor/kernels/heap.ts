@@ -5,13 +5,8 @@
  */
 import type { DataType, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { sizeOf } from '../shapes.ts';
 import type { KernelRuntime } from '../wasm/runtime.ts';
-
-export function sizeOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
 
 /** Copies a float32 or int32 tensor into fresh scratch; returns the pointer. */
 export function copyIn(rt: KernelRuntime, backend: BackendWasm, t: TensorInfo): number {

@@ -4,48 +4,21 @@
  * (non-float32, broadcast patterns that need tiling, prelu-like activations) goes to the kernel
  * registered before it.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { gemm, splitRange } from '../wasm/gemm.ts';
 import { kernelOn, kernelRuntime, type KernelRuntime } from '../wasm/runtime.ts';
-
 import type { Task } from '../wasm/threads.ts';
-import { copyIn, copyOut, sizeOf } from './heap.ts';
+import { matMulShapes, sizeOf, type MatMulShapes } from '../shapes.ts';
+import { copyIn, copyOut } from './heap.ts';
 
 type Args = { inputs: Record<string, TensorInfo | undefined>; backend: BackendWasm; attrs: NamedAttrMap };
 
-interface Plan {
-  batchA: number;
-  batchB: number;
-  batch: number;
-  m: number;
-  k: number;
-  n: number;
-  outShape: number[];
-}
-
 /** Shapes of a·b; null when the batch broadcast is not "equal or 1" (the fallback handles it). */
-function plan(a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): Plan | null {
-  const aRank = a.shape.length;
-  const bRank = b.shape.length;
-  if (aRank < 2 || bRank < 2) return null;
-  const k = transposeA ? a.shape[aRank - 2]! : a.shape[aRank - 1]!;
-  const kB = transposeB ? b.shape[bRank - 1]! : b.shape[bRank - 2]!;
-  const m = transposeA ? a.shape[aRank - 1]! : a.shape[aRank - 2]!;
-  const n = transposeB ? b.shape[bRank - 2]! : b.shape[bRank - 1]!;
-  tf.util.assert(
-    k === kB,
-    () =>
-      `Error in matMul: inner shapes (${k}) and (${kB}) of Tensors with shapes ${a.shape} and ` +
-      `${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`,
-  );
-  const outerA = a.shape.slice(0, -2);
-  const outerB = b.shape.slice(0, -2);
-  const outer = tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
-  const batchA = sizeOf(outerA);
-  const batchB = sizeOf(outerB);
-  const batch = sizeOf(outer);
+function plan(a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): MatMulShapes | null {
+  if (a.shape.length < 2 || b.shape.length < 2) return null;
+  const p = matMulShapes(a.shape, b.shape, transposeA, transposeB);
+  const { outerA, outerB, outer, batchA, batchB, batch } = p;
   if ((batchA !== 1 && batchA !== batch) || (batchB !== 1 && batchB !== batch)) return null;
   // Equal sizes but different shapes (e.g. [2,3] vs [3,2]) would need tiling too.
   if (batchA === batch && batchB === batch && batch > 1 && outerA.length > 0 && outerB.length > 0) {
@@ -53,11 +26,11 @@ function plan(a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boo
     const pb = [...new Array(outer.length - outerB.length).fill(1), ...outerB];
     if (!pa.every((d, i) => d === outer[i]) || !pb.every((d, i) => d === outer[i])) return null;
   }
-  return { batchA, batchB, batch, m, k, n, outShape: [...outer, m, n] };
+  return p;
 }
 
 /** Runs the product into fresh scratch; returns the pointer to [batch, m, n]. */
-function multiply(rt: KernelRuntime, pa: number, pb: number, p: Plan, transposeA: boolean, transposeB: boolean, bias: number, relu: boolean): number {
+function multiply(rt: KernelRuntime, pa: number, pb: number, p: MatMulShapes, transposeA: boolean, transposeB: boolean, bias: number, relu: boolean): number {
   const { batchA, batchB, batch, m, k, n } = p;
   const pc = rt.k.allocF32(batch * m * n);
   const ars = transposeA ? 1 : k;

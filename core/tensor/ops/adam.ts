@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { arsKernelsActive } from '../arsKernels.ts';
+import { projectKernelsActive } from '../wasmKernelRegistry.ts';
 
 export interface AdamSlot {
   p: tf.Tensor;
@@ -21,7 +21,7 @@ export interface AdamHyper {
 
 /** Whether `adamStepFused` can run (wasm backend with the project's kernels, float32 slots). */
 export function fusedAdamAvailable(slots: readonly AdamSlot[]): boolean {
-  return arsKernelsActive('adam') && slots.every((s) => s.p.dtype === 'float32' && s.g.dtype === 'float32');
+  return projectKernelsActive('adam') && slots.every((s) => s.p.dtype === 'float32' && s.g.dtype === 'float32');
 }
 
 /**

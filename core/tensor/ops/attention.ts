@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { arsKernelsActive } from '../arsKernels.ts';
+import { projectKernelsActive } from '../wasmKernelRegistry.ts';
 import { customOp } from './customOp.ts';
 
 /** Additive causal mask [Tq, Tk] for queries at positions Tk−Tq … Tk−1: 0 where allowed, −1e9 above the diagonal. */
@@ -55,7 +55,7 @@ const fusedOps = new Map<string, (qkv: tf.Tensor) => tf.Tensor>();
  */
 export function selfAttention(qkv: tf.Tensor3D, heads: number, causal: boolean): tf.Tensor3D {
   const D = qkv.shape[2] / 3;
-  if (!arsKernelsActive('attention') || qkv.dtype !== 'float32' || D % heads !== 0) {
+  if (!projectKernelsActive('attention') || qkv.dtype !== 'float32' || D % heads !== 0) {
     return tf.tidy(() => {
       const T = qkv.shape[1];
       return selfAttentionReference(qkv, heads, causal ? causalMask(T, T) : null);

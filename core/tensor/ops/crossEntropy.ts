@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { arsKernelsActive } from '../arsKernels.ts';
+import { projectKernelsActive } from '../wasmKernelRegistry.ts';
 import { customOp } from './customOp.ts';
 
 /**
@@ -49,6 +49,6 @@ function fusedLoss(logits: tf.Tensor, targets: tf.Tensor, weights: tf.Tensor | u
  * Targets outside [0, V) count as zero loss (a zero one-hot row) on both paths.
  */
 export function softmaxCrossEntropy(logits: tf.Tensor, targets: tf.Tensor, weights?: tf.Tensor): tf.Scalar {
-  if (!arsKernelsActive('crossentropy') || logits.dtype !== 'float32') return softmaxCrossEntropyReference(logits, targets, weights);
+  if (!projectKernelsActive('crossentropy') || logits.dtype !== 'float32') return softmaxCrossEntropyReference(logits, targets, weights);
   return tf.tidy(() => fusedLoss(logits, targets, weights));
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { arsKernelsActive } from '../arsKernels.ts';
+import { projectKernelsActive } from '../wasmKernelRegistry.ts';
 import { customOp } from './customOp.ts';
 
 /** GELU, tanh approximation (as in GPT-2), with plain tfjs ops. */
@@ -26,7 +26,7 @@ const fused = customOp(([x, bias], save) => {
  */
 export function biasGelu(x: tf.Tensor, bias: tf.Tensor): tf.Tensor {
   const n = x.shape[x.rank - 1];
-  if (!arsKernelsActive('gelu') || x.dtype !== 'float32' || bias.rank !== 1 || bias.shape[0] !== n) {
+  if (!projectKernelsActive('gelu') || x.dtype !== 'float32' || bias.rank !== 1 || bias.shape[0] !== n) {
     return tf.tidy(() => geluReference(tf.add(x, bias)));
   }
   return fused(x, bias);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { arsKernelsActive } from '../arsKernels.ts';
+import { projectKernelsActive } from '../wasmKernelRegistry.ts';
 import { customOp } from './customOp.ts';
 
 /** LayerNorm over the last dimension with plain tfjs ops (the reference the fused kernel matches). */
@@ -30,7 +30,7 @@ const fusedByEps = new Map<number, (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
  * kernel (forward and backward) on wasm with the project's kernels; tfjs ops elsewhere.
  */
 export function layerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, eps = 1e-5): tf.Tensor {
-  if (!arsKernelsActive('layernorm') || x.dtype !== 'float32' || g.rank !== 1 || b.rank !== 1) return layerNormReference(x, g, b, eps);
+  if (!projectKernelsActive('layernorm') || x.dtype !== 'float32' || g.rank !== 1 || b.rank !== 1) return layerNormReference(x, g, b, eps);
   let f = fusedByEps.get(eps);
   if (!f) fusedByEps.set(eps, (f = fused(eps)));
   return f(x, g, b);

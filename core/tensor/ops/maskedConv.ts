@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { arsKernelsActive } from '../arsKernels.ts';
+import { projectKernelsActive } from '../wasmKernelRegistry.ts';
 import { customOp } from './customOp.ts';
 
 export interface MaskedConvOptions {
@@ -32,7 +32,7 @@ function tapMask(mask: tf.Tensor4D): number[] {
  * gives); elsewhere tfjs ops. Same values and gradients either way.
  */
 export function maskedConv2d(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, mask: tf.Tensor4D | null, options: MaskedConvOptions): tf.Tensor4D {
-  if (!arsKernelsActive('conv') || x.dtype !== 'float32') return maskedConv2dReference(x, w, b, mask, options);
+  if (!projectKernelsActive('conv') || x.dtype !== 'float32') return maskedConv2dReference(x, w, b, mask, options);
   const pad = options.pad ?? 'same';
   const activation = options.relu ? 'relu' : 'linear';
   const taps = mask ? tapMask(mask) : undefined;

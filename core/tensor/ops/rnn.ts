@@ -1,11 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { arsKernelsActive } from '../arsKernels.ts';
+import { projectKernelsActive } from '../wasmKernelRegistry.ts';
 import { customOp } from './customOp.ts';
 
-export type RnnCellName = 'rnn' | 'gru' | 'lstm';
-
-/** Gates per cell: Wx and Wh are [in, gates·H]. */
-export const RNN_GATES: Record<RnnCellName, number> = { rnn: 1, gru: 3, lstm: 4 };
+import type { RnnCell } from '../rnnCell.ts';
 
 export interface RnnState {
   h: tf.Tensor2D;
@@ -16,7 +13,7 @@ export interface RnnState {
  * One recurrence step given the projected input xp = x·Wx + b ([B, G·H]), with plain tfjs ops.
  * PyTorch conventions: gate order i, f, g, o (LSTM) and r, z, n (GRU; bh is its b_hh).
  */
-export function rnnCellStep(cell: RnnCellName, xp: tf.Tensor2D, st: RnnState, wh: tf.Tensor2D, bh: tf.Tensor1D | null): RnnState {
+export function rnnCellStep(cell: RnnCell, xp: tf.Tensor2D, st: RnnState, wh: tf.Tensor2D, bh: tf.Tensor1D | null): RnnState {
   switch (cell) {
     case 'rnn':
       return { h: tf.tanh(tf.add(xp, tf.matMul(st.h, wh))) };
@@ -41,7 +38,7 @@ export function rnnCellStep(cell: RnnCellName, xp: tf.Tensor2D, st: RnnState, wh
 
 /** The whole sequence with plain tfjs ops, one step at a time: hs [B, T, H] and the final state. */
 export function rnnSequenceReference(
-  cell: RnnCellName,
+  cell: RnnCell,
   xp: tf.Tensor3D,
   wh: tf.Tensor2D,
   bh: tf.Tensor1D | null,
@@ -60,7 +57,7 @@ export function rnnSequenceReference(
   return { hs: (T === 1 ? tf.expandDims(hs[0]!, 1) : tf.stack(hs, 1)) as tf.Tensor3D, state: st };
 }
 
-const fused = (cell: RnnCellName) =>
+const fused = (cell: RnnCell) =>
   customOp((inputs, save) => {
     // inputs: xp, wh, h0, then c0 (lstm) or bh (gru)
     const [xp, wh, h0, extra] = inputs as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor | undefined];
@@ -84,15 +81,15 @@ const fused = (cell: RnnCellName) =>
     };
   });
 
-const fusedOps = new Map<RnnCellName, (...inputs: tf.Tensor[]) => tf.Tensor>();
+const fusedOps = new Map<RnnCell, (...inputs: tf.Tensor[]) => tf.Tensor>();
 
 /**
  * Every hidden state hs [B, T, H] of a recurrent layer over projected inputs xp = x·Wx + b
  * [B, T, G·H], from state (h0, and c0 for the LSTM). On wasm with the project's kernels the
  * whole sequence (and its gradient) is one kernel; elsewhere a loop of tfjs ops.
  */
-export function rnnSequence(cell: RnnCellName, xp: tf.Tensor3D, wh: tf.Tensor2D, bh: tf.Tensor1D | null, h0: tf.Tensor2D, c0: tf.Tensor2D | null): tf.Tensor3D {
-  if (!arsKernelsActive('rnn') || xp.dtype !== 'float32') {
+export function rnnSequence(cell: RnnCell, xp: tf.Tensor3D, wh: tf.Tensor2D, bh: tf.Tensor1D | null, h0: tf.Tensor2D, c0: tf.Tensor2D | null): tf.Tensor3D {
+  if (!projectKernelsActive('rnn') || xp.dtype !== 'float32') {
     return tf.tidy(() => rnnSequenceReference(cell, xp, wh, bh, c0 ? { h: h0, c: c0 } : { h: h0 }).hs);
   }
   let f = fusedOps.get(cell);

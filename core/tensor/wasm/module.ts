@@ -233,12 +233,6 @@ export function kernelsUnavailableReason(): string {
   return loadError;
 }
 
-/** For tests: forget the loaded module so the next call loads again (e.g. after changing ARS_KERNELS). */
-export function resetWasmKernelsForTests(): void {
-  loaded = undefined;
-  loadError = '';
-}
-
 /**
  * A private instance of the kernels with its own memory of `bytes` (plus the reserved low
  * area), for batch-1 work that keeps its buffers between calls (decoders). No threads; the

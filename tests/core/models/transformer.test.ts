@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TransformerConfig } from '../../../core/models/config.ts';
-import { TransformerModel, windowStart } from '../../../core/models/transformer.ts';
+import { TransformerModel } from '../../../core/models/transformer.ts';
+import { windowStart } from '../../../core/models/transformerDecoders.ts';
 import { createRng } from '../../../core/rng.ts';
 import { useAppBackend } from '../../helpers/backend.ts';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { arsKernelsStatus } from '../../../core/tensor/arsKernels.ts';
+import { projectKernelsStatus, tfjsWasmFixesRegistered } from '../../../core/tensor/wasmKernelRegistry.ts';
 import { BackendInfo as BackendInfoSchema } from '../../../core/protocol/messages.ts';
 import {
   BACKEND_LADDER,
@@ -10,7 +10,6 @@ import {
   parseBackendName,
   type BackendInfo,
 } from '../../../core/tensor/backend.ts';
-import { wasmKernelFixesRegistered } from '../../../core/tensor/wasmKernels.ts';
 
 // This machine has neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node installed
 // (TOOLCHAIN.md), so the default ladder lands on wasm.
@@ -47,11 +46,11 @@ describe('initBackend', () => {
     expect(rung(info, 'wasm')).toMatchObject({ available: true });
     expect(rung(info, 'wasm').reason).toMatch(/^in use/);
     // tfjs-wasm computes on one thread in Node; the project's kernels bring their own threads.
-    const ars = arsKernelsStatus();
+    const ars = projectKernelsStatus();
     expect(info.threads).toBe(ars?.ok ? ars.threads : 1);
     expect(info.device.length).toBeGreaterThan(0);
     expect(info.versions).toMatchObject({ 'tfjs-core': '4.22.0', 'tfjs-backend-wasm': '4.22.0', node: process.versions.node });
-    expect(wasmKernelFixesRegistered()).toBe(true);
+    expect(tfjsWasmFixesRegistered()).toBe(true);
     expect(currentBackendInfo()).toBe(info);
   });
 

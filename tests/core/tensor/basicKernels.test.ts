@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { arsKernelsActive, setKernelsEnabled } from '../../../core/tensor/arsKernels.ts';
+import { setKernelsEnabled } from '../../../core/tensor/projectKernels.ts';
+import { projectKernelsActive } from '../../../core/tensor/wasmKernelRegistry.ts';
 import { initBackend } from '../../../core/tensor/backend.ts';
 import { expectClose, randn } from './fusedHelpers.ts';
 
 beforeAll(async () => {
   await initBackend({ prefer: 'wasm' });
-  expect(arsKernelsActive()).toBe(true);
+  expect(projectKernelsActive()).toBe(true);
 });
 
 /** The same computation with the project's kernels off (stock tfjs-wasm kernels). */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { arsKernelsActive } from '../../../core/tensor/arsKernels.ts';
+import { projectKernelsActive } from '../../../core/tensor/wasmKernelRegistry.ts';
 import { initBackend } from '../../../core/tensor/backend.ts';
 import { maskedConv2d, maskedConv2dReference } from '../../../core/tensor/ops/maskedConv.ts';
 import { compareOp, pick, randn, random, TOLERANCE } from './fusedHelpers.ts';
@@ -10,7 +10,7 @@ import { compareOp, pick, randn, random, TOLERANCE } from './fusedHelpers.ts';
 
 beforeAll(async () => {
   await initBackend({ prefer: 'wasm' });
-  expect(arsKernelsActive()).toBe(true);
+  expect(projectKernelsActive()).toBe(true);
   // The cpu backend (the reference) prints an "install tfjs-node" banner on first use: not here.
   const cpu = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
   if (cpu && typeof cpu.firstUse === 'boolean') cpu.firstUse = false;

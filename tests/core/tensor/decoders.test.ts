@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { MaskPredictConfig, RnnConfig, TransformerConfig } from '../../../core/models/config.ts';
 import { MaskPredictModel } from '../../../core/models/maskPredict.ts';
 import { TransformerModel } from '../../../core/models/transformer.ts';
-import { EngineCachedDecoder, EngineRecomputingDecoder } from '../../../core/models/transformerDecoders.ts';
+import { EngineWindowForward, TfjsWindowForward, WindowedDecoder } from '../../../core/models/transformerDecoders.ts';
 import { RnnModel } from '../../../core/models/rnn.ts';
 import type { Decoder } from '../../../core/models/textModel.ts';
 import { initBackend } from '../../../core/tensor/backend.ts';
@@ -76,9 +76,14 @@ describe('Transformer decoders', () => {
         const model = new TransformerModel(config(tied), 11);
         const next = random(tied ? 1 : 2);
         const tokens = Array.from({ length: 30 }, () => Math.floor(next() * 23));
-        const fast = model.createDecoder({ cache });
-        expect(fast).toBeInstanceOf(cache ? EngineCachedDecoder : EngineRecomputingDecoder);
-        compareDecoders(fast, model.createDecoder({ cache, tfjs: true }), tokens, `${cache}/${tied}`);
+        const fast = model.createDecoder({ cache }) as WindowedDecoder;
+        const reference = model.createDecoder({ cache, tfjs: true }) as WindowedDecoder;
+        for (const [decoder, backend] of [[fast, EngineWindowForward], [reference, TfjsWindowForward]] as const) {
+          expect(decoder).toBeInstanceOf(WindowedDecoder);
+          expect(decoder.forward).toBeInstanceOf(backend);
+          expect(decoder.cache).toBe(cache);
+        }
+        compareDecoders(fast, reference, tokens, `${cache}/${tied}`);
         model.dispose();
       });
     }

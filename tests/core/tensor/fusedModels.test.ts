@@ -5,7 +5,8 @@ import { MaskPredictModel, maskBatch } from '../../../core/models/maskPredict.ts
 import { RnnModel } from '../../../core/models/rnn.ts';
 import { TransformerModel } from '../../../core/models/transformer.ts';
 import { createRng } from '../../../core/rng.ts';
-import { arsKernelsActive, setKernelsEnabled } from '../../../core/tensor/arsKernels.ts';
+import { setKernelsEnabled } from '../../../core/tensor/projectKernels.ts';
+import { projectKernelsActive } from '../../../core/tensor/wasmKernelRegistry.ts';
 import { initBackend } from '../../../core/tensor/backend.ts';
 import { expectClose, randInt } from './fusedHelpers.ts';
 
@@ -14,7 +15,7 @@ import { expectClose, randInt } from './fusedHelpers.ts';
 
 beforeAll(async () => {
   await initBackend({ prefer: 'wasm' });
-  expect(arsKernelsActive()).toBe(true);
+  expect(projectKernelsActive()).toBe(true);
 });
 
 function lossAndGrads(weights: ReadonlyMap<string, tf.Variable>, loss: () => tf.Scalar, kernels: boolean): { value: tf.Scalar; grads: Map<string, tf.Tensor> } {

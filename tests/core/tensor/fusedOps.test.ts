@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { arsKernelsActive } from '../../../core/tensor/arsKernels.ts';
+import { projectKernelsActive } from '../../../core/tensor/wasmKernelRegistry.ts';
 import { initBackend } from '../../../core/tensor/backend.ts';
 import { causalMask, selfAttention, selfAttentionReference } from '../../../core/tensor/ops/attention.ts';
 import { softmaxCrossEntropy, softmaxCrossEntropyReference } from '../../../core/tensor/ops/crossEntropy.ts';
 import { biasGelu, geluReference } from '../../../core/tensor/ops/gelu.ts';
 import { layerNorm, layerNormReference } from '../../../core/tensor/ops/layerNorm.ts';
-import { RNN_GATES, rnnSequence, rnnSequenceReference } from '../../../core/tensor/ops/rnn.ts';
+import { rnnSequence, rnnSequenceReference } from '../../../core/tensor/ops/rnn.ts';
+import { RNN_GATES } from '../../../core/tensor/rnnCell.ts';
 import { AdamOptimizer } from '../../../core/train/adam.ts';
 import { clipByGlobalNorm } from '../../../core/train/clipping.ts';
 import { compareOp, expectClose, pick, randInt, randn, random } from './fusedHelpers.ts';
@@ -17,7 +18,7 @@ import { compareOp, expectClose, pick, randInt, randn, random } from './fusedHel
 beforeAll(async () => {
   const info = await initBackend({ prefer: 'wasm' });
   expect(info.backend).toBe('wasm');
-  expect(arsKernelsActive(), 'the project kernels are built (npm run build:wasm) and registered').toBe(true);
+  expect(projectKernelsActive(), 'the project kernels are built (npm run build:wasm) and registered').toBe(true);
 });
 
 describe('LayerNorm', () => {

@@ -2,9 +2,9 @@
  * Kernel fixes for @tensorflow/tfjs-backend-wasm 4.22.0.
  *
  * The stock wasm backend lacks some kernels that training needs and runs others on a scalar
- * fallback loop. `registerWasmKernelFixes()` replaces them with kernels built from the backend's
- * own fast kernels (XNNPACK matMul / conv / depthwise conv, C++ transpose) or, where the work is
- * memory-bound, from plain loops over the wasm heap:
+ * fallback loop. The replacements here are built from the backend's own fast kernels (XNNPACK
+ * matMul / conv / depthwise conv, C++ transpose) or, where the work is memory-bound, from plain
+ * loops over the wasm heap:
  *
  * - `UnsortedSegmentSum` (missing; the gradient of `gather`, so of every embedding): a loop that
  *   adds rows of `x` into the output rows named by `segmentIds`.
@@ -22,19 +22,20 @@
  * - `OneHot`: the stock kernel writes int32 bit patterns whatever the dtype, so float32 one-hots
  *   are garbage (1 → 1.4e-45). Replaced by a loop that honours dtype, onValue and offValue.
  *
+ * They are not the project's own kernels (projectKernels.ts: hand-written WebAssembly): these only
+ * re-route tfjs-wasm's work through its own kernels. wasmKernelRegistry.ts registers them first;
+ * the project's kernels then wrap several of them as their fallback.
+ *
  * These depend on tfjs internals (kernel attrs, the wasm backend's dataIdMap and heap), so tfjs
  * must stay pinned at 4.22.0. Every replacement is checked against the `cpu` backend
- * (tests/core/tensor/wasmKernels.test.ts).
+ * (tests/core/tensor/tfjsWasmFixes.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { DataType, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import type { DataType, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { matMulShapes, sizeOf } from './shapes.ts';
 
 const WASM = 'wasm';
-
-/** Marks a kernel config registered by this module, so a second registration is a no-op. */
-const FIX_MARK = 'arsWasmKernelFix';
-type MarkedConfig = KernelConfig & { [FIX_MARK]?: true };
 
 /**
  * Batched products below this many multiply-adds, or with fewer rows than MIN_BATCHED_ROWS
@@ -43,15 +44,6 @@ type MarkedConfig = KernelConfig & { [FIX_MARK]?: true };
 const SMALL_BATCHED_WORK = 1 << 15;
 const MIN_BATCHED_ROWS = 4;
 
-/** The kernels this module replaces or adds, in registration order. */
-export const WASM_KERNEL_FIXES = [
-  'UnsortedSegmentSum',
-  'Conv2DBackpropFilter',
-  'Conv2DBackpropInput',
-  'BatchMatMul',
-  '_FusedMatMul',
-  'OneHot',
-] as const;
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers over the wasm backend
@@ -68,12 +60,6 @@ function runKernel(name: string, backend: BackendWasm, inputs: Record<string, Te
 /** A differently shaped view of the same data. Owns no reference: never dispose a view. */
 function view(t: TensorInfo, shape: number[]): TensorInfo {
   return { dataId: t.dataId, shape, dtype: t.dtype };
-}
-
-function sizeOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
 }
 
 /** Collects intermediates and frees them, whatever happens. */
@@ -314,25 +300,11 @@ interface MatMulPlan {
 function planMatMul(s: Scratch, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): MatMulPlan {
   const aRank = a.shape.length;
   const bRank = b.shape.length;
-  const k = transposeA ? a.shape[aRank - 2] : a.shape[aRank - 1];
-  const kB = transposeB ? b.shape[bRank - 1] : b.shape[bRank - 2];
-  const m = transposeA ? a.shape[aRank - 1] : a.shape[aRank - 2];
-  const n = transposeB ? b.shape[bRank - 2] : b.shape[bRank - 1];
-  tf.util.assert(
-    k === kB,
-    () =>
-      `Error in matMul: inner shapes (${k}) and (${kB}) of Tensors with shapes ${a.shape} and ` +
-      `${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`,
-  );
-  const outerA = a.shape.slice(0, -2);
-  const outerB = b.shape.slice(0, -2);
-  const outer = tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
-  const outShape = [...outer, m, n];
+  const { m, k, n, outerA, outerB, outer, batch, outShape } = matMulShapes(a.shape, b.shape, transposeA, transposeB);
   let batchA = sizeOf(outerA);
   let batchB = sizeOf(outerB);
-  let a3 = view(a, [batchA, a.shape[aRank - 2], a.shape[aRank - 1]]);
-  let b3 = view(b, [batchB, b.shape[bRank - 2], b.shape[bRank - 1]]);
-  const batch = sizeOf(outer);
+  let a3 = view(a, [batchA, a.shape[aRank - 2]!, a.shape[aRank - 1]!]);
+  let b3 = view(b, [batchB, b.shape[bRank - 2]!, b.shape[bRank - 1]!]);
   const needsTile = (size: number) => size !== 1 && size !== batch;
   if (needsTile(batchA) || needsTile(batchB)) {
     const expand = (t: TensorInfo, o: number[]): TensorInfo => {
@@ -364,7 +336,7 @@ function xnnSafeWeights(s: Scratch, b: TensorInfo): TensorInfo {
   const seen = xnnWeightDims.get(b.dataId);
   if (seen === undefined) xnnWeightDims.set(b.dataId, dims);
   if (seen === undefined || seen === dims) return b;
-  // A real copy (a fresh data id): Identity may share the data (see arsKernels.ts).
+  // A real copy (a fresh data id): Identity may share the data (see kernels/basic.ts).
   const copy = s.keep(s.backend.makeOutput([...b.shape], b.dtype));
   s.backend.typedArrayFromHeap(copy).set(s.backend.typedArrayFromHeap(b));
   xnnWeightDims.set(copy.dataId, dims);
@@ -489,75 +461,33 @@ function makeFusedMatMul(original: KernelFunc, originalBatchMatMul: KernelFunc) 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Registration
+// The table wasmKernelRegistry.ts registers
 
-let registered = false;
+/** The stock wasm kernel of this name, as tfjs-backend-wasm registered it (before any fix). */
+export type StockKernels = (name: string) => KernelFunc | undefined;
 
-function isMarked(name: string): boolean {
-  const config = tf.getKernel(name, WASM) as MarkedConfig | undefined;
-  return config?.[FIX_MARK] === true;
+/** Makes a replacement from the stock kernels. */
+export type FixMaker = (stock: StockKernels) => KernelFunc;
+
+function need(stock: StockKernels, name: string): KernelFunc {
+  const kernel = stock(name);
+  if (kernel == null) {
+    throw new Error(`wasm kernel fixes: stock wasm kernel '${name}' is missing; is @tensorflow/tfjs-backend-wasm 4.22.0 loaded?`);
+  }
+  return kernel;
 }
 
-function install(name: string, kernelFunc: (args: Args) => TensorInfo, original?: KernelConfig): void {
-  const config: MarkedConfig = {
-    kernelName: name,
-    backendName: WASM,
-    kernelFunc: kernelFunc as unknown as KernelFunc,
-    // Keep the stock set-up/tear-down so tfjs re-initialises the wrapped kernel as before.
-    ...(original?.setupFunc ? { setupFunc: original.setupFunc } : {}),
-    ...(original?.disposeFunc ? { disposeFunc: original.disposeFunc } : {}),
-    [FIX_MARK]: true,
-  };
-  if (original != null) tf.unregisterKernel(name, WASM);
-  tf.registerKernel(config);
-}
+const asKernel = (f: (args: Args) => TensorInfo): KernelFunc => f as unknown as KernelFunc;
 
-/**
- * Registers the wasm kernel fixes (see the module comment). Idempotent; safe to call before or
- * after the wasm backend is initialised, but the wasm kernels must already be registered (import
- * `@tensorflow/tfjs-backend-wasm` first).
- */
-export function registerWasmKernelFixes(): void {
-  if (registered) return;
-  if (WASM_KERNEL_FIXES.every(isMarked)) {
-    registered = true; // another copy of this module did it
-    return;
-  }
-  const stock = (name: string): KernelConfig => {
-    const config = tf.getKernel(name, WASM);
-    if (config == null) {
-      throw new Error(`wasm kernel fixes: stock wasm kernel '${name}' is missing; is @tensorflow/tfjs-backend-wasm 4.22.0 loaded?`);
-    }
-    return config;
-  };
-  const originalMatMul = stock('BatchMatMul');
-  const originalFused = stock('_FusedMatMul');
-  const originalBackpropInput = stock('Conv2DBackpropInput');
-  const originalOneHot = stock('OneHot');
-  for (const needed of ['Transpose', 'Identity', 'Conv2D', 'DepthwiseConv2dNative', 'Reverse', 'Slice', 'Tile', 'Add']) stock(needed);
+/** Stock kernels the fixes run (through `runKernel`); registration checks for them first. */
+export const TFJS_WASM_FIXES_RUN = ['Transpose', 'Identity', 'Conv2D', 'DepthwiseConv2dNative', 'Reverse', 'Slice', 'Tile', 'Add'] as const;
 
-  if (!isMarked('UnsortedSegmentSum')) {
-    install('UnsortedSegmentSum', unsortedSegmentSum, tf.getKernel('UnsortedSegmentSum', WASM));
-  }
-  if (!isMarked('Conv2DBackpropFilter')) {
-    install('Conv2DBackpropFilter', conv2DBackpropFilter, tf.getKernel('Conv2DBackpropFilter', WASM));
-  }
-  if (!isMarked('Conv2DBackpropInput')) {
-    install('Conv2DBackpropInput', makeConv2DBackpropInput(originalBackpropInput.kernelFunc), originalBackpropInput);
-  }
-  if (!isMarked('BatchMatMul')) {
-    install('BatchMatMul', makeBatchMatMul(originalMatMul.kernelFunc), originalMatMul);
-  }
-  if (!isMarked('_FusedMatMul')) {
-    install('_FusedMatMul', makeFusedMatMul(originalFused.kernelFunc, originalMatMul.kernelFunc), originalFused);
-  }
-  if (!isMarked('OneHot')) {
-    install('OneHot', makeOneHot(originalOneHot.kernelFunc), originalOneHot);
-  }
-  registered = true;
-}
-
-/** Whether the fixes are registered in this process's tfjs kernel registry. */
-export function wasmKernelFixesRegistered(): boolean {
-  return WASM_KERNEL_FIXES.every(isMarked);
-}
+/** The fixes, in registration order: kernel name → maker. */
+export const TFJS_WASM_FIXES: ReadonlyArray<readonly [name: string, make: FixMaker]> = [
+  ['UnsortedSegmentSum', () => asKernel(unsortedSegmentSum)],
+  ['Conv2DBackpropFilter', () => asKernel(conv2DBackpropFilter)],
+  ['Conv2DBackpropInput', (stock) => asKernel(makeConv2DBackpropInput(need(stock, 'Conv2DBackpropInput')))],
+  ['BatchMatMul', (stock) => asKernel(makeBatchMatMul(need(stock, 'BatchMatMul')))],
+  ['_FusedMatMul', (stock) => asKernel(makeFusedMatMul(need(stock, '_FusedMatMul'), need(stock, 'BatchMatMul')))],
+  ['OneHot', (stock) => asKernel(makeOneHot(need(stock, 'OneHot')))],
+];

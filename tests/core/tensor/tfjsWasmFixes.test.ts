@@ -1,7 +1,9 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../core/tensor/backend.ts';
-import { registerWasmKernelFixes, WASM_KERNEL_FIXES, wasmKernelFixesRegistered } from '../../../core/tensor/wasmKernels.ts';
+import { setKernelsEnabled } from '../../../core/tensor/projectKernels.ts';
+import { TFJS_WASM_FIXES } from '../../../core/tensor/tfjsWasmFixes.ts';
+import { registerWasmKernels, tfjsWasmFixesRegistered } from '../../../core/tensor/wasmKernelRegistry.ts';
 
 // Every replaced kernel is compared with the `cpu` backend on the same inputs: values and
 // gradients within 1e-4 (relative to the magnitude for values above 1).
@@ -82,15 +84,20 @@ function wasmDataIds(): number {
 beforeAll(async () => {
   const info = await initBackend({ prefer: 'wasm' });
   expect(info.backend).toBe('wasm');
+  // The project's kernels wrap several fixes; switched off, their replacements call the fixes.
+  setKernelsEnabled(false);
 });
+afterAll(() => setKernelsEnabled(true));
+
+const FIXED = TFJS_WASM_FIXES.map(([name]) => name);
 
 describe('registration', () => {
   it('registers every fix on the wasm backend, once', () => {
-    expect(wasmKernelFixesRegistered()).toBe(true);
-    const before = WASM_KERNEL_FIXES.map((name) => tf.getKernel(name, 'wasm')?.kernelFunc);
-    registerWasmKernelFixes();
-    registerWasmKernelFixes();
-    const after = WASM_KERNEL_FIXES.map((name) => tf.getKernel(name, 'wasm')?.kernelFunc);
+    expect(tfjsWasmFixesRegistered()).toBe(true);
+    const before = FIXED.map((name) => tf.getKernel(name, 'wasm')?.kernelFunc);
+    registerWasmKernels();
+    registerWasmKernels();
+    const after = FIXED.map((name) => tf.getKernel(name, 'wasm')?.kernelFunc);
     expect(after).toEqual(before);
     expect(before.every((f) => typeof f === 'function')).toBe(true);
   });
