@@ -37,6 +37,12 @@ export class ConfigError extends StudioError {
   override name = 'ConfigError';
 }
 
+/** A job was asked for something it cannot do: pausing a sampling job or a race. */
+export class NotPausableError extends StudioError {
+  override readonly code = 'NOT_PAUSABLE';
+  override name = 'NotPausableError';
+}
+
 export function errorInfo(err: unknown): { code: string; message: string } {
   if (err instanceof StudioError) return { code: err.code, message: err.message };
   if (err instanceof Error) return { code: 'INTERNAL_ERROR', message: err.message };

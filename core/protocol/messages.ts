@@ -220,6 +220,12 @@ export const JobEvent = z.discriminatedUnion('kind', [
 export type JobEvent = z.infer<typeof JobEvent>;
 
 // ---------------------------------------------------------------- requests
+/**
+ * The reply to a request that starts a job: its id, and whether it can pause (training can;
+ * sampling and races cannot, and job.pause/job.resume of them answer NOT_PAUSABLE).
+ */
+export const JobStarted = z.object({ jobId: Id, pausable: z.boolean() });
+
 export const Methods = {
   info: { params: z.object({}), result: BackendInfo },
   /** Chooses the compute backend ('auto' = the ladder) and remembers it for this data folder. */
@@ -227,19 +233,19 @@ export const Methods = {
   'corpora.list': { params: z.object({}), result: z.array(z.object({ name: z.string(), chars: z.number().int(), description: z.string() })) },
   'train.start': {
     params: z.object({ config: TrainConfig, name: z.string().max(200).optional() }),
-    result: z.object({ jobId: Id, runId: RunId }),
+    result: JobStarted.extend({ runId: RunId }),
   },
   'train.resume': {
     params: z.object({ runId: RunId, extraSteps: z.number().int().min(0).max(10_000_000).default(0) }),
-    result: z.object({ jobId: Id, runId: RunId }),
+    result: JobStarted.extend({ runId: RunId }),
   },
   'sample.start': {
     params: z.object({ runId: RunId, options: SampleOptions }),
-    result: z.object({ jobId: Id }),
+    result: JobStarted,
   },
   'race.start': {
     params: z.object({ arRunId: RunId, narRunId: RunId, options: RaceOptions }),
-    result: z.object({ jobId: Id }),
+    result: JobStarted,
   },
   'race.scaling': {
     params: z.object({
@@ -248,7 +254,7 @@ export const Methods = {
       options: RaceOptions,
       lengths: z.array(z.number().int().min(1).max(4096)).min(1).max(16),
     }),
-    result: z.object({ jobId: Id }),
+    result: JobStarted,
   },
   'images.preview': {
     params: z.object({ source: ImageSource, limit: z.number().int().min(1).max(1000).default(64) }),
@@ -256,11 +262,11 @@ export const Methods = {
   },
   'image.train.start': {
     params: z.object({ config: ImageTrainConfig, name: z.string().max(200).optional() }),
-    result: z.object({ jobId: Id, runId: RunId }),
+    result: JobStarted.extend({ runId: RunId }),
   },
   'image.sample.start': {
     params: z.object({ runId: RunId, options: PixelSampleOptions, known: KnownPixels.optional() }),
-    result: z.object({ jobId: Id }),
+    result: JobStarted,
   },
   'job.pause': { params: z.object({ jobId: Id }), result: z.object({}) },
   'job.resume': { params: z.object({ jobId: Id }), result: z.object({}) },

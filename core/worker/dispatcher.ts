@@ -11,7 +11,8 @@ import {
   type ResultOf,
 } from '../protocol/messages.ts';
 import type { MessagePipe } from '../protocol/transport.ts';
-import type { Job, Studio } from './studio.ts';
+import { pausableJob, type Job } from './job.ts';
+import type { Studio } from './studio.ts';
 
 /** What the dispatcher needs of a Studio: its public methods (tests pass a fake). */
 export type StudioLike = Pick<
@@ -115,17 +116,23 @@ export function serveClient(pipe: MessagePipe, studio: StudioLike, options: Serv
     rememberFinished(jobId);
   };
 
-  const startJob = (job: Job): string => {
+  /** Registers a job the Studio has started: the reply says its id and whether it can pause. */
+  const startJob = (job: Job): { jobId: string; pausable: boolean } => {
     const jobId = randomUUID();
     jobs.set(jobId, job);
     if (!open) job.cancel(); // the client left while the Studio was starting the job
-    return jobId;
+    return { jobId, pausable: job.pausable };
   };
 
   const ownJob = (jobId: string, act: (job: Job) => void): Promise<Record<string, never>> => {
     const job = jobs.get(jobId);
-    if (job) act(job);
-    else if (!finished.has(jobId)) return Promise.reject(new UnknownJob(jobId));
+    if (job) {
+      try {
+        act(job);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    } else if (!finished.has(jobId)) return Promise.reject(new UnknownJob(jobId));
     return Promise.resolve({});
   };
 
@@ -135,35 +142,36 @@ export function serveClient(pipe: MessagePipe, studio: StudioLike, options: Serv
     'corpora.list': () => studio.corpora(),
     'train.start': async ({ config, name }) => {
       const job = await studio.startTraining(config, name);
-      return { jobId: startJob(job), runId: job.runId };
+      return { ...startJob(job), runId: job.runId };
     },
     'train.resume': async ({ runId, extraSteps }) => {
       const job = await studio.resumeTraining(runId, extraSteps);
-      return { jobId: startJob(job), runId: job.runId };
+      return { ...startJob(job), runId: job.runId };
     },
     'sample.start': async ({ runId, options: sampleOptions }) => {
       const job = await studio.sample(runId, sampleOptions);
-      return { jobId: startJob(job) };
+      return startJob(job);
     },
     'race.start': async ({ arRunId, narRunId, options: raceOptions }) => {
       const job = await studio.race(arRunId, narRunId, raceOptions);
-      return { jobId: startJob(job) };
+      return startJob(job);
     },
     'race.scaling': async ({ arRunId, narRunId, options: raceOptions, lengths }) => {
       const job = await studio.scaling(arRunId, narRunId, raceOptions, lengths);
-      return { jobId: startJob(job) };
+      return startJob(job);
     },
     'images.preview': ({ source, limit }) => studio.imagePreview(source, limit),
     'image.train.start': async ({ config, name }) => {
       const job = await studio.startImageTraining(config, name);
-      return { jobId: startJob(job), runId: job.runId };
+      return { ...startJob(job), runId: job.runId };
     },
     'image.sample.start': async ({ runId, options: sampleOptions, known }) => {
       const job = await studio.sampleImages(runId, sampleOptions, known);
-      return { jobId: startJob(job) };
+      return startJob(job);
     },
-    'job.pause': ({ jobId }) => ownJob(jobId, (j) => j.pause()),
-    'job.resume': ({ jobId }) => ownJob(jobId, (j) => j.resume()),
+    // A job that cannot pause (sampling, a race) answers NOT_PAUSABLE rather than pretending to.
+    'job.pause': ({ jobId }) => ownJob(jobId, (j) => pausableJob(j).pause()),
+    'job.resume': ({ jobId }) => ownJob(jobId, (j) => pausableJob(j).resume()),
     'job.cancel': ({ jobId }) => ownJob(jobId, (j) => j.cancel()),
     'runs.list': () => studio.listRuns(),
     'runs.get': ({ runId }) => studio.getRun(runId),

@@ -62,10 +62,11 @@ describe('dispatcher over the in-process transport', () => {
     await expect(client.request('job.cancel', { jobId })).resolves.toEqual({});
   });
 
-  it('pauses and resumes a job', async () => {
+  it('pauses and resumes a training job', async () => {
     const studio = new FakeStudio();
     const { client } = connect(studio);
-    const { jobId } = await client.request('train.start', { config: config(10) });
+    const { jobId, pausable } = await client.request('train.start', { config: config(10) });
+    expect(pausable).toBe(true);
     const kinds: string[] = [];
     await collect(client, jobId, (e) => {
       kinds.push(e.kind === 'state' ? `state:${e.state}` : e.kind);
@@ -75,6 +76,45 @@ describe('dispatcher over the in-process transport', () => {
     expect(kinds).toContain('state:paused');
     expect(kinds).toContain('state:running');
     expect(kinds.at(-1)).toBe('done');
+  });
+
+  it("answers NOT_PAUSABLE to a sampling job's pause and resume, and the job runs on to its end", async () => {
+    const studio = new FakeStudio({ tickMs: 5 });
+    const { client } = connect(studio);
+    const { runId, jobId: trainJob } = await client.request('train.start', { config: config(2) });
+    await collect(client, trainJob);
+    const started = await client.request('sample.start', { runId, options: { length: 40, seed: 0 } });
+    expect(started.pausable).toBe(false);
+    const answers: Promise<unknown>[] = [];
+    const events = await collect(client, started.jobId, (e) => {
+      if (e.kind === 'token' && e.index === 2) {
+        answers.push(client.request('job.pause', { jobId: started.jobId }).catch((err: unknown) => err));
+        answers.push(client.request('job.resume', { jobId: started.jobId }).catch((err: unknown) => err));
+      }
+    });
+    for (const answer of await Promise.all(answers)) {
+      expect(answer).toBeInstanceOf(WorkerError);
+      expect(answer).toMatchObject({ code: 'NOT_PAUSABLE', message: expect.stringMatching(/^this job cannot be paused: sampling/) });
+    }
+    expect(answers).toHaveLength(2);
+    // Nothing paused it: every token came, no state event, and it completed.
+    expect(studio.jobs.at(-1)!.paused).toBe(false);
+    expect(events.filter((e) => e.kind === 'token')).toHaveLength(40);
+    expect(events.some((e) => e.kind === 'state')).toBe(false);
+    expect(events.at(-1)).toMatchObject({ kind: 'done', reason: 'completed' });
+  });
+
+  it('says a race cannot pause, and a race job still cancels', async () => {
+    const studio = new FakeStudio({ tickMs: 5 });
+    const { client } = connect(studio);
+    const ar = await client.request('train.start', { config: config(1) });
+    const nar = await client.request('train.start', { config: config(1) });
+    await Promise.all([collect(client, ar.jobId), collect(client, nar.jobId)]);
+    const race = await client.request('race.start', { arRunId: ar.runId, narRunId: nar.runId, options: { length: 1000 } });
+    expect(race.pausable).toBe(false);
+    await expect(client.request('job.pause', { jobId: race.jobId })).rejects.toMatchObject({ code: 'NOT_PAUSABLE', message: expect.stringMatching(/a race/) });
+    await client.request('job.cancel', { jobId: race.jobId });
+    expect((await collect(client, race.jobId)).at(-1)).toMatchObject({ kind: 'done', reason: 'cancelled' });
   });
 
   it('samples: token events, then done', async () => {
@@ -157,6 +197,7 @@ describe('dispatcher over the in-process transport', () => {
     studio.startTraining = async () => ({
       kind: 'train',
       runId: 'run-x',
+      pausable: true,
       pause() {},
       resume() {},
       cancel() {},

@@ -8,20 +8,24 @@ import type { Job } from '../../../core/worker/studio.ts';
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
- * A job driven by a generator body; honours pause (emits state events) and cancel (ends with
- * done: cancelled at the next step).
+ * A job driven by a generator body; honours cancel (ends with done: cancelled at the next step)
+ * and, as the real Studio's jobs, only a training job can pause (it emits state events).
  */
-export class FakeJob implements Job {
+export class FakeJob {
   cancelled = false;
   paused = false;
   cancelCalls = 0;
+  /** Like the real Studio's jobs: training pauses, sampling and races do not. */
+  readonly pausable: boolean;
   private wake: (() => void) | null = null;
 
   constructor(
-    readonly kind: 'train' | 'sample' | 'race',
+    readonly kind: Job['kind'],
     readonly runId: string,
     private readonly body: (job: FakeJob) => AsyncGenerator<JobEvent>,
-  ) {}
+  ) {
+    this.pausable = kind === 'train';
+  }
 
   /** True once the event stream has been read to its end (the real Studio cleans up there). */
   ended = false;

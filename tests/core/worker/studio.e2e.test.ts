@@ -41,7 +41,8 @@ afterAll(async () => {
 describe('real Studio through the dispatcher', () => {
   it('real Studio: trains 20 steps, streaming progress, then done', async () => {
     const { client } = connection;
-    const { jobId, runId } = await client.request('train.start', { config: tiny(20), name: 'e2e' });
+    const { jobId, runId, pausable } = await client.request('train.start', { config: tiny(20), name: 'e2e' });
+    expect(pausable).toBe(true);
     const events = await collect(client, jobId);
     const progress = events.filter((e) => e.kind === 'progress');
     expect(progress.length).toBeGreaterThan(0);
@@ -73,7 +74,8 @@ describe('real Studio through the dispatcher', () => {
   it('real Studio: samples from the trained run', async () => {
     expect(trainedRun).not.toBe('');
     const { client } = connection;
-    const { jobId } = await client.request('sample.start', { runId: trainedRun, options: { length: 20, seed: 3 } });
+    const { jobId, pausable } = await client.request('sample.start', { runId: trainedRun, options: { length: 20, seed: 3 } });
+    expect(pausable).toBe(false); // sampling runs to its end: the reply says it cannot pause
     const events = await collect(client, jobId);
     const tokens = events.filter((e) => e.kind === 'token');
     expect(tokens).toHaveLength(20);

@@ -103,7 +103,9 @@ describe('Studio runs', () => {
     await drain(job);
     const bin = join(studio.runsRoot, job.runId, 'checkpoints', 'step-000000030', 'weights.bin');
     truncateSync(bin, Math.floor(statSync(bin).size / 3));
-    const sampled = await drain(await studio.sample(job.runId, SampleOptions.parse({ length: 20, seed: 5 })));
+    const sampling = await studio.sample(job.runId, SampleOptions.parse({ length: 20, seed: 5 }));
+    expect(sampling.pausable).toBe(false);
+    const sampled = await drain(sampling);
     expect(sampled[0]).toMatchObject({ kind: 'notice', message: expect.stringMatching(/step 30 is damaged/) });
     expect(sampled.filter((e) => e.kind === 'token')).toHaveLength(20);
     expect(sampled.at(-1)).toMatchObject({ kind: 'done', summary: { checkpointStep: 20 } });
@@ -139,7 +141,10 @@ describe('Studio race', () => {
     await drain(ar);
     const nar = await studio.startTraining(tiny('maskPredict'));
     await drain(nar);
-    const events = await drain(await studio.race(ar.runId, nar.runId, RaceOptions.parse({ length: 16, iterations: 2, draft: 3, prompt: 'the ' })));
+    expect(ar.pausable).toBe(true);
+    const raceJob = await studio.race(ar.runId, nar.runId, RaceOptions.parse({ length: 16, iterations: 2, draft: 3, prompt: 'the ' }));
+    expect(raceJob.pausable).toBe(false); // a race runs to its end unless cancelled
+    const events = await drain(raceJob);
     const results = events.find((e) => e.kind === 'race-results');
     expect(results && results.kind === 'race-results' && results.lanes.map((l) => [l.lane, l.tokens])).toEqual([
       ['ar-naive', 16],

@@ -8,6 +8,9 @@ import { worker } from './worker.svelte.ts';
 
 export type TrainPhase = 'idle' | 'starting' | 'running' | 'paused' | 'stopping';
 
+/** The worker's reply to train.start, train.resume or image.train.start. */
+type StartedJob = { jobId: string; runId: string; pausable: boolean };
+
 /** The newest validation NLL of a PixelCNN run. */
 export interface ImageEvaluation {
   step: number;
@@ -38,6 +41,11 @@ export class TrainingJob {
   latestImages = $state.raw<{ step: number; samples: number; images: Uint8Array } | null>(null);
   /** How the last job ended, in words. */
   outcome = $state<string | null>(null);
+  /**
+   * Whether the job can pause, as the worker said when it started it; null before a job has
+   * started. The monitor shows Pause and Resume only where it is not false.
+   */
+  pausable = $state<boolean | null>(null);
 
   private readonly job = new JobFollower();
 
@@ -53,12 +61,11 @@ export class TrainingJob {
   }
 
   /** Starts a job with `request` (a train.start-like call); `totalSteps` sizes the chart until progress arrives. */
-  protected async launch(request: () => Promise<{ jobId: string; runId: string }>, totalSteps: number, failure: string): Promise<boolean> {
+  protected async launch(request: () => Promise<StartedJob>, totalSteps: number, failure: string): Promise<boolean> {
     this.reset(totalSteps);
     this.phase = 'starting';
     try {
-      const { jobId, runId } = await request();
-      this.attach(jobId, runId);
+      this.attach(await request());
       return true;
     } catch (err) {
       this.phase = 'idle';
@@ -88,8 +95,7 @@ export class TrainingJob {
     points();
     this.phase = 'starting';
     try {
-      const { jobId, runId } = await worker.request('train.resume', { runId: run.id, extraSteps });
-      this.attach(jobId, runId);
+      this.attach(await worker.request('train.resume', { runId: run.id, extraSteps }));
     } catch (err) {
       this.phase = 'idle';
       notices.error(err, 'Could not resume the run');
@@ -97,7 +103,7 @@ export class TrainingJob {
   }
 
   async pause(): Promise<void> {
-    if (!this.job.id || this.phase !== 'running') return;
+    if (!this.job.id || this.phase !== 'running' || this.pausable === false) return;
     if ((await this.job.control('job.pause', 'Could not pause')) && this.phase === 'running') this.phase = 'paused';
   }
 
@@ -131,11 +137,13 @@ export class TrainingJob {
     this.checkpointStep = null;
     this.latestSample = null;
     this.latestImages = null;
+    this.pausable = null;
     this.totalSteps = totalSteps;
   }
 
-  private attach(jobId: string, runId: string): void {
+  private attach({ jobId, runId, pausable }: StartedJob): void {
     this.runId = runId;
+    this.pausable = pausable;
     this.phase = 'running';
     this.attached(runId);
     this.job.follow(jobId, 'Training failed', {

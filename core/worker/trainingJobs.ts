@@ -1,0 +1,151 @@
+import * as tf from '@tensorflow/tfjs';
+import { ImageDataset } from '../data/imageSet.ts';
+import { TextDataset } from '../data/textDataset.ts';
+import { CharVocabulary } from '../data/vocabulary.ts';
+import { ConfigError } from '../errors.ts';
+import { buildTextModel } from '../models/build.ts';
+import { describeModel, describeRunModel, type TextModelConfig } from '../models/config.ts';
+import { PixelCnnModel } from '../models/pixelcnn.ts';
+import type { BackendInfo } from '../protocol/messages.ts';
+import type { OwnedModel } from '../runs/checkpointContents.ts';
+import { restoreTraining } from '../runs/modelRestore.ts';
+import type { RunMeta } from '../runs/runMeta.ts';
+import type { NewRun, RunStore } from '../runs/runStore.ts';
+import { AdamOptimizer } from '../train/adam.ts';
+import type { TrainConfig } from '../train/config.ts';
+import type { ImageTrainConfig } from '../train/imageConfig.ts';
+import { imageTrainingTask, textTrainingTask, type TrainingTask } from '../train/task.ts';
+import type { BackendChoice } from './backendChoice.ts';
+import type { DataSources } from './dataSources.ts';
+import type { PausableJob } from './job.ts';
+import { storedConfig, type RunCatalogue } from './runCatalogue.ts';
+import { trainingJob, type TrainingParts } from './trainingJob.ts';
+
+export interface TrainingJobsDeps {
+  store: RunStore;
+  backend: BackendChoice;
+  data: DataSources;
+  catalogue: RunCatalogue;
+  /** Minimum time between training progress events (ms). */
+  progressIntervalMs?: number;
+}
+
+/** Starts and resumes training (text models and PixelCNNs) and knows which runs this process trains. */
+export class TrainingJobs {
+  /** Runs being trained by this process. */
+  private readonly running = new Map<string, PausableJob>();
+
+  constructor(private readonly deps: TrainingJobsDeps) {}
+
+  /** Whether this process trains `runId` now (or any run, without one). */
+  training(runId?: string): boolean {
+    return runId === undefined ? this.running.size > 0 : this.running.has(runId);
+  }
+
+  /** A new text run: its data read, its run folder written, its model built; then the job. */
+  async startText(config: TrainConfig, name?: string): Promise<PausableJob> {
+    const backend = await this.deps.backend.info();
+    const source = await this.deps.data.text(config.data);
+    const dataset = TextDataset.fromText(source.name, source.text, { valFraction: config.valFraction });
+    dataset.checkFits(config.seq);
+    const model: TextModelConfig = { ...config.model, vocabSize: dataset.vocab.size };
+    const stored = { ...config, data: config.data.kind === 'upload' ? { kind: 'file', path: 'corpus.txt' } : config.data };
+    const run = await this.deps.store.create({
+      name: name?.trim() || `${describeModel(model)} on ${source.name}`,
+      dataset: source.name,
+      corpusText: source.text,
+      meta: freshRunMeta(backend, { totalSteps: config.steps, config: stored, model, vocab: dataset.vocab.toJSON() }),
+    });
+    const textModel = buildTextModel(model, config.seed);
+    const task = textTrainingTask(textModel, dataset, config, { preview: true });
+    return this.start({ run, model: textModel, optimizer: new AdamOptimizer(textModel.weights), task, config, startStep: 0, notices: [] });
+  }
+
+  /** A new PixelCNN run on an image set. */
+  async startImages(config: ImageTrainConfig, name?: string): Promise<PausableJob> {
+    const backend = await this.deps.backend.info();
+    const set = await this.deps.data.images(config.data);
+    const dataset = ImageDataset.fromImages(set.name, set.images, { valFraction: config.valFraction, seed: config.seed });
+    const stored = { ...config, data: config.data.kind === 'upload' ? { kind: 'file', path: 'images.bin' } : config.data };
+    const run = await this.deps.store.create({
+      name: name?.trim() || `${describeRunModel(config.model)} on ${set.name}`,
+      dataset: set.name,
+      images: set.images,
+      meta: freshRunMeta(backend, { totalSteps: config.steps, config: stored, model: config.model, vocab: [] }),
+    });
+    const model = new PixelCnnModel(config.model, config.seed);
+    const task = imageTrainingTask(model, dataset, config, { preview: true });
+    return this.start({ run, model, optimizer: new AdamOptimizer(model.weights), task, config, startStep: 0, notices: [] });
+  }
+
+  /**
+   * Continues a stored run for `extraSteps` more steps (0: to its planned end) from its newest
+   * good checkpoint, weights and optimiser state restored; from step 0 where none is usable.
+   */
+  async resume(runId: string, extraSteps: number): Promise<PausableJob> {
+    await this.deps.backend.info();
+    if (this.running.has(runId)) throw new ConfigError(`run ${runId} is already training`);
+    const run = await this.deps.catalogue.open(runId);
+    const runModel = run.meta.model;
+    const stored = storedConfig(run);
+    const { checkpoint, skipped } = await run.checkpoints.loadLatest();
+    const startStep = checkpoint?.step ?? 0;
+    const total = Math.max(run.meta.totalSteps, startStep) + extraSteps;
+    if (startStep >= total) {
+      checkpoint && tf.dispose(Object.values(checkpoint.tensors));
+      throw new ConfigError(`run ${runId} has finished all ${total} of its steps: ask for more steps to train it further`);
+    }
+    let model: OwnedModel;
+    let task: TrainingTask;
+    const config = { ...stored, steps: total };
+    try {
+      if (runModel.family === 'pixelcnn') {
+        const imageConfig = config as ImageTrainConfig;
+        const dataset = ImageDataset.fromImages(run.meta.dataset, await run.readImages(), { valFraction: imageConfig.valFraction, seed: imageConfig.seed });
+        const pixelModel = new PixelCnnModel(runModel, imageConfig.seed);
+        model = pixelModel;
+        task = imageTrainingTask(pixelModel, dataset, imageConfig, { preview: true });
+      } else {
+        const textConfig = config as TrainConfig;
+        const vocab = CharVocabulary.fromJSON(run.meta.vocab);
+        const dataset = TextDataset.fromText(run.meta.dataset, await run.readCorpus(), { valFraction: textConfig.valFraction, vocab });
+        const textModel = buildTextModel(runModel, textConfig.seed);
+        model = textModel;
+        task = textTrainingTask(textModel, dataset, textConfig, { preview: true });
+      }
+    } catch (err) {
+      checkpoint && tf.dispose(Object.values(checkpoint.tensors));
+      throw err;
+    }
+    const optimizer = new AdamOptimizer(model.weights);
+    if (checkpoint) restoreTraining(model, optimizer, checkpoint, runId);
+    await run.truncateMetricsAfter(startStep);
+    await run.update({ totalSteps: total, step: startStep, config: { ...run.meta.config, steps: total } });
+    const notices = skipped.map((s) => `Skipped the damaged checkpoint at step ${s.step}: ${s.reason}`);
+    if (!checkpoint) notices.push('This run has no usable checkpoint: training starts again from step 0.');
+    return this.start({ run, model, optimizer, task, config, startStep, notices });
+  }
+
+  private start(parts: TrainingParts): PausableJob {
+    const runId = parts.run.id;
+    const job = trainingJob(parts, { progressIntervalMs: this.deps.progressIntervalMs, ended: () => this.running.delete(runId) });
+    this.running.set(runId, job);
+    return job;
+  }
+}
+
+/** run.json for a run about to train for the first time, on `backend`. */
+function freshRunMeta(backend: BackendInfo, fields: Pick<RunMeta, 'totalSteps' | 'config' | 'model' | 'vocab'>): NewRun['meta'] {
+  return {
+    ...fields,
+    state: 'created',
+    step: 0,
+    backend: backend.backend,
+    versions: backend.versions,
+    checkpointStep: null,
+    lastTrainLoss: null,
+    lastValLoss: null,
+    pid: null,
+    error: null,
+  };
+}
