@@ -41,7 +41,8 @@ function isKind(run: RunSummary, kind: RunKind): boolean {
   }
 }
 
-const article = (word: string) => (/^[aeiou]/.test(word) ? 'an' : 'a');
+/** 'an' before a vowel sound: an lstm, an rnn, a gru, a nar run. */
+const article = (word: string) => (/^([aeio]|lstm|rnn)/.test(word) ? 'an' : 'a');
 
 /** `an lstm run`, `a pixelcnn run`: a run of the model `--model` calls `model`. */
 export function aRunOf(model: string): string {

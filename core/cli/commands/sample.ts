@@ -108,8 +108,8 @@ With --json: one line { "runId", "prompt", "text", "tokens", "probs", "state", "
   },
   async run(values, io) {
     const ref = required(values, 'run', 'sample');
-    // Check the flags before the Studio opens: those of images when any image flag is given.
-    const images = Object.keys(IMAGE_ONLY_FLAGS).some((flag) => values[flag] !== undefined);
+    // Check the flags before the Studio opens: those of images when --out or --samples is given.
+    const images = values.out !== undefined || values.samples !== undefined;
     if (images) checkImageFlags(values, 'sample');
     else textOptions(values);
     return withClient(values, io, async (client) => {

@@ -156,7 +156,9 @@ async function trainText(modelName: string, values: Values, io: CliIo): Promise<
     seq: optInt(values, 'seq'),
     lr: optNumber(values, 'lr'),
   });
-  checkAgainst(TrainConfig, config, TRAIN_FLAGS);
+  // A Transformer's context is --seq when --context is not given: blame the flag that was.
+  const contextFlag = str(values, 'context') === undefined && str(values, 'seq') !== undefined ? '--seq' : '--context';
+  checkAgainst(TrainConfig, config, { ...TRAIN_FLAGS, 'model.context': contextFlag });
   checkDataPath(config.data, modelName);
   const name = str(values, 'name');
   return withClient(values, io, (client) =>
