@@ -16,13 +16,13 @@ export function required(values: Values, key: string, command: string): string {
 }
 
 export function intValue(flag: string, raw: string): number {
-  if (!/^[+-]?\d+$/.test(raw.trim())) throw new UsageError(`--${flag} must be a whole number (got '${raw}')`);
+  if (!/^[+-]?\d+$/.test(raw.trim())) throw new UsageError(`--${flag} must be a whole number, got '${raw}'`);
   return Number(raw);
 }
 
 export function numberValue(flag: string, raw: string): number {
   const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${flag} must be a number (got '${raw}')`);
+  if (raw.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${flag} must be a number, got '${raw}'`);
   return n;
 }
 

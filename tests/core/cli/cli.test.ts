@@ -40,7 +40,7 @@ describe('ars (the real entry, in a child process)', () => {
   it('a bad option exits 2 with one line and no stack', async () => {
     const r = await spawnArs(['train', '--model', 'lstm', '--data', 'sonnets', '--steps', 'many']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe("error: --steps must be a whole number (got 'many')\n");
+    expect(r.stderr).toBe("error: --steps must be a whole number, got 'many'\n");
   });
 });
 

@@ -89,7 +89,7 @@ describe('numbers', () => {
       [['sample', '--run', 'r', '--length', '5', '--seed', '-1'], '--seed must be a whole number of at least 0, got -1'],
       [['sample', '--run', 'r', '--length', '5', '--temperature', '-0.1'], '--temperature must be a number of at least 0, got -0.1'],
       [['sample', '--run', 'r', '--length', '5', '--top-k', '-3'], '--top-k must be a whole number of at least 0, got -3'],
-      [['sample', '--run', 'r', '--length', '2.5'], "--length must be a whole number (got '2.5')"],
+      [['sample', '--run', 'r', '--length', '2.5'], "--length must be a whole number, got '2.5'"],
       [['sample', '--run', 'r', '--samples', '-4', '--out', 'x.png'], '--samples must be a whole number of at least 1, got -4'],
       [['race', '--ar', 'a', '--nar', 'b', '--length', '8', '--draft', '-1'], '--draft must be a whole number of at least 1, got -1'],
       [['resume', '--run', 'r', '--steps', '-3'], '--steps must be a whole number of at least 0, got -3'],
