@@ -3,10 +3,10 @@ import type { StudioLike } from '../worker/dispatcher.ts';
 import { resolveStudioHome } from '../worker/home.ts';
 import { createInProcessClient } from '../worker/inProcess.ts';
 import type { StudioOptions } from '../worker/studio.ts';
+import { UsageError } from './exitStatus.ts';
 import type { Values } from './flags.ts';
 import { str } from './flagValues.ts';
 import type { CliIo } from './io.ts';
-import { UsageError } from './exitStatus.ts';
 
 async function defaultStudio(options: StudioOptions): Promise<StudioLike> {
   // Loaded on demand so that --help and usage errors do not load TensorFlow.js.

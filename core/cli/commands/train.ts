@@ -69,6 +69,7 @@ const TRAIN_FLAGS: Record<string, string> = {
 const DEFAULT_CONTEXT = 64;
 
 const MODELS: readonly string[] = ['lstm', 'gru', 'rnn', 'transformer', 'nar', 'pixelcnn'];
+const unknownModel = (name: string) => new UsageError(`--model must be lstm, gru, rnn, transformer, nar or pixelcnn (got '${name}')`);
 
 /** Which flags each model reads, besides --data, --steps, --batch, --lr and --name: the rest it ignores. */
 const MODEL_FLAGS: Record<string, readonly string[]> = {
@@ -141,7 +142,7 @@ function modelChoice(name: string, values: Values): TrainConfigInput['model'] {
       context: optInt(values, 'context') ?? optInt(values, 'seq') ?? DEFAULT_CONTEXT,
     };
   }
-  throw new Error(`no text model ${name}`);
+  throw unknownModel(name);
 }
 
 async function trainText(modelName: string, values: Values, io: CliIo): Promise<number> {
@@ -194,7 +195,7 @@ async function trainImages(values: Values, io: CliIo): Promise<number> {
 }
 
 export const trainCommand: Command = {
-  summary: 'train a new character-level model',
+  summary: 'train a new model: character-level text, or PixelCNN images',
   help: HELP,
   options: {
     ...stringFlags('model', 'data', 'steps', 'batch', 'seq', 'hidden', 'embedding', 'layers', 'd-model', 'heads', 'ffn', 'context', 'channels', 'blocks', 'lr', 'name'),
@@ -202,7 +203,7 @@ export const trainCommand: Command = {
   },
   async run(values, io) {
     const model = required(values, 'model', 'train');
-    if (!MODELS.includes(model)) throw new UsageError(`--model must be lstm, gru, rnn, transformer, nar or pixelcnn (got '${model}')`);
+    if (!MODELS.includes(model)) throw unknownModel(model);
     warnIgnoredFlags(model, values, io);
     return model === 'pixelcnn' ? trainImages(values, io) : trainText(model, values, io);
   },
