@@ -9,8 +9,9 @@ import { writeJson, type CliIo } from './io.ts';
 const LOG_INTERVAL_MS = 30_000;
 
 /**
- * Follows a training job (train, resume, a PixelCNN's training): a progress bar on a terminal,
- * about 20 lines in a log, JSON events with --json; then the outcome. Resolves to the exit status.
+ * Follows a training job (train, resume, a PixelCNN's training): on stderr, the run's id, then a
+ * progress bar on a terminal or about 20 lines in a log; with --json, one JSON event a line on
+ * stdout instead. Then the outcome, on stdout. Resolves to the exit status.
  */
 export async function followTraining(
   client: WorkerClient,
@@ -19,7 +20,8 @@ export async function followTraining(
   io: CliIo,
 ): Promise<number> {
   const json = values.json === true;
-  const tty = !json && io.stdout.isTTY === true;
+  const tty = !json && io.stderr.isTTY === true;
+  const progressOut = io.stderr;
   let runId = '';
   let last: ProgressEvent | null = null;
   let lastVal: number | undefined;
@@ -30,8 +32,8 @@ export async function followTraining(
     if (!force && now - drawnAt < 100) return;
     drawnAt = now;
     drawn = true;
-    const columns = io.stdout.columns !== undefined && io.stdout.columns >= 20 ? io.stdout.columns : 100;
-    io.stdout.write(`\r${formatProgressLine(e, columns - 1)}\x1b[K`);
+    const columns = progressOut.columns !== undefined && progressOut.columns >= 20 ? progressOut.columns : 100;
+    progressOut.write(`\r${formatProgressLine(e, columns - 1)}\x1b[K`);
   };
   // Not on a terminal (a log): about 20 lines a run, and at least one every LOG_INTERVAL_MS.
   const every = (total: number) => Math.max(1, Math.round(total / 20));
@@ -43,15 +45,15 @@ export async function followTraining(
     async () => {
       const started = await start();
       runId = started.runId;
-      if (!json) io.stdout.write(`run ${runId}\n`);
+      if (!json) progressOut.write(`run ${runId}\n`);
       return started;
     },
     io,
     (e) => {
       if (e.kind === 'preview' && tty) {
         // The sample after each validation, char-rnn style, above the progress bar.
-        const text = e.text.replace(/\n/g, '⏎').slice(0, Math.max(20, (io.stdout.columns ?? 100) - 16));
-        io.stdout.write(`\r\x1b[Kstep ${e.step}: ${text}\n`);
+        const text = e.text.replace(/\n/g, '⏎').slice(0, Math.max(20, (progressOut.columns ?? 100) - 16));
+        progressOut.write(`\r\x1b[Kstep ${e.step}: ${text}\n`);
         if (last) draw(last, true);
         return;
       }
@@ -69,13 +71,13 @@ export async function followTraining(
       if (Math.floor(e.step / n) > Math.floor(printedStep / n) || e.step === e.totalSteps || Date.now() - printedAt >= LOG_INTERVAL_MS) {
         printedAt = Date.now();
         printedStep = e.step;
-        io.stdout.write(`${formatProgressLine(e, 100)}\n`);
+        progressOut.write(`${formatProgressLine(e, 100)}\n`);
       }
     },
   );
   const final = last as ProgressEvent | null;
   if (tty && final) draw(final, true);
-  if (drawn) io.stdout.write('\n');
+  if (drawn) progressOut.write('\n');
 
   const num = (key: string, fallback: number | null): number | null => {
     const v = outcome.summary[key];

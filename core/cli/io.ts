@@ -30,3 +30,20 @@ export function writeJson(io: CliIo, value: unknown): void {
 export function oneLine(s: string): string {
   return s.replace(/\s*\n\s*/g, ' ').trim();
 }
+
+/** An output stream that remembers whether its last line is unfinished (a prompt, a progress bar). */
+export class LineTrackingStream implements OutputStream {
+  /** True when something was written after the last newline. */
+  open = false;
+  constructor(private readonly inner: OutputStream) {}
+  write(chunk: string): unknown {
+    if (chunk.length > 0) this.open = !chunk.endsWith('\n');
+    return this.inner.write(chunk);
+  }
+  get isTTY(): boolean | undefined {
+    return this.inner.isTTY;
+  }
+  get columns(): number | undefined {
+    return this.inner.columns;
+  }
+}

@@ -1,5 +1,6 @@
 /**
- * The `ars` command: `npx tsx core/cli/main.ts …` or `npm run ars -- …`. runCli.ts dispatches to
+ * The `ars` command: `ars …` (package.json "bin": ars.mjs runs this file through tsx),
+ * `npx tsx core/cli/main.ts …` or `npm run ars -- …`. runCli.ts dispatches to
  * the commands (commands/, one file each); this file connects them to the process (argv, streams,
  * Ctrl-C, exit status).
  */

@@ -12,12 +12,13 @@ import { sampleCommand } from './commands/sample.ts';
 import { serveCommand } from './commands/serve.ts';
 import { showCommand } from './commands/show.ts';
 import { trainCommand } from './commands/train.ts';
-import { EXIT_OK, EXIT_USAGE, UsageError, reportError } from './exitStatus.ts';
+import { EXIT_OK, EXIT_STATUS_HELP, EXIT_USAGE, UsageError, reportError } from './exitStatus.ts';
 import { parseCommandLine } from './flags.ts';
-import type { CliIo } from './io.ts';
+import { LineTrackingStream, type CliIo } from './io.ts';
+import { versionText } from './version.ts';
 
 export type { CliIo, OutputStream } from './io.ts';
-export { EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError } from './exitStatus.ts';
+export { EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, EXIT_USER, UsageError, UserError } from './exitStatus.ts';
 export { defaultLicensesFile, defaultStaticDir } from './commands/serve.ts';
 
 /** Every command, in the order the overall help lists them. */
@@ -45,16 +46,25 @@ function overallHelp(): string {
   return `ars: Autoregressive Studio from the command line
 
 Usage: ars <command> [options]
+       ars --version | --help
 
 Commands:
 ${list}
 
 Run ars <command> --help for a command's options.
-Environment: ARS_HOME (runs folder), ARS_BACKEND (backend), ARS_DEBUG=1 (stack traces on errors).`;
+A run is named by its id, a unique start of the id, or latest (the newest run of the kind the
+command needs). Results and --json go to stdout; progress, warnings and errors to stderr.
+Environment: ARS_HOME (runs folder), ARS_BACKEND (backend), ARS_DEBUG=1 (stack traces on errors).
+
+${EXIT_STATUS_HELP}`;
 }
 
 /** Runs one `ars` command line; resolves to the exit status. Never throws. */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+export async function runCli(argv: readonly string[], outerIo: CliIo): Promise<number> {
+  // The commands write through these, so that an error can start a line of its own.
+  const stdout = new LineTrackingStream(outerIo.stdout);
+  const stderr = new LineTrackingStream(outerIo.stderr);
+  const io: CliIo = { ...outerIo, stdout, stderr };
   try {
     const [name, ...rest] = argv;
     if (name === undefined) {
@@ -63,6 +73,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     if (name === '--help' || name === '-h') {
       io.stdout.write(`${overallHelp()}\n`);
+      return EXIT_OK;
+    }
+    if (name === '--version') {
+      io.stdout.write(`${versionText()}\n`);
       return EXIT_OK;
     }
     if (name === 'help') {
@@ -83,6 +97,6 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     return await command.run(values, io);
   } catch (err) {
-    return reportError(err, io);
+    return reportError(err, io, { stdout: stdout.open, stderr: stderr.open });
   }
 }

@@ -3,6 +3,7 @@ import type { StudioLike } from '../worker/dispatcher.ts';
 import { resolveStudioHome } from '../worker/home.ts';
 import { createInProcessClient } from '../worker/inProcess.ts';
 import type { StudioOptions } from '../worker/studio.ts';
+import { UsageError } from './exitStatus.ts';
 import type { Values } from './flags.ts';
 import { str } from './flagValues.ts';
 import type { CliIo } from './io.ts';
@@ -15,12 +16,29 @@ async function defaultStudio(options: StudioOptions): Promise<StudioLike> {
 }
 
 /**
+ * The backend the command line asks for (--backend, else $ARS_BACKEND), checked: an unknown name
+ * is a usage error that names the valid ones. Undefined when neither is set.
+ */
+export async function chosenBackend(values: Values, io: CliIo): Promise<string | undefined> {
+  const flag = str(values, 'backend');
+  const requested = flag ?? (io.env.ARS_BACKEND || undefined);
+  if (requested === undefined) return undefined;
+  // Loaded only when a backend is named: it brings TensorFlow.js, which the Studio loads anyway.
+  const { AUTO, BACKEND_LADDER, parseBackendName } = await import('../tensor/backend.ts');
+  if (requested.trim().toLowerCase() !== AUTO && parseBackendName(requested) === null) {
+    const valid = `${BACKEND_LADDER.join(', ')} or ${AUTO}`;
+    throw new UsageError(flag !== undefined ? `--backend must be one of ${valid} (got '${requested}')` : `ARS_BACKEND must be one of ${valid} (it is '${requested}')`);
+  }
+  return requested;
+}
+
+/**
  * The Studio for a command. The command line may read any file the person names ('any'); a
  * Studio that serves other clients (`serve --in-process`) reads only `<home>/datasets` (the default).
  */
 export async function openStudio(values: Values, io: CliIo, fileAccess: 'any' | 'datasets' = 'any'): Promise<StudioLike> {
   const home = resolveStudioHome(str(values, 'runs-dir'), io.env, io.cwd);
-  const backend = str(values, 'backend') ?? io.env.ARS_BACKEND;
+  const backend = await chosenBackend(values, io);
   const options: StudioOptions = { home, ...(backend ? { backend } : {}), ...(fileAccess === 'any' ? { fileAccess } : {}) };
   return io.createStudio ? io.createStudio(options) : defaultStudio(options);
 }

@@ -2,6 +2,7 @@
  * The figures `ars bench` measures (issue 3), their targets, and the jobs that measure them.
  * Pure data: no tfjs here, so `ars bench --help` and the parent process stay light.
  */
+import { UsageError } from '../exitStatus.ts';
 
 export type Better = 'higher' | 'lower';
 
@@ -81,7 +82,7 @@ export function selectFigures(only: string | undefined): FigureDef[] {
   for (const name of names) {
     const matched = FIGURES.filter((f) => selects(name, f.id) || selects(name, f.job));
     if (matched.length === 0) {
-      throw new Error(`--only ${name} names no figure; figures: ${FIGURES.map((f) => f.id).join(', ')}`);
+      throw new UsageError(`--only ${name} names no figure; figures: ${FIGURES.map((f) => f.id).join(', ')}`);
     }
     for (const f of matched) chosen.add(f);
   }

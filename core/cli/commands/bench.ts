@@ -1,6 +1,7 @@
 import type { Command } from '../command.ts';
 import { stringFlags } from '../flags.ts';
 import { str } from '../flagValues.ts';
+import { chosenBackend } from '../studioAccess.ts';
 
 export const benchCommand: Command = {
   summary: 'measure training and sampling speed against the targets',
@@ -12,7 +13,8 @@ its target, with the peak resident memory of the process that measured it. Takes
 
   --only NAMES        only these figures: an id (train.lstm, sample.nar.t10), a group (train,
                       sample) or a model (lstm, rnn, transformer, nar, pixelcnn); comma-separated
-  --backend NAME      compute backend, e.g. wasm, cpu (default: $ARS_BACKEND, else the best available)
+  --backend NAME      compute backend: tensorflow-gpu, webgpu, tensorflow, wasm, cpu or auto
+                      (default: $ARS_BACKEND, else the best available)
   --in-process        run every job in this process (default: one child process each)
   --compare           also measure each figure with the project's kernels off (the stock
                       tfjs-wasm path) in the same process, and print the speed-up (slower)
@@ -29,10 +31,10 @@ its target, with the peak resident memory of the process that measured it. Takes
     help: { type: 'boolean', short: 'h' },
   },
   async run(values, io) {
+    const backend = await chosenBackend(values, io);
     // Loaded on demand: the bench brings TensorFlow.js and every model.
     const { runBench } = await import('../bench/runBench.ts');
     const only = str(values, 'only');
-    const backend = str(values, 'backend') ?? io.env.ARS_BACKEND;
     const compareKernels = str(values, 'compare-kernels');
     return runBench(
       {

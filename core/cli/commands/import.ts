@@ -1,13 +1,13 @@
-import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { MAX_RUN_ARCHIVE_BYTES } from '../../protocol/messages.ts';
 import type { Command } from '../command.ts';
-import { EXIT_OK, UsageError } from '../exitStatus.ts';
+import { EXIT_OK, UserError } from '../exitStatus.ts';
 import { STUDIO_HELP, STUDIO_OPTIONS, stringFlags } from '../flags.ts';
 import { required } from '../flagValues.ts';
 import { formatBytes } from '../format.ts';
 import { writeJson } from '../io.ts';
 import { withClient } from '../studioAccess.ts';
+import { readUserFile } from '../userFiles.ts';
 
 export const importCommand: Command = {
   summary: 'add a run from an exported archive',
@@ -21,14 +21,9 @@ ${STUDIO_HELP}`,
   options: { ...stringFlags('archive'), ...STUDIO_OPTIONS },
   async run(values, io) {
     const path = resolve(io.cwd, required(values, 'archive', 'import'));
-    let archive: Uint8Array<ArrayBuffer>;
-    try {
-      archive = new Uint8Array(await readFile(path));
-    } catch (err) {
-      throw new UsageError(`--archive: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
+    const archive = await readUserFile(path, '--archive');
     if (archive.byteLength > MAX_RUN_ARCHIVE_BYTES) {
-      throw new UsageError(`${path} holds ${formatBytes(archive.byteLength)}; run archives of at most ${formatBytes(MAX_RUN_ARCHIVE_BYTES)} can be imported`);
+      throw new UserError(`${path} holds ${formatBytes(archive.byteLength)}; run archives of at most ${formatBytes(MAX_RUN_ARCHIVE_BYTES)} can be imported`);
     }
     return withClient(values, io, async (client) => {
       const run = await client.request('runs.import', { archive, fileName: basename(path) });

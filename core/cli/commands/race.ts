@@ -8,6 +8,7 @@ import { checkAgainst, defined, intValue, optInt, optNumber, required, str } fro
 import { followJob, jobExitStatus } from '../followJob.ts';
 import { formatRaceTable } from '../format.ts';
 import { writeJson } from '../io.ts';
+import { resolveRun, RUN_REF_HELP } from '../runRef.ts';
 import { withClient } from '../studioAccess.ts';
 import { SAMPLE_FLAGS } from './sample.ts';
 
@@ -22,8 +23,8 @@ NAR one shot, NAR mask-predict (T passes) and the hybrid (NAR drafts, AR verifie
 reports each lane's text, sequential steps, wall time, tokens/s, and quality under the AR
 model: NLL per token, perplexity, repeated-token rate, distinct-1/2.
 
-  --ar RUN            a trained transformer run (autoregressive)
-  --nar RUN           a trained nar run on the same text
+  --ar RUN            a trained transformer run (autoregressive): ${RUN_REF_HELP}
+  --nar RUN           a trained nar run on the same text (latest: the newest nar run)
   --length N          tokens to generate
   --prompt TEXT       text to start from
   --seed N            random seed (default 1)
@@ -37,8 +38,8 @@ ${STUDIO_HELP}`,
     ...STUDIO_OPTIONS,
   },
   async run(values, io) {
-    const arRunId = required(values, 'ar', 'race');
-    const narRunId = required(values, 'nar', 'race');
+    const arRef = required(values, 'ar', 'race');
+    const narRef = required(values, 'nar', 'race');
     const options: RaceOptionsInput = defined({
       length: intValue('length', required(values, 'length', 'race')),
       prompt: str(values, 'prompt'),
@@ -52,6 +53,8 @@ ${STUDIO_HELP}`,
     checkAgainst(RaceOptions, options, { ...SAMPLE_FLAGS, draft: '--draft' });
     const settings = RaceOptions.parse(options);
     return withClient(values, io, async (client) => {
+      const arRunId = (await resolveRun(client, arRef, '--ar', 'transformer')).id;
+      const narRunId = (await resolveRun(client, narRef, '--nar', 'nar')).id;
       let results: LaneResult[] = [];
       const outcome = await followJob(client, () => client.request('race.start', { arRunId, narRunId, options }), io, (e) => {
         if (e.kind === 'race-finished' && values.json !== true) io.stderr.write(`finished ${e.finishOrder}: ${laneLabel(e.lane, settings)} (${e.laneMs.toFixed(0)} ms)\n`);

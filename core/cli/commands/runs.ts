@@ -11,7 +11,8 @@ export const runsCommand: Command = {
   summary: 'list runs',
   help: `Usage: ars runs [options]
 
-Lists the runs in the runs folder.
+Lists the runs in the runs folder, newest first. Other commands name a run by its ID, any
+unique start of it, or latest.
 
 ${STUDIO_HELP}`,
   options: STUDIO_OPTIONS,

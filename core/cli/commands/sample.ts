@@ -1,10 +1,13 @@
 import { SampleOptions, type SampleOptionsInput } from '../../generate/options.ts';
+import type { WorkerClient } from '../../protocol/client.ts';
+import type { RunSummary } from '../../protocol/messages.ts';
 import type { Command } from '../command.ts';
-import { drawImages } from '../drawImages.ts';
-import { STUDIO_HELP, STUDIO_OPTIONS, stringFlags, type Values } from '../flags.ts';
-import { checkAgainst, defined, intValue, optInt, optNumber, required, str } from '../flagValues.ts';
+import { checkImageFlags, drawImages } from '../drawImages.ts';
+import { STUDIO_HELP, STUDIO_OPTIONS, stringFlags, warnIgnored, type Values } from '../flags.ts';
+import { checkAgainst, defined, optInt, optNumber, required, str } from '../flagValues.ts';
 import { followJob, jobExitStatus } from '../followJob.ts';
 import { writeJson, type CliIo } from '../io.ts';
+import { aRunOf, resolveRun, runModelName, RUN_REF_HELP } from '../runRef.ts';
 import { withClient } from '../studioAccess.ts';
 
 /** The flag behind each sampling option, for usage errors (race adds its own). */
@@ -18,11 +21,10 @@ export const SAMPLE_FLAGS: Record<string, string> = {
   iterations: '--iterations',
 };
 
-async function sampleText(values: Values, io: CliIo): Promise<number> {
-  const runId = required(values, 'run', 'sample');
-  const length = intValue('length', required(values, 'length', 'sample'));
+/** The text-sampling options the flags give (--length is checked as required once the run is known). */
+function textOptions(values: Values): SampleOptionsInput {
   const options: SampleOptionsInput = defined({
-    length,
+    length: optInt(values, 'length'),
     prompt: str(values, 'prompt'),
     temperature: optNumber(values, 'temperature'),
     topK: optInt(values, 'top-k'),
@@ -31,43 +33,60 @@ async function sampleText(values: Values, io: CliIo): Promise<number> {
     iterations: optInt(values, 'iterations'),
   });
   checkAgainst(SampleOptions, options, SAMPLE_FLAGS);
+  return options;
+}
+
+/** Flags only a text run reads, and what each is for. */
+const TEXT_ONLY_FLAGS: Record<string, string> = { length: 'text runs', prompt: 'text runs', 'top-k': 'text runs', 'top-p': 'text runs', iterations: 'nar runs' };
+/** Flags only a PixelCNN run reads. */
+const IMAGE_ONLY_FLAGS: Record<string, string> = { samples: 'pixelcnn runs', out: 'pixelcnn runs', method: 'pixelcnn runs' };
+
+async function sampleText(client: WorkerClient, run: RunSummary, values: Values, io: CliIo): Promise<number> {
+  const runId = run.id;
+  required(values, 'length', 'sample');
+  const options = textOptions(values);
   const json = values.json === true;
   const prompt = options.prompt ?? '';
   let text = '';
   const tokens: number[] = [];
   const probs: number[] = [];
-  return withClient(values, io, async (client) => {
-    if (!json && prompt) io.stdout.write(prompt);
-    let passes = 0;
-    const outcome = await followJob(client, () => client.request('sample.start', { runId, options }), io, (e) => {
-      if (e.kind === 'pass') {
-        // Non-autoregressive: the whole text changes each pass; keep the latest canvas.
-        passes++;
-        tokens.splice(0, tokens.length, ...e.tokens.filter((t) => t >= 0));
-        probs.splice(0, probs.length, ...e.probs.filter((_, i) => e.tokens[i]! >= 0));
-        text = e.text.join('');
-        return;
-      }
-      if (e.kind !== 'token') return;
-      text += e.text;
-      tokens.push(e.tokenId);
-      probs.push(e.prob);
-      if (!json) io.stdout.write(e.text);
-    });
-    if (!json && passes > 0) io.stdout.write(text);
-    if (json) writeJson(io, { runId, prompt, text, tokens, probs, state: outcome.reason, summary: outcome.summary });
-    else if (!(prompt + text).endsWith('\n')) io.stdout.write('\n');
-    return jobExitStatus(outcome);
+  // The prompt is printed with the first text after it: a prompt the model cannot read is refused
+  // with nothing printed.
+  let promptShown = json || prompt === '';
+  const show = (s: string) => {
+    if (!promptShown) io.stdout.write(prompt);
+    promptShown = true;
+    io.stdout.write(s);
+  };
+  let passes = 0;
+  const outcome = await followJob(client, () => client.request('sample.start', { runId, options }), io, (e) => {
+    if (e.kind === 'pass') {
+      // Non-autoregressive: the whole text changes each pass; keep the latest canvas.
+      passes++;
+      tokens.splice(0, tokens.length, ...e.tokens.filter((t) => t >= 0));
+      probs.splice(0, probs.length, ...e.probs.filter((_, i) => e.tokens[i]! >= 0));
+      text = e.text.join('');
+      return;
+    }
+    if (e.kind !== 'token') return;
+    text += e.text;
+    tokens.push(e.tokenId);
+    probs.push(e.prob);
+    if (!json) show(e.text);
   });
+  if (!json && passes > 0) show(text);
+  if (json) writeJson(io, { runId, prompt, text, tokens, probs, state: outcome.reason, summary: outcome.summary });
+  else if (promptShown && !(prompt + text).endsWith('\n')) io.stdout.write('\n');
+  return jobExitStatus(outcome);
 }
 
 export const sampleCommand: Command = {
   summary: 'generate text from a trained run',
-  help: `Usage: ars sample --run ID --length N [options]
+  help: `Usage: ars sample --run RUN --length N [options]
 
 Streams generated text to stdout as it is produced (after the prompt, if any).
 
-  --run ID            the run to sample from (see ars runs)
+  --run RUN           the run to sample from: ${RUN_REF_HELP}
   --length N          characters to generate
   --temperature X     0 is greedy, 1 samples the model as is (default 1)
   --top-k N           keep only the N most likely characters; 0 is off (default 0)
@@ -77,8 +96,10 @@ Streams generated text to stdout as it is produced (after the prompt, if any).
   --iterations T      mask-predict passes for a nar run (default 4)
 ${STUDIO_HELP}
 
-PixelCNN runs: ars sample --run ID --samples K --out grid.png [--seed N] [--method fast|band|naive]
-draws K images and writes them side by side as a PNG.
+PixelCNN runs: ars sample --run RUN --samples K --out grid.png [--seed N] [--temperature X]
+[--method fast|band|naive] draws K images and writes them side by side as a PNG.
+A flag the run does not read (--prompt for a pixelcnn run, --out for a text run, --iterations
+for any but a nar run) is ignored with a warning on stderr.
 
 With --json: one line { "runId", "prompt", "text", "tokens", "probs", "state", "summary" } at the end.`,
   options: {
@@ -86,8 +107,22 @@ With --json: one line { "runId", "prompt", "text", "tokens", "probs", "state", "
     ...STUDIO_OPTIONS,
   },
   async run(values, io) {
-    // --out or --samples: a PixelCNN run's images.
-    if (str(values, 'out') !== undefined || str(values, 'samples') !== undefined) return drawImages(values, io, 'sample');
-    return sampleText(values, io);
+    const ref = required(values, 'run', 'sample');
+    // Check the flags before the Studio opens: those of images when --out or --samples is given.
+    const images = values.out !== undefined || values.samples !== undefined;
+    if (images) checkImageFlags(values, 'sample');
+    else textOptions(values);
+    return withClient(values, io, async (client) => {
+      const run = await resolveRun(client, ref, '--run');
+      const model = runModelName(run);
+      const here = `for ${aRunOf(model)}`;
+      if (model === 'pixelcnn') {
+        warnIgnored(values, io, TEXT_ONLY_FLAGS, here);
+        return drawImages(client, run.id, values, io, 'sample');
+      }
+      warnIgnored(values, io, IMAGE_ONLY_FLAGS, here);
+      if (model !== 'nar') warnIgnored(values, io, { iterations: TEXT_ONLY_FLAGS.iterations! }, here);
+      return sampleText(client, run, values, io);
+    });
   },
 };

@@ -5,11 +5,11 @@ import { resolveStudioHome } from '../../worker/home.ts';
 import { isLoopbackHost, startWebServer, type WebServer } from '../../worker/webServer.ts';
 import type { WorkerSupervisor } from '../../worker/workerProcess.ts';
 import type { Command } from '../command.ts';
-import { EXIT_OK, UsageError } from '../exitStatus.ts';
+import { EXIT_OK, UsageError, UserError } from '../exitStatus.ts';
 import { stringFlags } from '../flags.ts';
-import { optInt, str } from '../flagValues.ts';
+import { checkRange, optInt, str } from '../flagValues.ts';
 import { oneLine } from '../io.ts';
-import { openStudio } from '../studioAccess.ts';
+import { chosenBackend, openStudio } from '../studioAccess.ts';
 
 /** The repository root, from this file's place in the tree (core/cli/commands). */
 function repoRoot(): string {
@@ -41,7 +41,8 @@ Files named by path are read only from DIR/datasets (uploads from the page work 
                       machines reach the studio: anyone with the address can train and read runs.
   --port P            port (default: any free port)
   --runs-dir DIR      where runs are kept (default: $ARS_HOME, else ~/.autoregressive-studio)
-  --backend NAME      compute backend (default: $ARS_BACKEND, else the best available)
+  --backend NAME      compute backend: tensorflow-gpu, webgpu, tensorflow, wasm, cpu or auto
+                      (default: $ARS_BACKEND, else the best available)
   --in-process        run the worker inside this process (no restart if it crashes)
   -h, --help          show this help`,
   options: {
@@ -52,11 +53,10 @@ Files named by path are read only from DIR/datasets (uploads from the page work 
   async run(values, io) {
     const host = str(values, 'host') ?? '127.0.0.1';
     if (host === '') throw new UsageError('--host must not be empty');
-    const port = optInt(values, 'port') ?? 0;
-    if (port < 0 || port > 65535) throw new UsageError(`--port must be between 0 and 65535 (got ${port})`);
+    const port = checkRange('port', optInt(values, 'port') ?? 0, 0, 65535);
     const staticDir = io.staticDir ?? defaultStaticDir();
     if (!existsSync(join(staticDir, 'index.html'))) {
-      throw new Error(`the web page is not built (${staticDir} has no index.html): run npm run web, or npm run build:renderer first`);
+      throw new UserError(`the web page is not built (${staticDir} has no index.html): run npm run web, or npm run build:renderer first`);
     }
     // In-process when asked, or when the caller supplies the Studio (tests: it cannot cross a process).
     let supervisor: WorkerSupervisor | null = null;
@@ -65,7 +65,7 @@ Files named by path are read only from DIR/datasets (uploads from the page work 
       server = await startWebServer({ studio: await openStudio(values, io, 'datasets'), host, port, staticDir, licensesFile: defaultLicensesFile() });
     } else {
       const home = resolveStudioHome(str(values, 'runs-dir'), io.env, io.cwd);
-      const backend = str(values, 'backend') ?? io.env.ARS_BACKEND;
+      const backend = await chosenBackend(values, io);
       const { WorkerSupervisor } = await import('../../worker/workerProcess.ts');
       // Worker output and restarts go to stderr; the worker never sees the token.
       supervisor = new WorkerSupervisor({ home, ...(backend ? { backend } : {}), log: (line) => io.stderr.write(`${oneLine(line)}\n`) });

@@ -7,11 +7,12 @@ import { DEFAULT_PIXELCNN_CONFIG } from '../../models/pixelcnnConfig.ts';
 import { TrainConfig, type TrainConfigInput } from '../../train/config.ts';
 import { ImageTrainConfig, type ImageTrainConfigInput } from '../../train/imageConfig.ts';
 import type { Command } from '../command.ts';
-import { UsageError } from '../exitStatus.ts';
-import { STUDIO_HELP, STUDIO_OPTIONS, stringFlags, type Values } from '../flags.ts';
+import { UsageError, UserError } from '../exitStatus.ts';
+import { STUDIO_HELP, STUDIO_OPTIONS, stringFlags, warnIgnored, type Values } from '../flags.ts';
 import { checkAgainst, defined, intValue, optInt, optNumber, required, str } from '../flagValues.ts';
 import { followTraining } from '../followTraining.ts';
 import type { CliIo } from '../io.ts';
+import { aRunOf } from '../runRef.ts';
 import { withClient } from '../studioAccess.ts';
 
 const HELP = `Usage: ars train --model lstm|gru|rnn|transformer|nar|pixelcnn --data sonnets|mnist|PATH --steps N [options]
@@ -21,8 +22,9 @@ On a terminal, what the model writes after each validation is printed above the 
 
   --model NAME        lstm, gru or rnn (recurrent), transformer (causal, autoregressive),
                       nar (mask-predict Transformer, non-autoregressive), or pixelcnn (images)
-  --data SOURCE       a built-in corpus (${BUILTIN_CORPORA.join(', ')}) or the path of a UTF-8 text file
-                      (write ./NAME for a file named like a built-in corpus)
+  --data SOURCE       text models: a built-in corpus (${BUILTIN_CORPORA.join(', ')}) or a UTF-8 text file;
+                      pixelcnn: ${BUILTIN_IMAGE_SETS.join(', ')}, a folder of PNG images, or one PNG or IDX file
+                      (write ./NAME for a file named like a built-in set)
   --steps N           training steps
   --batch N           sequences per batch (default 32)
   --seq N             characters per sequence (default 64)
@@ -38,6 +40,9 @@ On a terminal, what the model writes after each validation is printed above the 
   --lr X              peak learning rate (default 0.003)
   --name TEXT         a name for the run
 ${STUDIO_HELP}
+
+A flag the chosen model does not read (--heads for an lstm, --hidden for a transformer, --seq
+for pixelcnn, …) is ignored with a warning on stderr. Progress goes to stderr, the outcome to stdout.
 
 With --json: one JSON progress event a line, then { "runId", "step", "trainLoss", "valLoss", "state" }.`;
 
@@ -63,9 +68,58 @@ const TRAIN_FLAGS: Record<string, string> = {
 /** A Transformer's context when neither --context nor --seq is given: TrainConfig's default sequence length. */
 const DEFAULT_CONTEXT = 64;
 
-function dataSource(raw: string, cwd: string): TrainConfigInput['data'] {
-  if ((BUILTIN_CORPORA as readonly string[]).includes(raw)) return { kind: 'builtin', name: raw as (typeof BUILTIN_CORPORA)[number] };
+const MODELS: readonly string[] = ['lstm', 'gru', 'rnn', 'transformer', 'nar', 'pixelcnn'];
+const unknownModel = (name: string) => new UsageError(`--model must be lstm, gru, rnn, transformer, nar or pixelcnn (got '${name}')`);
+
+/** Which flags each model reads, besides --data, --steps, --batch, --lr and --name: the rest it ignores. */
+const MODEL_FLAGS: Record<string, readonly string[]> = {
+  rnn: ['seq', 'hidden', 'embedding', 'layers'],
+  transformer: ['seq', 'layers', 'd-model', 'heads', 'ffn', 'context'],
+  pixelcnn: ['channels', 'blocks'],
+};
+/** What each model-specific flag is for, in warnings. */
+const FLAG_USERS: Record<string, string> = {
+  seq: 'text models',
+  hidden: 'lstm, gru and rnn',
+  embedding: 'lstm, gru and rnn',
+  layers: 'lstm, gru, rnn, transformer and nar',
+  'd-model': 'transformer and nar',
+  heads: 'transformer and nar',
+  ffn: 'transformer and nar',
+  context: 'transformer and nar',
+  channels: 'pixelcnn',
+  blocks: 'pixelcnn',
+};
+
+/** Warns about each given flag that `model` ignores. */
+function warnIgnoredFlags(model: string, values: Values, io: CliIo): void {
+  const family = model === 'nar' ? 'transformer' : model === 'lstm' || model === 'gru' ? 'rnn' : model;
+  const reads = MODEL_FLAGS[family] ?? [];
+  const ignored = Object.fromEntries(Object.entries(FLAG_USERS).filter(([flag]) => !reads.includes(flag)));
+  warnIgnored(values, io, ignored, `for ${aRunOf(model).replace(/ run$/, ' model')}`);
+}
+
+const isBuiltinCorpus = (raw: string) => (BUILTIN_CORPORA as readonly string[]).includes(raw);
+const isBuiltinImageSet = (raw: string) => (BUILTIN_IMAGE_SETS as readonly string[]).includes(raw);
+const TEXT_DATA = `use --data ${BUILTIN_CORPORA.join(' or ')} or a UTF-8 text file`;
+const IMAGE_DATA = `use --data ${BUILTIN_IMAGE_SETS.join(' or ')} or a PNG folder / IDX file`;
+
+function dataSource(raw: string, model: string, cwd: string): TrainConfigInput['data'] {
+  if (isBuiltinCorpus(raw)) return { kind: 'builtin', name: raw as (typeof BUILTIN_CORPORA)[number] };
+  if (isBuiltinImageSet(raw)) throw new UsageError(`${raw} is an image set; ${model} trains on text: ${TEXT_DATA}`);
   return { kind: 'file', path: resolve(cwd, raw) };
+}
+
+/** The --data path (once the flags are checked): there, and of the kind the model trains on. */
+function checkDataPath(data: { kind: string; path?: string }, model: string): void {
+  if (data.path === undefined) return;
+  const path = data.path;
+  if (!existsSync(path)) throw new UserError(`--data: file not found: ${path}`);
+  const folder = statSync(path).isDirectory();
+  if (model !== 'pixelcnn' && folder) throw new UserError(`--data: ${path} is a folder; ${model} trains on text: ${TEXT_DATA}`);
+  if (model === 'pixelcnn' && !folder && /\.(txt|text|md|csv|json)$/i.test(path)) {
+    throw new UserError(`--data: ${path} is a text file; pixelcnn trains on images: ${IMAGE_DATA}`);
+  }
 }
 
 function modelChoice(name: string, values: Values): TrainConfigInput['model'] {
@@ -88,22 +142,25 @@ function modelChoice(name: string, values: Values): TrainConfigInput['model'] {
       context: optInt(values, 'context') ?? optInt(values, 'seq') ?? DEFAULT_CONTEXT,
     };
   }
-  throw new UsageError(`--model must be lstm, gru, rnn, transformer, nar or pixelcnn (got '${name}')`);
+  throw unknownModel(name);
 }
 
-async function trainText(values: Values, io: CliIo): Promise<number> {
-  const model = modelChoice(required(values, 'model', 'train'), values);
+async function trainText(modelName: string, values: Values, io: CliIo): Promise<number> {
+  const model = modelChoice(modelName, values);
   const data = required(values, 'data', 'train');
   const steps = intValue('steps', required(values, 'steps', 'train'));
   const config: TrainConfigInput = defined({
     model,
-    data: dataSource(data, io.cwd),
+    data: dataSource(data, modelName, io.cwd),
     steps,
     batch: optInt(values, 'batch'),
     seq: optInt(values, 'seq'),
     lr: optNumber(values, 'lr'),
   });
-  checkAgainst(TrainConfig, config, TRAIN_FLAGS);
+  // A Transformer's context is --seq when --context is not given: blame the flag that was.
+  const contextFlag = str(values, 'context') === undefined && str(values, 'seq') !== undefined ? '--seq' : '--context';
+  checkAgainst(TrainConfig, config, { ...TRAIN_FLAGS, 'model.context': contextFlag });
+  checkDataPath(config.data, modelName);
   const name = str(values, 'name');
   return withClient(values, io, (client) =>
     followTraining(client, () => client.request('train.start', name === undefined ? { config } : { config, name }), values, io),
@@ -111,7 +168,8 @@ async function trainText(values: Values, io: CliIo): Promise<number> {
 }
 
 function imageSource(raw: string, cwd: string): ImageTrainConfigInput['data'] {
-  if ((BUILTIN_IMAGE_SETS as readonly string[]).includes(raw)) return { kind: 'builtin', name: raw as (typeof BUILTIN_IMAGE_SETS)[number] };
+  if (isBuiltinImageSet(raw)) return { kind: 'builtin', name: raw as (typeof BUILTIN_IMAGE_SETS)[number] };
+  if (isBuiltinCorpus(raw)) throw new UsageError(`${raw} is a text corpus; pixelcnn trains on images: ${IMAGE_DATA}`);
   const path = resolve(cwd, raw);
   return existsSync(path) && statSync(path).isDirectory() ? { kind: 'folder', path } : { kind: 'file', path };
 }
@@ -129,6 +187,7 @@ async function trainImages(values: Values, io: CliIo): Promise<number> {
     lr: optNumber(values, 'lr'),
   });
   checkAgainst(ImageTrainConfig, config, { steps: '--steps', batch: '--batch', lr: '--lr', 'model.channels': '--channels', 'model.residualBlocks': '--blocks', data: '--data' });
+  checkDataPath(config.data, 'pixelcnn');
   const name = str(values, 'name');
   return withClient(values, io, (client) =>
     followTraining(client, () => client.request('image.train.start', name === undefined ? { config } : { config, name }), values, io),
@@ -136,11 +195,16 @@ async function trainImages(values: Values, io: CliIo): Promise<number> {
 }
 
 export const trainCommand: Command = {
-  summary: 'train a new character-level model',
+  summary: 'train a new model: character-level text, or PixelCNN images',
   help: HELP,
   options: {
     ...stringFlags('model', 'data', 'steps', 'batch', 'seq', 'hidden', 'embedding', 'layers', 'd-model', 'heads', 'ffn', 'context', 'channels', 'blocks', 'lr', 'name'),
     ...STUDIO_OPTIONS,
   },
-  run: async (values, io) => (required(values, 'model', 'train') === 'pixelcnn' ? trainImages(values, io) : trainText(values, io)),
+  async run(values, io) {
+    const model = required(values, 'model', 'train');
+    if (!MODELS.includes(model)) throw unknownModel(model);
+    warnIgnoredFlags(model, values, io);
+    return model === 'pixelcnn' ? trainImages(values, io) : trainText(model, values, io);
+  },
 };

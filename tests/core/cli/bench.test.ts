@@ -67,6 +67,6 @@ describe('ars bench figures', () => {
     };
     expect(await runCli(['bench', '--help'], io)).toBe(0);
     for (const flag of ['--only', '--json', '--compare', '--backend']) expect(out).toContain(flag);
-    expect(await runCli(['bench', '--only', 'nothing-like-this'], { ...io, stderr: { write: () => true } })).toBe(1);
+    expect(await runCli(['bench', '--only', 'nothing-like-this'], { ...io, stderr: { write: () => true } })).toBe(2);
   });
 });

@@ -39,13 +39,15 @@ describe('ars with the real Studio', () => {
     expect(list.status).toBe(0);
     expect((JSON.parse(list.stdout) as { id: string }[]).map((r) => r.id)).toContain(runId);
 
-    const s = await spawnArs(['sample', '--run', runId, '--length', '25', '--runs-dir', home, '--json']);
+    // latest: the run just trained.
+    const s = await spawnArs(['sample', '--run', 'latest', '--length', '25', '--runs-dir', home, '--json']);
     expect(s.stderr).toBe('');
     expect(s.status).toBe(0);
     const out = JSON.parse(s.stdout) as { text: string; tokens: number[]; state: string };
     expect([...out.text]).toHaveLength(25);
     expect(out.tokens).toHaveLength(25);
     expect(out.state).toBe('completed');
+    expect((JSON.parse(s.stdout) as { runId: string }).runId).toBe(runId);
 
     // Export, import into another runs folder, and the same text comes out.
     const archive = join(dir, 'moved.tgz');
@@ -53,7 +55,7 @@ describe('ars with the real Studio', () => {
     expect(e.stderr).toBe('');
     expect(e.stdout).toMatch(new RegExp(`^wrote run ${runId} to .*moved\\.tgz \\(\\d+\\.\\d KiB\\)\n$`));
     const again = await spawnArs(['export', '--run', runId, '--out', archive, '--runs-dir', home]);
-    expect(again.status).toBe(2);
+    expect(again.status).toBe(1);
     expect(again.stderr).toMatch(/moved\.tgz exists already; choose another --out/);
     const elsewhere = join(dir, 'elsewhere');
     const i = await spawnArs(['import', '--archive', archive, '--runs-dir', elsewhere, '--json']);
@@ -63,7 +65,8 @@ describe('ars with the real Studio', () => {
     expect((JSON.parse(s2.stdout) as { text: string }).text).toBe(out.text);
 
     // show: the run in full, with what it wrote after its last validation; delete needs --yes.
-    const shown = await spawnArs(['show', '--run', runId, '--runs-dir', elsewhere]);
+    // A unique start of the id names the run.
+    const shown = await spawnArs(['show', '--run', runId.slice(0, 18), '--runs-dir', elsewhere]);
     expect(shown.status).toBe(0);
     expect(shown.stdout).toContain(`(${runId})`);
     expect(shown.stdout).toMatch(/state {7}completed, step 10 of 10/);

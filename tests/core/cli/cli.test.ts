@@ -40,7 +40,7 @@ describe('ars (the real entry, in a child process)', () => {
   it('a bad option exits 2 with one line and no stack', async () => {
     const r = await spawnArs(['train', '--model', 'lstm', '--data', 'sonnets', '--steps', 'many']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe("error: --steps must be a whole number (got 'many')\n");
+    expect(r.stderr).toBe("error: --steps must be a whole number, got 'many'\n");
   });
 });
 
@@ -61,12 +61,12 @@ describe('ars (in-process, with a fake Studio)', () => {
       [[], /Usage: ars <command>/],
       [['train', '--data', 'sonnets', '--steps', '5'], /^error: --model is required/],
       [['train', '--model', 'gpt', '--data', 'sonnets', '--steps', '5'], /^error: --model must be lstm, gru, rnn, transformer, nar or pixelcnn/],
-      [['train', '--model', 'lstm', '--data', 'sonnets', '--steps', '5', '--hidden', '2'], /^error: --hidden: Too small/],
+      [['train', '--model', 'lstm', '--data', 'sonnets', '--steps', '5', '--hidden', '2'], /^error: --hidden must be a whole number of at least 4, got 2\n$/],
       [['train', '--model', 'lstm', '--data', 'sonnets', '--steps', '5', '--lr', 'fast'], /^error: --lr must be a number/],
       [['train', '--model', 'lstm', '--data', 'sonnets', '--steps', '5', 'extra'], /^error: unexpected argument 'extra'/],
-      [['sample', '--run', 'r', '--length', '5', '--top-p', '0'], /^error: --top-p: /],
+      [['sample', '--run', 'r', '--length', '5', '--top-p', '0'], /^error: --top-p must be a number greater than 0, got 0\n$/],
       [['runs', '--bogus'], /^error: unknown option '--bogus' \(see ars runs --help\)\n$/],
-      [['serve', '--port', '70000'], /^error: --port must be between 0 and 65535/],
+      [['serve', '--port', '70000'], /^error: --port must be a whole number from 0 to 65535, got 70000\n$/],
     ];
     for (const [argv, match] of cases) {
       const h = harness(new FakeStudio());
@@ -104,32 +104,37 @@ describe('ars (in-process, with a fake Studio)', () => {
   it('train resolves a data path, and the runs home and backend from the environment', async () => {
     const studio = new FakeStudio();
     const h = harness(studio);
+    await mkdir(join(dir, 'corpus'), { recursive: true });
+    await writeFile(join(dir, 'corpus', 'text.txt'), 'some text to learn from\n');
+    h.io.cwd = dir;
     h.io.env = { ARS_HOME: dir, ARS_BACKEND: 'wasm' };
     expect(await run(h, 'train', '--model', 'rnn', '--data', 'corpus/text.txt', '--steps', '3')).toBe(0);
-    expect(studio.trainConfigs[0]!.data).toEqual({ kind: 'file', path: join(h.io.cwd, 'corpus', 'text.txt') });
+    expect(studio.trainConfigs[0]!.data).toEqual({ kind: 'file', path: join(dir, 'corpus', 'text.txt') });
     expect(h.studioOptions).toEqual([{ home: dir, backend: 'wasm', fileAccess: 'any' }]);
     const d = harness(new FakeStudio());
     await run(d, 'runs');
     expect(d.studioOptions).toEqual([{ home: join(homedir(), '.autoregressive-studio'), fileAccess: 'any' }]);
   });
 
-  it('train on a pipe prints a few progress lines and a summary', async () => {
+  it('train on a pipe prints a few progress lines on stderr and the outcome on stdout', async () => {
     const h = harness(new FakeStudio());
     expect(await run(h, 'train', '--model', 'lstm', '--data', 'sonnets', '--steps', '40')).toBe(0);
-    const lines = h.stdout.lines();
+    const lines = h.stderr.lines();
     expect(lines[0]).toBe('run run-1');
     expect(lines.length).toBeGreaterThan(5);
     expect(lines.length).toBeLessThan(30);
-    expect(lines.at(-2)).toMatch(/^\[#+\] 40\/40 {2}loss \d\.\d{3} {2}val \d\.\d{3} {2}1,234 tok\/s {2}ETA 0s$/);
-    expect(lines.at(-1)).toMatch(/^completed run-1: step 40, train loss \d\.\d{3}, val loss \d\.\d{3}/);
+    expect(lines.at(-1)).toMatch(/^\[#+\] 40\/40 {2}loss \d\.\d{3} {2}val \d\.\d{3} {2}1,234 tok\/s {2}ETA 0s$/);
+    expect(h.stdout.lines()).toHaveLength(1);
+    expect(h.stdout.text).toMatch(/^completed run-1: step 40, train loss \d\.\d{3}, val loss \d\.\d{3}, 0s\n$/);
   });
 
-  it('train on a TTY redraws one progress line in place', async () => {
+  it('train on a TTY redraws one progress line in place, on stderr', async () => {
     const h = harness(new FakeStudio());
-    h.stdout.isTTY = true;
-    h.stdout.columns = 80;
+    h.stderr.isTTY = true;
+    h.stderr.columns = 80;
     expect(await run(h, 'train', '--model', 'lstm', '--data', 'sonnets', '--steps', '20')).toBe(0);
-    const text = h.stdout.text;
+    expect(h.stdout.text).toMatch(/^completed run-1: step 20, /);
+    const text = h.stderr.text;
     expect(text).toContain('\r[');
     expect(text).toContain('\x1b[K');
     // After each validation, the sample on its own line (newlines shown as ⏎), then the bar again.
@@ -213,16 +218,26 @@ describe('ars (in-process, with a fake Studio)', () => {
   });
 
   it("reports the Studio's errors on one line with status 1", async () => {
+    await writeFile(join(dir, 'empty.txt'), '');
     const h = harness(new FakeStudio());
-    expect(await run(h, 'train', '--model', 'lstm', '--data', 'empty.txt', '--steps', '5')).toBe(1);
+    expect(await run(h, 'train', '--model', 'lstm', '--data', join(dir, 'empty.txt'), '--steps', '5')).toBe(1);
     expect(h.stderr.text).toBe('error: the file "empty.txt" is empty: choose a file that contains text\n');
     const s = harness(new FakeStudio());
     expect(await run(s, 'sample', '--run', 'nope', '--length', '5')).toBe(1);
-    expect(s.stderr.text).toBe('error: there is no run nope\n');
-    const d = harness(new FakeStudio());
+    expect(s.stderr.text).toBe('error: there is no run nope (see ars runs)\n');
+    // A run of the fake Studio's, deleted behind the command's back: the Studio's own error.
+    const studio = new FakeStudio();
+    await run(harness(studio), 'train', '--model', 'lstm', '--data', 'sonnets', '--steps', '2');
+    const d = harness(studio);
     d.io.env = { ARS_DEBUG: '1' };
-    expect(await run(d, 'sample', '--run', 'nope', '--length', '5')).toBe(1);
-    expect(d.stderr.text).toContain('code: RUN_STORE_ERROR');
+    const listRuns = studio.listRuns.bind(studio);
+    studio.listRuns = async () => {
+      const runs = await listRuns();
+      studio.runs.clear();
+      return runs;
+    };
+    expect(await run(d, 'sample', '--run', 'run-1', '--length', '5')).toBe(1);
+    expect(d.stderr.text).toMatch(/^error: there is no run run-1\ncode: RUN_STORE_ERROR\n/);
     expect(d.stderr.text).toContain('WorkerError');
   });
 
