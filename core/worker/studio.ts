@@ -129,7 +129,7 @@ export class Studio {
       meta: freshRunMeta(backend, { totalSteps: config.steps, config: stored, model, vocab: dataset.vocab.toJSON() }),
     });
     const textModel = buildTextModel(model, config.seed);
-    return this.trainingJob(run, textModel, new AdamOptimizer(textModel.weights), textTrainingTask(textModel, dataset, config, { preview: true }), config, 0, []);
+    return this.trainingJob(run, textModel, new AdamOptimizer(textModel.weights), textTrainingTask(textModel, dataset, config, { preview: true }), config, 0, source.notices);
   }
 
   async resumeTraining(runId: string, extraSteps: number): Promise<Job> {

@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { datasetsFolder } from '../../../core/data/dataPath.ts';
 import { MAX_IMAGES, loadImageSource } from '../../../core/data/imageImport.ts';
-import { decodeText, loadTextSource } from '../../../core/data/textSource.ts';
+import { decodeText, decodeTextFile, loadTextSource } from '../../../core/data/textSource.ts';
 import type { JobEvent } from '../../../core/protocol/messages.ts';
 import { TrainConfig } from '../../../core/train/config.ts';
 import { Studio } from '../../../core/worker/studio.ts';
@@ -53,6 +53,7 @@ describe.skipIf(process.platform === 'win32')('a FIFO in the datasets folder', (
     fifo('pipe.txt');
     const studio = new Studio({ home });
     const config = TrainConfig.parse({ model: { family: 'rnn', cell: 'gru', embedding: 8, hidden: 16, layers: 1 }, data: { kind: 'file', path: 'pipe.txt' }, steps: 1, batch: 2, seq: 8 });
+    await studio.info(); // the backend starts first (seconds, once)
     const starts = Array.from({ length: 6 }, () => studio.startTraining(config));
     for (const p of starts) await expect(within(p, 3000)).rejects.toMatchObject({ code: 'DATASET_ERROR', message: expect.stringMatching(/not a regular file/) });
     await expect(within(studio.listRuns(), 3000)).resolves.toEqual([]);
@@ -62,7 +63,7 @@ describe.skipIf(process.platform === 'win32')('a FIFO in the datasets folder', (
 
 describe('an IDX file whose header promises too many images', () => {
   /** A gzipped IDX file of `count` images of side × side, built from gzip members (cheap to make, big to unpack). */
-  function idxBomb(count: number, side: number): Uint8Array {
+  function idxBomb(count: number, side: number): Uint8Array<ArrayBuffer> {
     const header = new Uint8Array(16);
     const view = new DataView(header.buffer);
     view.setUint32(0, 0x803);
@@ -108,7 +109,7 @@ describe('a text file with ANSI colour codes', () => {
 
   it('has its escape sequences removed, with a count, and the rest kept', () => {
     const text = poem(30);
-    const { text: clean, removedEscapes } = decodeText('poems.txt', new TextEncoder().encode(text), { withNotices: true });
+    const { text: clean, removedEscapes } = decodeTextFile('poems.txt', new TextEncoder().encode(text));
     expect(removedEscapes).toBe(90);
     expect(clean).not.toMatch(/[\x00-\x08\x0b\x0e-\x1f\x7f]/);
     expect(clean).toContain('静夜思 0\n床前明月光');
@@ -125,6 +126,6 @@ describe('a text file with ANSI colour codes', () => {
     const events: JobEvent[] = [];
     for await (const e of job.events()) events.push(e);
     expect(events.at(-1)).toMatchObject({ kind: 'done', reason: 'completed' });
-    expect(events).toContainEqual({ kind: 'notice', message: expect.stringMatching(/removed 60 terminal escape sequences \(ANSI colours, titles\) from "poems\.txt"/) });
+    expect(events).toContainEqual({ kind: 'notice', message: expect.stringMatching(/Removed 60 terminal escape sequences \(ANSI colours, titles\) from "poems\.txt"/) });
   });
 });
