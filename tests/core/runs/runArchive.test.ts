@@ -159,7 +159,7 @@ describe('run export and import', () => {
     }
     peak = Math.max(peak, process.memoryUsage().rss);
     expect((peak - before) / 2 ** 20).toBeLessThan(200);
-    expect(readdirSync(join(home, 'runs'), { withFileTypes: true }).filter((d) => !d.name.startsWith('.'))).toEqual([]);
+    expect(existsSync(join(home, 'runs'))).toBe(false);
   });
 
   it('leaves a damaged checkpoint out of the export, with a notice, and the run still imports', async () => {
