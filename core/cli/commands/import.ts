@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { MAX_RUN_ARCHIVE_BYTES } from '../../protocol/messages.ts';
+import { plainText } from '../../protocol/plainText.ts';
 import type { Command } from '../command.ts';
 import { EXIT_OK, UsageError } from '../exitStatus.ts';
 import { STUDIO_HELP, STUDIO_OPTIONS, stringFlags } from '../flags.ts';
@@ -33,7 +34,7 @@ ${STUDIO_HELP}`,
     return withClient(values, io, async (client) => {
       const run = await client.request('runs.import', { archive, fileName: basename(path) });
       if (values.json === true) writeJson(io, run);
-      else io.stdout.write(`imported run ${run.id} (${run.name}, ${run.state}, step ${run.step})\n`);
+      else io.stdout.write(`imported run ${run.id} (${plainText(run.name)}, ${run.state}, step ${run.step})\n`);
       return EXIT_OK;
     });
   },
