@@ -1,6 +1,7 @@
 import { describeRunModel } from '../models/config.ts';
 import type { LaneResult } from '../protocol/messages.ts';
 import type { ProgressEvent, RunDetail, RunSummary } from '../protocol/messages.ts';
+import { plainText } from '../protocol/plainText.ts';
 
 /** `3s`, `4m05s`, `2h03m`; `--` when unknown. */
 export function formatDuration(seconds: number): string {
@@ -47,18 +48,18 @@ function modelLabel(run: RunSummary): string {
   return describeRunModel(run.model);
 }
 
-/** A plain-text table of runs, newest first as given. */
+/** A plain-text table of runs, newest first as given (names from files shown without control characters). */
 export function formatRunsTable(runs: readonly RunSummary[]): string {
   const header = ['ID', 'NAME', 'STATE', 'STEP', 'TRAIN', 'VAL', 'MODEL', 'DATA', 'UPDATED'];
   const rows = runs.map((r) => [
     r.id,
-    r.name,
+    plainText(r.name),
     r.state,
     `${r.step}/${r.totalSteps}`,
     formatLoss(r.lastTrainLoss),
     formatLoss(r.lastValLoss),
     modelLabel(r),
-    r.dataset,
+    plainText(r.dataset),
     r.updatedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, ''),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
@@ -76,10 +77,10 @@ export function formatRunsTable(runs: readonly RunSummary[]): string {
  */
 export function formatRunDetail(run: RunDetail, validations = 12): string {
   const lines = [
-    `${run.name}  (${run.id})`,
+    `${plainText(run.name)}  (${run.id})`,
     `  state       ${run.state}, step ${run.step} of ${run.totalSteps}, checkpoint ${run.checkpointStep ?? 'none'}`,
     `  model       ${describeRunModel(run.model)}`,
-    `  data        ${run.dataset}`,
+    `  data        ${plainText(run.dataset)}`,
     `  created     ${run.createdAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')} on ${run.backend}`,
     `  losses      train ${formatLoss(run.lastTrainLoss)}, validation ${formatLoss(run.lastValLoss)}`,
   ];
@@ -89,7 +90,7 @@ export function formatRunDetail(run: RunDetail, validations = 12): string {
     for (const m of evaluated.slice(-validations)) lines.push(`  ${String(m.step).padEnd(8)}  ${formatLoss(m.trainLoss).padEnd(6)}  ${formatLoss(m.valLoss)}`);
   }
   const preview = run.previews.at(-1);
-  if (preview && 'text' in preview) lines.push('', `  after step ${preview.step} it wrote:`, ...preview.text.split('\n').map((l) => `  | ${l}`));
+  if (preview && 'text' in preview) lines.push('', `  after step ${preview.step} it wrote:`, ...plainText(preview.text, { multiline: true }).split('\n').map((l) => `  | ${l}`));
   else if (preview) lines.push('', `  after step ${preview.step} it drew ${preview.samples} digits (see them in the Runs view)`);
   return lines.join('\n');
 }

@@ -1,3 +1,4 @@
+import { plainText } from '../protocol/plainText.ts';
 import type { StudioLike } from '../worker/dispatcher.ts';
 import type { StudioOptions } from '../worker/studio.ts';
 
@@ -26,9 +27,12 @@ export function writeJson(io: CliIo, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value)}\n`);
 }
 
-/** A message on one line (line breaks and the spaces around them become one space). */
+/**
+ * A message on one line (line breaks and the spaces around them become one space), without
+ * control characters: messages quote names from files (an archive entry, a run's name).
+ */
 export function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, ' ').trim();
+  return plainText(s.replace(/\s*\n\s*/g, ' ')).trim();
 }
 
 /** An output stream that remembers whether its last line is unfinished (a prompt, a progress bar). */

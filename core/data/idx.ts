@@ -1,6 +1,14 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { constants as zlibConstants, gunzip as gunzipCallback, gunzipSync, gzipSync } from 'node:zlib';
 import { DatasetError } from '../errors.ts';
+import { MAX_IMAGES } from './imageSet.ts';
 import { greyToBinary } from './pngImage.ts';
+
+// In libuv's thread pool: the event loop (other clients) is not blocked while a file unpacks.
+const gunzip = promisify(gunzipCallback);
+/** Pixels decoded between two turns of the event loop. */
+const SLICE_PIXELS = 4 * 1024 * 1024;
 
 /** The IDX magic of an unsigned-byte, 3-dimensional array (images × rows × columns). */
 export const IDX_IMAGES_MAGIC = 0x00000803;
@@ -26,20 +34,26 @@ export interface IdxImages {
 
 const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
 
+export interface IdxHeader {
+  count: number;
+  rows: number;
+  cols: number;
+}
+
 /**
- * Reads an IDX image file (MNIST's format: magic 0x00000803, then the image count, rows and
- * columns as big-endian 32-bit numbers, then one byte a pixel), gzipped or not. Pixels of 128
- * or more become 1. Images that are not side × side are resized (area averaging). Any header
- * or length problem raises DatasetError naming `name`.
+ * The header of an IDX image file (gzipped or not), read from its first bytes only: a gzipped
+ * file has just its start unpacked. Checks the magic, the sizes and the image count against
+ * `maxImages`, so an oversize file is refused before its body is unpacked or decoded.
  */
-export function decodeIdxImages(name: string, input: Uint8Array, side = 28): IdxImages {
+export function readIdxHeader(name: string, input: Uint8Array, maxImages = MAX_IMAGES): IdxHeader {
   let bytes = input;
   if (isGzip(bytes)) {
     try {
-      bytes = gunzipSync(bytes, { maxOutputLength: MAX_IDX_BYTES });
+      // 1 KiB of deflate data unpacks to at most about 1 MiB: enough for the 16-byte header.
+      bytes = gunzipSync(input.subarray(0, 1024), { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: 2 * 2 ** 20 });
+      // Nothing came out of the start (a broken gzip header): unpacking it whole says why.
+      if (bytes.length < 16) bytes = gunzipSync(input, { maxOutputLength: 2 * 2 ** 20 });
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ERR_BUFFER_TOO_LARGE') throw new DatasetError(`the IDX file "${name}" unpacks to more than 512 MiB; that is more images than this app handles`);
       throw new DatasetError(`the IDX file "${name}" is not valid gzip data (${(err as Error).message}): it may be truncated or corrupt`);
     }
   }
@@ -57,8 +71,35 @@ export function decodeIdxImages(name: string, input: Uint8Array, side = 28): Idx
   const rows = view.getUint32(8);
   const cols = view.getUint32(12);
   if (count < 1) throw new DatasetError(`the IDX file "${name}" holds no images (its header says 0)`);
+  if (count > maxImages) throw new DatasetError(`the IDX file "${name}" holds ${count} images; at most ${maxImages} are supported`);
   if (rows < 1 || cols < 1 || rows > 4096 || cols > 4096) throw new DatasetError(`the IDX file "${name}" has images of ${rows}×${cols}: sizes from 1×1 to 4096×4096 are supported`);
+  if (16 + count * rows * cols > MAX_IDX_BYTES) {
+    throw new DatasetError(`the IDX file "${name}" holds ${count} images of ${rows}×${cols}, more than 512 MiB of pixels; that is more than this app handles`);
+  }
+  return { count, rows, cols };
+}
+
+/**
+ * Reads an IDX image file (MNIST's format: magic 0x00000803, then the image count, rows and
+ * columns as big-endian 32-bit numbers, then one byte a pixel), gzipped or not. The header is
+ * checked first (readIdxHeader); the body is unpacked off the event loop, never past the size
+ * the header gives, and decoded in slices. Pixels of 128 or more become 1. Images that are not
+ * side × side are resized (area averaging). Any header or length problem raises DatasetError
+ * naming `name`.
+ */
+export async function decodeIdxImages(name: string, input: Uint8Array, side = 28, maxImages = MAX_IMAGES): Promise<IdxImages> {
+  const { count, rows, cols } = readIdxHeader(name, input, maxImages);
   const expected = 16 + count * rows * cols;
+  let bytes = input;
+  if (isGzip(bytes)) {
+    try {
+      bytes = new Uint8Array(await gunzip(bytes, { maxOutputLength: expected + 1 }));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ERR_BUFFER_TOO_LARGE') throw new DatasetError(`the IDX file "${name}" holds more bytes than its header (${count} images of ${rows}×${cols}) says: the header does not match the data`);
+      throw new DatasetError(`the IDX file "${name}" is not valid gzip data (${(err as Error).message}): it may be truncated or corrupt`);
+    }
+  }
   if (bytes.length !== expected) {
     throw new DatasetError(
       `the IDX file "${name}" has ${bytes.length} bytes, but its header (${count} images of ${rows}×${cols}) needs ${expected}: ` +
@@ -67,11 +108,14 @@ export function decodeIdxImages(name: string, input: Uint8Array, side = 28): Idx
   }
   const pixels = bytes.subarray(16);
   const images = new Uint8Array(count * side * side);
-  if (rows === side && cols === side) {
-    for (let i = 0; i < images.length; i++) images[i] = pixels[i]! >= 128 ? 1 : 0;
-  } else {
-    const grey = new Float32Array(rows * cols);
-    for (let n = 0; n < count; n++) {
+  const perSlice = Math.max(1, Math.floor(SLICE_PIXELS / (rows * cols)));
+  const grey = new Float32Array(rows * cols);
+  for (let n = 0; n < count; n++) {
+    if (n > 0 && n % perSlice === 0) await nextTurn();
+    if (rows === side && cols === side) {
+      const from = n * side * side;
+      for (let i = from; i < from + side * side; i++) images[i] = pixels[i]! >= 128 ? 1 : 0;
+    } else {
       for (let i = 0; i < grey.length; i++) grey[i] = pixels[n * rows * cols + i]! / 255;
       images.set(greyToBinary({ grey, width: cols, height: rows }, { invert: false, side }), n * side * side);
     }

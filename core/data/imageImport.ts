@@ -1,14 +1,14 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { DatasetError } from '../errors.ts';
 import { decodeIdxImages, looksLikeIdx } from './idx.ts';
-import { IMAGE_PIXELS, IMAGE_SIDE, type ImageCollection } from './imageSet.ts';
+import { IMAGE_PIXELS, IMAGE_SIDE, MAX_IMAGES, type ImageCollection } from './imageSet.ts';
 import type { ImageSource } from './imageSource.ts';
 import { loadMnistDigits } from './mnistDigits.ts';
 import { isPng, pngToBinary } from './pngImage.ts';
+import { FileRefusal, readRegularFile } from './regularFile.ts';
 
-/** More images than this in one set are refused (each one is 784 bytes; MNIST's training set is 60,000). */
-export const MAX_IMAGES = 200_000;
+export { MAX_IMAGES };
 const MAX_FILE_BYTES = 256 * 1024 * 1024;
 
 /** Reads an image source into binarized 28×28 images; any unusable input raises DatasetError. */
@@ -20,10 +20,11 @@ export async function loadImageSource(source: ImageSource): Promise<ImageCollect
       return loadImageFolder(source.path);
     case 'file': {
       const name = basename(source.path);
-      return { name, ...decodeImageFile(name, await readUserFile(source.path, 'image file')) };
+      return { name, ...(await decodeImageFile(name, await readUserFile(source.path, 'image file'))) };
     }
     case 'upload': {
-      const sets = source.files.map((f) => decodeImageFile(f.name, f.bytes));
+      const sets: { images: Uint8Array; count: number }[] = [];
+      for (const f of source.files) sets.push(await decodeImageFile(f.name, f.bytes));
       const name = source.files.length === 1 ? source.files[0]!.name : `${source.files.length} files`;
       return { name, ...concatImages(sets) };
     }
@@ -31,11 +32,11 @@ export async function loadImageSource(source: ImageSource): Promise<ImageCollect
 }
 
 /** One file's images: a PNG (one image) or an IDX file (gzipped or not), told apart by content. */
-export function decodeImageFile(name: string, bytes: Uint8Array): { images: Uint8Array; count: number } {
+export async function decodeImageFile(name: string, bytes: Uint8Array): Promise<{ images: Uint8Array; count: number }> {
   if (bytes.length === 0) throw new DatasetError(`the file "${name}" is empty`);
   if (isPng(bytes)) return { images: pngToBinary(name, bytes), count: 1 };
   if (looksLikeIdx(bytes)) {
-    const { images, count } = decodeIdxImages(name, bytes, IMAGE_SIDE);
+    const { images, count } = await decodeIdxImages(name, bytes, IMAGE_SIDE, MAX_IMAGES);
     return { images, count };
   }
   throw new DatasetError(`the file "${name}" is neither a PNG image nor an IDX image file (gzipped or not)`);
@@ -83,15 +84,12 @@ async function collect(root: string, dir: string, pngs: string[], others: string
 
 async function readUserFile(path: string, what: string): Promise<Uint8Array> {
   try {
-    const info = await stat(path);
-    if (info.isDirectory()) throw new DatasetError(`"${path}" is a folder, not an ${what}`);
-    if (info.size > MAX_FILE_BYTES) throw new DatasetError(`"${basename(path)}" is ${(info.size / 2 ** 20).toFixed(0)} MiB; files over 256 MiB are not supported`);
-    return await readFile(path);
+    return await readRegularFile(path, { maxBytes: MAX_FILE_BYTES });
   } catch (err) {
-    if (err instanceof DatasetError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
-    throw new DatasetError(`cannot read the ${what} "${path}": ${why}`);
+    if (!(err instanceof FileRefusal)) throw new DatasetError(`cannot read the ${what} "${path}": ${(err as Error).message}`);
+    if (err.reason === 'folder') throw new DatasetError(`"${path}" is a folder, not an ${what}`);
+    if (err.reason === 'too-big') throw new DatasetError(`"${basename(path)}" is ${((err.size ?? 0) / 2 ** 20).toFixed(0)} MiB; files over 256 MiB are not supported`);
+    throw new DatasetError(`cannot read the ${what} "${path}": ${err.message}`);
   }
 }
 

@@ -6,6 +6,8 @@ export { encodePng } from './pngImage.ts';
 /** Every image set holds binarized IMAGE_SIDE × IMAGE_SIDE images (MNIST's size). */
 export const IMAGE_SIDE = 28;
 export const IMAGE_PIXELS = IMAGE_SIDE * IMAGE_SIDE;
+/** More images than this in one set are refused (each one is 784 bytes; MNIST's training set is 60,000). */
+export const MAX_IMAGES = 200_000;
 
 /** Images as loaded: `count` × 784 bytes of 0/1, row-major, white (1) ink on black (0). */
 export interface ImageCollection {

@@ -1,13 +1,21 @@
-import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { DatasetError } from '../errors.ts';
 import { loadBuiltinCorpus } from './builtinCorpora.ts';
+import { FileRefusal, readRegularFile } from './regularFile.ts';
 import type { TextSource } from './source.ts';
 
 export interface LoadedText {
   /** A short name for the UI and run.json (corpus name or file name). */
   name: string;
   text: string;
+  /** What was changed on the way in, for the user (e.g. terminal escape sequences removed). */
+  notices: string[];
+}
+
+export interface DecodedText {
+  text: string;
+  /** How many terminal escape sequences (ANSI colours, titles…) were removed. */
+  removedEscapes: number;
 }
 
 const MAX_TEXT_BYTES = 64 * 1024 * 1024;
@@ -16,32 +24,51 @@ const MAX_TEXT_BYTES = 64 * 1024 * 1024;
 export async function loadTextSource(source: TextSource): Promise<LoadedText> {
   switch (source.kind) {
     case 'builtin':
-      return { name: source.name, text: loadBuiltinCorpus(source.name) };
+      return { name: source.name, text: loadBuiltinCorpus(source.name), notices: [] };
     case 'upload':
-      return { name: source.name, text: decodeText(source.name, source.bytes) };
+      return loaded(source.name, decodeTextFile(source.name, source.bytes));
     case 'file': {
       const name = basename(source.path);
       let bytes: Uint8Array;
       try {
-        const info = await stat(source.path);
-        if (info.isDirectory()) throw new DatasetError(`"${source.path}" is a folder, not a text file`);
-        // A device or a pipe (/dev/zero, a FIFO) would never end or block the worker: regular files only.
-        if (!info.isFile()) throw new DatasetError(`"${source.path}" is not a regular file`);
-        if (info.size > MAX_TEXT_BYTES) throw new DatasetError(`"${name}" is ${(info.size / 2 ** 20).toFixed(0)} MiB; text files over 64 MiB are not supported`);
-        bytes = await readFile(source.path);
+        bytes = await readRegularFile(source.path, { maxBytes: MAX_TEXT_BYTES });
       } catch (err) {
-        if (err instanceof DatasetError) throw err;
-        const code = (err as NodeJS.ErrnoException).code;
-        const why = code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
-        throw new DatasetError(`cannot read the text file "${source.path}": ${why}`);
+        if (err instanceof FileRefusal) {
+          if (err.reason === 'folder') throw new DatasetError(`"${source.path}" is a folder, not a text file`);
+          if (err.reason === 'too-big') throw new DatasetError(`"${name}" is ${((err.size ?? 0) / 2 ** 20).toFixed(0)} MiB; text files over 64 MiB are not supported`);
+          throw new DatasetError(`cannot read the text file "${source.path}": ${err.message}`);
+        }
+        throw new DatasetError(`cannot read the text file "${source.path}": ${(err as Error).message}`);
       }
-      return { name, text: decodeText(name, bytes) };
+      return loaded(name, decodeTextFile(name, bytes));
     }
   }
 }
 
-/** Strict UTF-8 decoding with the checks a user needs to hear about. */
+function loaded(name: string, decoded: DecodedText): LoadedText {
+  const notices =
+    decoded.removedEscapes > 0
+      ? [`Removed ${decoded.removedEscapes} terminal escape sequences (ANSI colours, titles) from "${name}"; the rest of the text is used as it is.`]
+      : [];
+  return { name, text: decoded.text, notices };
+}
+
+/**
+ * Terminal escape sequences: CSI (ESC [ … final, or the 8-bit CSI), OSC and the other string
+ * commands (ESC ] … BEL or ST, DCS, SOS, PM, APC), and the short ESC sequences (ESC 7, ESC ( B …).
+ */
+const ESCAPE_SEQUENCE = /\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]{0,4096}(?:\x07|\x1b\\|\x9c)|\x1b[ -/]*[0-~]/g;
+
+/** Strict UTF-8 decoding with the checks a user needs to hear about (see decodeTextFile). */
 export function decodeText(name: string, bytes: Uint8Array): string {
+  return decodeTextFile(name, bytes).text;
+}
+
+/**
+ * Strict UTF-8 decoding; terminal escape sequences (a file saved from a coloured terminal) are
+ * removed and counted. What is still mostly control characters is refused as binary.
+ */
+export function decodeTextFile(name: string, bytes: Uint8Array): DecodedText {
   if (bytes.byteLength === 0) throw new DatasetError(`the file "${name}" is empty: choose a file that contains text`);
   let text: string;
   try {
@@ -50,6 +77,13 @@ export function decodeText(name: string, bytes: Uint8Array): string {
     throw new DatasetError(`the file "${name}" is not UTF-8 text: save it as UTF-8 (plain text) and try again`);
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  let removedEscapes = 0;
+  if (/[\x1b\x90\x98\x9b\x9d-\x9f]/.test(text)) {
+    text = text.replace(ESCAPE_SEQUENCE, () => {
+      removedEscapes++;
+      return '';
+    });
+  }
   // Binary files often decode as UTF-8 by chance but are full of control characters.
   let control = 0;
   for (let i = 0; i < text.length; i++) {
@@ -61,5 +95,5 @@ export function decodeText(name: string, bytes: Uint8Array): string {
   }
   text = text.replace(/\r\n?/g, '\n');
   if (text.trim().length === 0) throw new DatasetError(`the file "${name}" holds only whitespace: choose a file that contains text`);
-  return text;
+  return { text, removedEscapes };
 }

@@ -1,13 +1,21 @@
 import * as tf from '@tensorflow/tfjs';
 import { createHash, randomBytes } from 'node:crypto';
-import { lstat, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { FileRefusal, readRegularFile } from '../data/regularFile.ts';
 import { CheckpointError } from '../errors.ts';
 import { syncDir, writeFileAtomic } from './atomicFile.ts';
 import { describeFsError, fsErrorCode } from './fsErrors.ts';
 
 const FORMAT = 'ars-checkpoint/1';
 const STEP_DIR = /^step-(\d{9})$/;
+/** A checkpoint's model.json is a few KiB; a larger one is not ours. */
+const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+
+/** Why a checkpoint file could not be read, in words that never quote the file. */
+function describeReadError(err: unknown): string {
+  return err instanceof FileRefusal ? err.message : describeFsError(err);
+}
 
 export interface CheckpointMetadata {
   step: number;
@@ -55,20 +63,34 @@ export function diskCheckpointHandler(dir: string, metadata?: CheckpointMetadata
     },
 
     async load(): Promise<tf.io.ModelArtifacts> {
+      // Never through a link (the step folder or its files), and never quoting a file in an error.
+      const read = (name: string, maxBytes: number) => readRegularFile(join(dir, name), { maxBytes, below: dirname(dir) });
       let manifest: ManifestFile;
       try {
-        manifest = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as ManifestFile;
+        const text = new TextDecoder().decode(await read('model.json', MAX_MANIFEST_BYTES));
+        try {
+          manifest = JSON.parse(text) as ManifestFile;
+        } catch {
+          throw new CheckpointError(`the checkpoint in ${dir} has a damaged model.json (not JSON)`);
+        }
       } catch (err) {
-        throw new CheckpointError(`the checkpoint in ${dir} has no readable model.json (${(err as Error).message})`);
+        if (err instanceof CheckpointError) throw err;
+        throw new CheckpointError(`the checkpoint in ${dir} has no readable model.json (${describeReadError(err)})`);
       }
       if (manifest?.format !== FORMAT || !Array.isArray(manifest.weightsManifest) || !manifest.userDefinedMetadata) {
         throw new CheckpointError(`the checkpoint in ${dir} is not an Autoregressive Studio checkpoint`);
       }
+      const expected = manifest.userDefinedMetadata.weightsBytes;
+      if (!Number.isSafeInteger(expected) || expected < 0) throw new CheckpointError(`the checkpoint in ${dir} is not an Autoregressive Studio checkpoint`);
       let bytes: Uint8Array;
       try {
-        bytes = await readFile(join(dir, 'weights.bin'));
-      } catch {
-        throw new CheckpointError(`the checkpoint in ${dir} has lost its weights.bin`);
+        bytes = await read('weights.bin', expected);
+      } catch (err) {
+        if (err instanceof FileRefusal && err.reason === 'too-big') {
+          throw new CheckpointError(`the checkpoint in ${dir} is damaged: weights.bin has ${err.size ?? 'more'} bytes, expected ${expected}`);
+        }
+        if (err instanceof FileRefusal && err.reason === 'missing') throw new CheckpointError(`the checkpoint in ${dir} has lost its weights.bin`);
+        throw new CheckpointError(`the checkpoint in ${dir} cannot use its weights.bin (${describeReadError(err)})`);
       }
       const { weightsBytes, weightsSha256 } = manifest.userDefinedMetadata;
       if (bytes.byteLength !== weightsBytes) {
@@ -164,6 +186,7 @@ export class CheckpointStore {
 
   /** Loads one checkpoint, verified; CheckpointError if it is damaged. */
   async load(step: number): Promise<LoadedCheckpoint> {
+    await this.refuseLink();
     const artifacts = await diskCheckpointHandler(this.stepDir(step)).load!();
     let tensors: tf.NamedTensorMap;
     try {

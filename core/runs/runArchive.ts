@@ -1,14 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { gunzip as gunzipCallback, gzip as gzipCallback } from 'node:zlib';
+import { createGunzip, gzip as gzipCallback } from 'node:zlib';
 import { RunStoreError } from '../errors.ts';
 import { RUN_ARCHIVE_SUFFIX } from './archiveName.ts';
 import { CheckpointStore } from './checkpointStore.ts';
 import { RunMeta } from './runMeta.ts';
 import type { RunHandle, RunStore } from './runStore.ts';
-import { TarError, packTar, unpackTar, type TarEntry } from './tar.ts';
+import { TarError, TarReader, packTar, type TarEntry } from './tar.ts';
 
 /**
  * A run as one file: a gzip-compressed tar archive of its folder (run.json, metrics.jsonl, the
@@ -18,13 +19,26 @@ import { TarError, packTar, unpackTar, type TarEntry } from './tar.ts';
 
 // Off the event loop: a run with its training images is megabytes, and other clients wait meanwhile.
 const gzip = promisify(gzipCallback);
-const gunzip = promisify(gunzipCallback);
 
 /** The most an archive may hold once decompressed (a guard against decompression bombs). */
 export const MAX_UNPACKED_BYTES = 1024 * 1024 * 1024;
 
 /** The files a run folder may hold, relative to it. Nothing else is exported or imported. */
 const RUN_FILE = /^(run\.json|metrics\.jsonl|previews\.jsonl|corpus\.txt|images\.bin|checkpoints\/step-\d{9}\/(model\.json|weights\.bin))$/;
+
+const MiB = 2 ** 20;
+/**
+ * The most each file of a run may hold. An entry over its limit is refused from its header,
+ * before any of its data is unpacked or held (a decompression bomb inside one entry).
+ */
+const MAX_FILE_BYTES: readonly [RegExp, number][] = [
+  [/^run\.json$/, 1 * MiB],
+  [/^corpus\.txt$/, 64 * MiB], // as a text file to train on
+  [/^images\.bin$/, 200_000 * 784], // MAX_IMAGES binarized images
+  [/^(metrics|previews)\.jsonl$/, 256 * MiB],
+  [/\/model\.json$/, 16 * MiB],
+  [/\/weights\.bin$/, 512 * MiB],
+];
 
 export interface RunArchive {
   /** A file name to save it under: the run id and the suffix. */
@@ -125,31 +139,72 @@ export async function importRunArchive(
   });
 }
 
-/** The run files in a .tgz (or plain .tar), by path relative to the run folder. */
+/**
+ * The run files in a .tgz (or plain .tar), by path relative to the run folder. The archive is
+ * unpacked as a stream and read entry by entry: a path that is not a run's file, or a file
+ * larger than a run's file can be, is refused from its header; unpacking stops once the
+ * running count passes `maxUnpacked`. Only accepted files are held, each at most its limit.
+ */
 async function readArchive(archive: Uint8Array, source: string, maxUnpacked: number): Promise<Map<string, Uint8Array>> {
-  let tar: Uint8Array;
-  try {
-    tar = archive[0] === 0x1f && archive[1] === 0x8b ? new Uint8Array(await gunzip(archive, { maxOutputLength: maxUnpacked })) : archive;
-  } catch (err) {
-    const tooBig = (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
-    throw new RunStoreError(tooBig ? `${source} unpacks to more than ${(maxUnpacked / 2 ** 20).toFixed(maxUnpacked < 2 ** 20 ? 3 : 0)} MiB: not a run archive` : `${source} is damaged (its compression does not decode)`);
+  const files = new Map<string, Uint8Array>();
+  const reader = new TarReader();
+  let top: string | null = null;
+  let current: { data: Uint8Array; at: number } | null = null;
+  let unpacked = 0;
+  const refuse = (why: string): never => {
+    throw new RunStoreError(`${source} ${why}`);
+  };
+  const take = (chunk: Uint8Array) => {
+    unpacked += chunk.byteLength;
+    if (unpacked > maxUnpacked) refuse(`unpacks to more than ${(maxUnpacked / MiB).toFixed(maxUnpacked < MiB ? 3 : 0)} MiB: not a run archive`);
+    let events;
+    try {
+      events = reader.push(chunk);
+    } catch (err) {
+      if (err instanceof TarError) refuse(`is not a run archive: ${err.message}`);
+      throw err;
+    }
+    for (const e of events) {
+      if (e.kind === 'file') {
+        top ??= e.name.split('/')[0]!;
+        const relative = e.name.startsWith(`${top}/`) ? e.name.slice(top.length + 1) : null;
+        if (relative === null || !RUN_FILE.test(relative)) refuse(`holds "${clip(e.name)}", which is not part of a run: not importing it`);
+        if (files.has(relative!)) refuse(`holds "${clip(e.name)}" twice`);
+        const limit = MAX_FILE_BYTES.find(([pattern]) => pattern.test(relative!))?.[1] ?? 0;
+        if (e.size > limit) refuse(`holds "${clip(e.name)}" of ${(e.size / MiB).toFixed(0)} MiB; a run's ${relative!.split('/').at(-1)} is at most ${(limit / MiB).toFixed(0)} MiB: not importing it`);
+        current = { data: new Uint8Array(e.size), at: 0 };
+        files.set(relative!, current.data);
+      } else if (e.kind === 'data' && current) {
+        current.data.set(e.bytes, current.at);
+        current.at += e.bytes.byteLength;
+      }
+    }
+  };
+  if (archive[0] === 0x1f && archive[1] === 0x8b) {
+    // Streamed: never more than one chunk of unpacked data beyond the files kept.
+    const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+    const input = Readable.from([archive]);
+    input.pipe(gunzip);
+    try {
+      for await (const chunk of gunzip as AsyncIterable<Buffer>) take(chunk);
+    } catch (err) {
+      if (err instanceof RunStoreError) throw err;
+      refuse('is damaged (its compression does not decode)');
+    } finally {
+      input.unpipe(gunzip);
+      gunzip.destroy();
+      input.destroy();
+    }
+  } else {
+    take(archive);
   }
-  let entries: TarEntry[];
   try {
-    entries = unpackTar(tar);
+    reader.finish();
   } catch (err) {
-    if (err instanceof TarError) throw new RunStoreError(`${source} is not a run archive: ${err.message}`);
+    if (err instanceof TarError) refuse(`is not a run archive: ${err.message}`);
     throw err;
   }
-  if (entries.length === 0) throw new RunStoreError(`${source} is empty`);
-  const top = entries[0]!.name.split('/')[0]!;
-  const files = new Map<string, Uint8Array>();
-  for (const e of entries) {
-    const relative = e.name.startsWith(`${top}/`) ? e.name.slice(top.length + 1) : null;
-    if (relative === null || !RUN_FILE.test(relative)) throw new RunStoreError(`${source} holds "${clip(e.name)}", which is not part of a run: not importing it`);
-    if (files.has(relative)) throw new RunStoreError(`${source} holds "${clip(e.name)}" twice`);
-    files.set(relative, e.data);
-  }
+  if (files.size === 0) refuse('is empty');
   return files;
 }
 

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { lstat, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
+import { FileRefusal, readRegularFile } from '../data/regularFile.ts';
 import { RunStoreError } from '../errors.ts';
 import { syncDir, writeFileAtomic } from './atomicFile.ts';
 import { CheckpointStore } from './checkpointStore.ts';
@@ -312,18 +313,27 @@ function clip(s: string): string {
   return s.length <= 80 ? s : `${s.slice(0, 79)}…`;
 }
 
+/** The most any file of a run is read whole (metrics of a very long run, training images). */
+const MAX_RUN_FILE_BYTES = 1024 * 1024 * 1024;
+
 /**
- * Reads a file of a run folder; a symbolic link in its place is refused (RunStoreError), not
- * followed. Other failures (ENOENT...) are thrown as they are.
+ * Reads a file of a run folder: a regular file only, never through a symbolic link (the file or
+ * any folder between it and the run folder) — those are refused with RunStoreError. A missing
+ * file is thrown as the plain error it is (callers treat it as absent).
  */
 async function readRunFile(dir: string, name: string): Promise<string>;
 async function readRunFile(dir: string, name: string, binary: true): Promise<Uint8Array>;
 async function readRunFile(dir: string, name: string, binary = false): Promise<string | Uint8Array> {
   const path = join(dir, name);
-  const info = await lstat(path);
-  if (info.isSymbolicLink()) throw new RunStoreError(`${path} is a symbolic link; files of a run are never read through links`);
-  if (!info.isFile()) throw new RunStoreError(`${path} is not a regular file`);
-  return binary ? new Uint8Array(await readFile(path)) : readFile(path, 'utf8');
+  let bytes: Uint8Array;
+  try {
+    bytes = await readRegularFile(path, { maxBytes: MAX_RUN_FILE_BYTES, below: dir });
+  } catch (err) {
+    if (!(err instanceof FileRefusal) || err.reason === 'missing') throw err;
+    if (err.reason === 'link') throw new RunStoreError(`${path}: ${err.message}; files of a run are never read through links`);
+    throw new RunStoreError(`${path} cannot be read: ${err.message}`);
+  }
+  return binary ? bytes : new TextDecoder().decode(bytes);
 }
 
 /** Appends to a file without following a symbolic link in its place (O_NOFOLLOW where the platform has it). */

@@ -1,6 +1,6 @@
 /**
- * The POSIX ustar format, enough for run archives: regular files and folders, written and read
- * in memory. Anything else a reader meets (links, devices, a bad checksum, a truncated entry)
+ * The POSIX ustar format, enough for run archives: regular files and folders, written in
+ * memory, read whole or as a stream (TarReader). Anything else a reader meets (links, devices, a bad checksum, a truncated entry)
  * is an error naming the entry, never followed.
  */
 
@@ -37,31 +37,108 @@ export function packTar(entries: readonly TarEntry[]): Uint8Array {
 /** The regular files of an archive, in order. Folder entries are skipped. */
 export function unpackTar(bytes: Uint8Array): TarEntry[] {
   const entries: TarEntry[] = [];
-  let at = 0;
-  while (at + BLOCK <= bytes.byteLength) {
-    const block = bytes.subarray(at, at + BLOCK);
-    if (block.every((b) => b === 0)) return entries; // the end marker
+  let current: { entry: TarEntry; at: number } | null = null;
+  const reader = new TarReader();
+  for (const e of reader.push(bytes)) {
+    if (e.kind === 'file') {
+      current = { entry: { name: e.name, data: new Uint8Array(e.size), mtime: e.mtime }, at: 0 };
+      entries.push(current.entry);
+    } else if (e.kind === 'data' && current) {
+      current.entry.data.set(e.bytes, current.at);
+      current.at += e.bytes.byteLength;
+    }
+  }
+  reader.finish();
+  return entries;
+}
+
+/** What a TarReader meets: a file's header (before its data), a piece of its data, the end marker. */
+export type TarEvent =
+  | { kind: 'file'; name: string; size: number; mtime: number }
+  /** A view into the chunk given to push: copy it to keep it. */
+  | { kind: 'data'; bytes: Uint8Array }
+  | { kind: 'end' };
+
+/**
+ * Reads an archive as it arrives, chunk by chunk, so a caller can refuse an entry from its
+ * header (its name, its size) before any of its data is held. Errors as unpackTar's.
+ */
+export class TarReader {
+  private header = new Uint8Array(BLOCK);
+  private headerFill = 0;
+  /** Data bytes of the current entry still to come, then its padding. */
+  private dataLeft = 0;
+  private padLeft = 0;
+  private currentName = '';
+  private currentIsFile = false;
+  private blocks = 0;
+  private ended = false;
+
+  /** The events in `chunk`; after the end marker, nothing (the rest is ignored). */
+  push(chunk: Uint8Array): TarEvent[] {
+    const events: TarEvent[] = [];
+    let at = 0;
+    while (at < chunk.byteLength && !this.ended) {
+      if (this.dataLeft > 0) {
+        const n = Math.min(this.dataLeft, chunk.byteLength - at);
+        if (this.currentIsFile) events.push({ kind: 'data', bytes: chunk.subarray(at, at + n) });
+        this.dataLeft -= n;
+        at += n;
+      } else if (this.padLeft > 0) {
+        const n = Math.min(this.padLeft, chunk.byteLength - at);
+        this.padLeft -= n;
+        at += n;
+      } else {
+        const n = Math.min(BLOCK - this.headerFill, chunk.byteLength - at);
+        this.header.set(chunk.subarray(at, at + n), this.headerFill);
+        this.headerFill += n;
+        at += n;
+        if (this.headerFill === BLOCK) {
+          this.headerFill = 0;
+          const event = this.readHeader();
+          if (event) events.push(event);
+        }
+      }
+    }
+    return events;
+  }
+
+  /** The archive has ended: throws TarError if it stopped inside an entry, or held nothing. */
+  finish(): void {
+    if (this.ended) return;
+    if (this.dataLeft > 0) throw new TarError(`the archive is truncated: ${quote(this.currentName)} lacks its last ${this.dataLeft} bytes`);
+    if (this.blocks === 0) throw new TarError('the file is not a tar archive (too short)');
+    if (this.headerFill > 0) throw new TarError('the archive is truncated');
+    // no end marker: tolerated
+  }
+
+  private readHeader(): TarEvent | null {
+    const block = this.header;
+    if (block.every((b) => b === 0)) {
+      this.ended = true;
+      return { kind: 'end' };
+    }
+    const first = this.blocks === 0;
+    this.blocks++;
     let name: string;
     try {
       name = readName(block);
       if (checksum(block) !== readOctal(block, 148, 8, name)) throw new TarError(`the archive is damaged: the header of ${quote(name)} fails its checksum`);
     } catch (err) {
-      if (at === 0 && err instanceof TarError) throw new TarError('the file is not a tar archive');
+      if (first && err instanceof TarError) throw new TarError('the file is not a tar archive');
       throw err;
     }
     const size = readOctal(block, 124, 12, name);
     const type = String.fromCharCode(block[156]!);
-    at += BLOCK;
-    if (at + size > bytes.byteLength) throw new TarError(`the archive is truncated: ${quote(name)} needs ${size} bytes, ${bytes.byteLength - at} are left`);
-    if (type === '0' || type === '\0') {
-      entries.push({ name, data: bytes.slice(at, at + size), mtime: readOctal(block, 136, 12, name) });
-    } else if (type !== '5') {
+    if (type !== '0' && type !== '\0' && type !== '5') {
       throw new TarError(`the archive holds ${quote(name)}, which is not a plain file or folder (tar type '${type}')`);
     }
-    at += padded(size);
+    this.currentName = name;
+    this.currentIsFile = type !== '5';
+    this.dataLeft = size;
+    this.padLeft = padded(size) - size;
+    return this.currentIsFile ? { kind: 'file', name, size, mtime: readOctal(block, 136, 12, name) } : null;
   }
-  if (at === bytes.byteLength && entries.length > 0) return entries; // no end marker: tolerated
-  throw new TarError(at === 0 ? 'the file is not a tar archive (too short)' : 'the archive is truncated');
 }
 
 /** A name for a message: quoted, control characters escaped, at most 80 characters. */

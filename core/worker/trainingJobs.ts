@@ -58,7 +58,7 @@ export class TrainingJobs {
     });
     const textModel = buildTextModel(model, config.seed);
     const task = textTrainingTask(textModel, dataset, config, { preview: true });
-    return this.start({ run, model: textModel, optimizer: new AdamOptimizer(textModel.weights), task, config, startStep: 0, notices: [] });
+    return this.start({ run, model: textModel, optimizer: new AdamOptimizer(textModel.weights), task, config, startStep: 0, notices: source.notices });
   }
 
   /** A new PixelCNN run on an image set. */

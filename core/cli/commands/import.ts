@@ -1,5 +1,6 @@
 import { basename, resolve } from 'node:path';
 import { MAX_RUN_ARCHIVE_BYTES } from '../../protocol/messages.ts';
+import { plainText } from '../../protocol/plainText.ts';
 import type { Command } from '../command.ts';
 import { EXIT_OK, UserError } from '../exitStatus.ts';
 import { STUDIO_HELP, STUDIO_OPTIONS, stringFlags } from '../flags.ts';
@@ -28,7 +29,7 @@ ${STUDIO_HELP}`,
     return withClient(values, io, async (client) => {
       const run = await client.request('runs.import', { archive, fileName: basename(path) });
       if (values.json === true) writeJson(io, run);
-      else io.stdout.write(`imported run ${run.id} (${run.name}, ${run.state}, step ${run.step})\n`);
+      else io.stdout.write(`imported run ${run.id} (${plainText(run.name)}, ${run.state}, step ${run.step})\n`);
       return EXIT_OK;
     });
   },

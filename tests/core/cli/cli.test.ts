@@ -4,6 +4,12 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatDuration, formatProgressLine } from '../../../core/cli/format.ts';
+import { readFile } from 'node:fs/promises';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { packTar, unpackTar } from '../../../core/runs/tar.ts';
+import { TrainConfig } from '../../../core/train/config.ts';
+import { Studio } from '../../../core/worker/studio.ts';
+import { REPETITIVE_TEXT } from '../../helpers/corpus.ts';
 import { FakeStudio } from '../worker/fakeStudio.ts';
 import { harness, run, spawnArs } from './cliHarness.ts';
 
@@ -272,6 +278,48 @@ describe('ars (in-process, with a fake Studio)', () => {
     expect(await run(h, 'serve')).toBe(1);
     expect(h.stderr.text).toMatch(/^error: the web page is not built .*npm run web/);
     expect(h.stdout.text).toBe('');
+  });
+});
+
+describe('ars prints names from files without terminal control characters', () => {
+  it('runs, show and import show a run named with ESC, BEL and bidi overrides as plain text', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'ars-cli-names-'));
+    const studio = new Studio({ home, progressIntervalMs: 0 });
+    const hostile = 'poems\x1b[2J\x1b]0;pwned\x07\u202e\x9b31m';
+    const config = TrainConfig.parse({
+      model: { family: 'rnn', cell: 'gru', embedding: 8, hidden: 16, layers: 1 },
+      data: { kind: 'upload', name: `${hostile}.txt`, bytes: new TextEncoder().encode(REPETITIVE_TEXT) },
+      steps: 1,
+      batch: 2,
+      seq: 8,
+    });
+    const job = await studio.startTraining(config, hostile);
+    for await (const e of job.events()) if (e.kind === 'error') throw new Error(e.message);
+    const controls = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
+    const outputs: string[] = [];
+    for (const argv of [['runs'], ['show', '--run', job.runId]]) {
+      const h = harness(studio);
+      expect(await run(h, ...argv), argv.join(' ')).toBe(0);
+      expect(h.stdout.text).toContain('poems');
+      outputs.push(h.stdout.text);
+    }
+    // import: the run's name, and an archive entry named with escapes in the refusal.
+    const exported = await studio.exportRun(job.runId);
+    const good = join(home, 'good.tgz');
+    await writeFile(good, exported.archive);
+    const imported = harness(studio);
+    expect(await run(imported, 'import', '--archive', good)).toBe(0);
+    expect(imported.stdout.text).toMatch(/^imported run .*poems/);
+    outputs.push(imported.stdout.text);
+    const entries = unpackTar(new Uint8Array(gunzipSync(await readFile(good))));
+    const bad = join(home, 'bad.tgz');
+    await writeFile(bad, gzipSync(packTar([...entries, { name: `${job.runId}/\x1b[2J\x07evil`, data: new Uint8Array(1) }])));
+    const refused = harness(studio);
+    expect(await run(refused, 'import', '--archive', bad)).toBe(1);
+    expect(refused.stderr.text).toMatch(/evil.*not part of a run/);
+    outputs.push(refused.stderr.text);
+    for (const text of outputs) expect(text.replace(/\n/g, ''), text).not.toMatch(controls);
+    await rm(home, { recursive: true, force: true });
   });
 });
 

@@ -111,21 +111,21 @@ describe('IDX files', () => {
     });
   }
 
-  it('thresholds grey bytes at one half (128 and above is ink)', () => {
+  it('thresholds grey bytes at one half (128 and above is ink)', async () => {
     const grey = new Uint8Array(IMAGE_PIXELS).map((_, i) => i % 256);
-    const { images } = decodeIdxImages('g', encodeIdxImages(grey, 1, 28, 28, { bits: false }));
+    const { images } = await decodeIdxImages('g', encodeIdxImages(grey, 1, 28, 28, { bits: false }));
     for (let i = 0; i < IMAGE_PIXELS; i++) expect(images[i]).toBe(i % 256 >= 128 ? 1 : 0);
   });
 
-  it('resizes images of another size', () => {
+  it('resizes images of another size', async () => {
     const big = new Uint8Array(56 * 56);
     for (let y = 0; y < 56; y++) for (let x = 0; x < 56; x++) big[y * 56 + x] = bits[Math.floor(y / 2) * 28 + Math.floor(x / 2)] ? 255 : 0;
-    const r = decodeIdxImages('big', encodeIdxImages(big, 1, 56, 56, { bits: false }));
+    const r = await decodeIdxImages('big', encodeIdxImages(big, 1, 56, 56, { bits: false }));
     expect([r.rows, r.cols, r.count]).toEqual([56, 56, 1]);
     expect(r.images).toEqual(bits.subarray(0, IMAGE_PIXELS));
   });
 
-  it('names the file and the problem when the header or length is wrong', () => {
+  it('names the file and the problem when the header or length is wrong', async () => {
     const good = encodeIdxImages(bits, 7);
     const cases: [Uint8Array, RegExp][] = [
       [Uint8Array.from([0, 0, 8, 1, 0, 0, 0, 7, 1, 2, 3, 4, 5, 6, 7]), /holds labels/],
@@ -138,7 +138,7 @@ describe('IDX files', () => {
     for (const [bytes, message] of cases) {
       let caught: unknown;
       try {
-        decodeIdxImages('bad-images.idx', bytes);
+        await decodeIdxImages('bad-images.idx', bytes);
       } catch (err) {
         caught = err;
       }
@@ -216,7 +216,7 @@ describe('PNG folders', () => {
     });
     expect(set.count).toBe(5);
     expect(set.images.subarray(IMAGE_PIXELS)).toEqual(bits);
-    expect(() => decodeImageFile('notes.txt', new TextEncoder().encode('hello'))).toThrow(/notes\.txt.*neither a PNG/);
+    await expect(decodeImageFile('notes.txt', new TextEncoder().encode('hello'))).rejects.toThrow(/notes\.txt.*neither a PNG/);
   });
 });
 

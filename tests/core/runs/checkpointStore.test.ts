@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { mkdtempSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -74,5 +74,51 @@ describe('CheckpointStore', () => {
     for (const step of [1, 2, 3, 4, 5]) await store.save(weightsOf(m), { step });
     expect(readdirSync(dir).sort()).toEqual(['step-000000003', 'step-000000004', 'step-000000005']);
     m.dispose();
+  });
+
+  it.skipIf(process.platform === 'win32')('never reads model.json, weights.bin or a step folder through a link, and never quotes a file in its error', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'ars-outside-'));
+    const secret = join(outside, 'passwd');
+    writeFileSync(secret, 'root:x:0:0:SECRET-BYTES:/root:/bin/bash\n');
+    const dir = join(mkdtempSync(join(tmpdir(), 'ars-ckpt-')), 'checkpoints');
+    const store = new CheckpointStore(dir);
+    const model = new RnnModel(config, 3);
+    await store.save(weightsOf(model), { step: 10 });
+    const step = join(dir, 'step-000000010');
+
+    // model.json → a file elsewhere: refused, and its bytes are not in the message.
+    renameSync(join(step, 'model.json'), join(outside, 'model.json'));
+    symlinkSync(secret, join(step, 'model.json'));
+    const err1 = await store.load(10).catch((e: unknown) => e);
+    expect(err1).toBeInstanceOf(CheckpointError);
+    expect((err1 as Error).message).toMatch(/link/);
+    expect((err1 as Error).message).not.toMatch(/root|SECRET/);
+    rmSync(join(step, 'model.json'));
+    renameSync(join(outside, 'model.json'), join(step, 'model.json'));
+
+    // A model.json whose contents are not JSON: the message does not quote them either.
+    const good = readFileSync(join(step, 'model.json'));
+    writeFileSync(join(step, 'model.json'), 'root:x:0:0:SECRET-BYTES');
+    const err2 = await store.load(10).catch((e: unknown) => e);
+    expect((err2 as Error).message).toMatch(/model\.json/);
+    expect((err2 as Error).message).not.toMatch(/root|SECRET/);
+    writeFileSync(join(step, 'model.json'), good);
+
+    // weights.bin → the same bytes elsewhere (so they would verify): refused, not loaded.
+    renameSync(join(step, 'weights.bin'), join(outside, 'weights.bin'));
+    symlinkSync(join(outside, 'weights.bin'), join(step, 'weights.bin'));
+    await expect(store.load(10)).rejects.toThrow(/weights\.bin.*link|link.*weights\.bin/);
+    const latest = await store.loadLatest();
+    expect(latest.checkpoint).toBeNull();
+    expect(latest.skipped).toEqual([{ step: 10, reason: expect.stringMatching(/link/) }]);
+    rmSync(join(step, 'weights.bin'));
+    copyFileSync(join(outside, 'weights.bin'), join(step, 'weights.bin'));
+    tf.dispose(Object.values((await store.load(10)).tensors)); // whole again: loads
+
+    // The step folder itself a link to a checkpoint elsewhere: refused.
+    renameSync(step, join(outside, 'step'));
+    symlinkSync(join(outside, 'step'), step, 'dir');
+    await expect(store.load(10)).rejects.toThrow(/link/);
+    model.dispose();
   });
 });

@@ -138,6 +138,30 @@ describe('run export and import', () => {
     expect(existsSync(join(home, 'runs'))).toBe(false);
   });
 
+  it('refuses a bomb of 1,000 MiB in one entry from its header, holding little memory, adding nothing', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'ars-import-bomb-'));
+    // A tar header naming corpus.txt of 1000 MiB, then 1000 gzip members of 1 MiB of zeros: ~1 MB on disk.
+    const header = packTar([{ name: `${runId}/corpus.txt`, data: new Uint8Array(0) }]).slice(0, 512);
+    header.set(new TextEncoder().encode((1000 * 2 ** 20).toString(8).padStart(11, '0')), 124);
+    header.fill(32, 148, 156);
+    const sum = header.reduce((n, b) => n + b, 0);
+    header.set(new TextEncoder().encode(`${sum.toString(8).padStart(6, '0')}\0 `), 148);
+    const mib = gzipSync(new Uint8Array(2 ** 20));
+    const bomb = new Uint8Array(Buffer.concat([gzipSync(header), ...Array.from({ length: 1000 }, () => mib)]));
+    expect(bomb.length).toBeLessThan(2_000_000);
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 2);
+    try {
+      await expect(importRunArchive(new RunStore(home), bomb, '"bomb.tgz"')).rejects.toThrow(/"bomb\.tgz" holds ".*corpus\.txt" of 1000 MiB/);
+    } finally {
+      clearInterval(sampler);
+    }
+    peak = Math.max(peak, process.memoryUsage().rss);
+    expect((peak - before) / 2 ** 20).toBeLessThan(200);
+    expect(existsSync(join(home, 'runs'))).toBe(false);
+  });
+
   it('leaves a damaged checkpoint out of the export, with a notice, and the run still imports', async () => {
     const home = mkdtempSync(join(tmpdir(), 'ars-export-damaged-'));
     const studio = studioIn(home);

@@ -1,4 +1,5 @@
 import { WorkerError } from '../../../../core/protocol/client.ts';
+import { plainText } from '../../../../core/protocol/plainText.ts';
 
 export interface Notice {
   id: number;
@@ -30,6 +31,8 @@ class Notices {
   }
 
   private add(n: Omit<Notice, 'id'>): void {
+    // Messages quote names from files (an archive's entries): shown without control characters.
+    n = { ...n, message: plainText(n.message, { multiline: true }) };
     // The same message twice in a row is shown once.
     const last = this.items.at(-1);
     if (last && last.message === n.message && last.code === n.code) return;

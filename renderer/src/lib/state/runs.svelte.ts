@@ -1,5 +1,6 @@
 import { MAX_RUN_ARCHIVE_BYTES, type RunDetail, type RunSummary } from '../../../../core/protocol/messages.ts';
 import { downloadBlob } from '../download.ts';
+import { shownRun } from '../shownRun.ts';
 import { formatBytes } from '../format.ts';
 import { metricsCsv } from '../metricsCsv.ts';
 import { notices } from './notices.svelte.ts';
@@ -29,7 +30,7 @@ class Runs {
       return;
     }
     try {
-      const detail = await worker.request('runs.get', { runId });
+      const detail = shownRun(await worker.request('runs.get', { runId }));
       if (this.selectedId === runId) this.detail = detail;
     } catch (err) {
       notices.error(err, 'Could not open the run');
@@ -64,7 +65,7 @@ class Runs {
   private async loadCompared(): Promise<void> {
     const ids = this.compareIds;
     try {
-      const details = await Promise.all(ids.map((runId) => this.compared.find((d) => d.id === runId && d.updatedAt === this.byId(runId)?.updatedAt) ?? worker.request('runs.get', { runId })));
+      const details = await Promise.all(ids.map((runId) => this.compared.find((d) => d.id === runId && d.updatedAt === this.byId(runId)?.updatedAt) ?? worker.request('runs.get', { runId }).then(shownRun)));
       if (this.compareIds === ids) this.compared = details;
     } catch (err) {
       notices.error(err, 'Could not load the runs to compare');
@@ -99,7 +100,7 @@ class Runs {
     this.transfer = 'importing';
     try {
       const archive = new Uint8Array(await file.arrayBuffer());
-      const run = await worker.request('runs.import', { archive, fileName: file.name });
+      const run = shownRun(await worker.request('runs.import', { archive, fileName: file.name }));
       await this.refresh();
       await this.select(run.id);
       notices.info(`Imported run “${run.name}” (${run.state}, step ${run.step}).`);
@@ -127,7 +128,7 @@ class Runs {
   private async load(): Promise<void> {
     try {
       const list = await worker.request('runs.list', {});
-      this.list = [...list].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+      this.list = list.map(shownRun).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
       this.loaded = true;
       if (this.selectedId !== null) {
         if (list.some((r) => r.id === this.selectedId)) await this.select(this.selectedId);
