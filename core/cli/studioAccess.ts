@@ -1,3 +1,4 @@
+import { AUTO, BACKEND_LADDER, parseBackendName } from '../tensor/backendNames.ts';
 import type { WorkerClient } from '../protocol/client.ts';
 import type { StudioLike } from '../worker/dispatcher.ts';
 import { resolveStudioHome } from '../worker/home.ts';
@@ -23,8 +24,6 @@ export async function chosenBackend(values: Values, io: CliIo): Promise<string |
   const flag = str(values, 'backend');
   const requested = flag ?? (io.env.ARS_BACKEND || undefined);
   if (requested === undefined) return undefined;
-  // Loaded only when a backend is named: it brings TensorFlow.js, which the Studio loads anyway.
-  const { AUTO, BACKEND_LADDER, parseBackendName } = await import('../tensor/backend.ts');
   if (requested.trim().toLowerCase() !== AUTO && parseBackendName(requested) === null) {
     const valid = `${BACKEND_LADDER.join(', ')} or ${AUTO}`;
     throw new UsageError(flag !== undefined ? `--backend must be one of ${valid} (got '${requested}')` : `ARS_BACKEND must be one of ${valid} (it is '${requested}')`);

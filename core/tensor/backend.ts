@@ -16,6 +16,9 @@ import path from 'node:path';
 import { registerWasmKernels, type ProjectKernelsStatus } from './wasmKernelRegistry.ts';
 import { registerWebgpuKernelFixes } from './tfjsWebgpuFixes.ts';
 import { describeAdapter, installNavigatorGpu, probeWebGpu, type GpuAdapter, type WebGpuProbe } from './webgpu.ts';
+import { AUTO, BACKEND_LADDER, parseBackendName, type BackendName } from './backendNames.ts';
+
+export { AUTO, BACKEND_LADDER, parseBackendName, type BackendName };
 
 /**
  * One rung of the ladder. `available`: the rung was initialised, or — for a rung that was not
@@ -44,26 +47,6 @@ export interface BackendInfo {
   cuda?: { library: string; found: boolean }[];
 }
 
-/**
- * The ladder, best first. The names are the values `prefer` / `ARS_BACKEND` accept, besides
- * 'auto' (the whole ladder, no preference).
- */
-export const BACKEND_LADDER = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_LADDER)[number];
-
-const ALIASES: Record<string, BackendName> = {
-  'tensorflow-gpu': 'tensorflow-gpu',
-  gpu: 'tensorflow-gpu',
-  cuda: 'tensorflow-gpu',
-  'tfjs-node-gpu': 'tensorflow-gpu',
-  webgpu: 'webgpu',
-  tensorflow: 'tensorflow',
-  node: 'tensorflow',
-  'tfjs-node': 'tensorflow',
-  wasm: 'wasm',
-  cpu: 'cpu',
-};
-
 /** The npm package each rung needs (cpu ships with @tensorflow/tfjs). */
 const PACKAGES: Record<BackendName, string[]> = {
   'tensorflow-gpu': ['@tensorflow/tfjs-node-gpu'],
@@ -82,15 +65,7 @@ const TFJS_NAME: Record<BackendName, string> = {
   cpu: 'cpu',
 };
 
-/** `prefer` value for the default ladder. */
-export const AUTO = 'auto';
-
 const nodeRequire = createRequire(import.meta.url);
-
-/** Resolves a rung name or alias; null when unknown. */
-export function parseBackendName(name: string): BackendName | null {
-  return ALIASES[name.trim().toLowerCase()] ?? null;
-}
 
 // ---------------------------------------------------------------------------------------------
 
