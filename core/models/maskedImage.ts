@@ -14,7 +14,7 @@ import type { MaskedImageConfig } from './maskedImageConfig.ts';
  *
  * No masks on the kernels: every pixel sees every other within the receptive field
  * (maskedImageReceptiveField; the default covers the whole image). A dilated convolution runs
- * as the plain 3×3 convolution on the d² interleaved sub-grids of the image (space-to-batch),
+ * as the plain 3×3 convolution on the d² interleaved sub-grids of the image (space-to-grids),
  * so it trains through the project's convolution kernels (tfjs has no gradient for dilations).
  * Trained with binary cross-entropy on the masked pixels only.
  */
@@ -38,6 +38,32 @@ export function sigmoidCrossEntropyElements(logits: tf.Tensor, targets: tf.Tenso
 }
 
 /**
+ * [B, h·d, w·d, C] → [d²·B, h, w, C]: the d × d interleaved sub-grids as a batch (sub-grid
+ * (dy, dx) at batch dx·d·B + dy·B + b holds pixels (i·d + dy, j·d + dx)). Built from rank-3
+ * and rank-4 transposes only: tfjs's spaceToBatchND takes a rank-6 transpose, several times
+ * slower on wasm.
+ */
+export function spaceToGrids(x: tf.Tensor4D, d: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [B, H, W, C] = x.shape;
+    const h = H / d;
+    const w = W / d;
+    const rows = tf.transpose(tf.reshape(x, [B * h, d, w, d * C]), [1, 0, 2, 3]);
+    return tf.reshape(tf.transpose(tf.reshape(rows, [d * B * h * w, d, C]), [1, 0, 2]), [d * d * B, h, w, C]) as tf.Tensor4D;
+  });
+}
+
+/** The inverse of spaceToGrids: [d²·B, h, w, C] → [B, h·d, w·d, C]. */
+export function gridsToSpace(y: tf.Tensor4D, d: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [N, h, w, C] = y.shape;
+    const B = N / (d * d);
+    const cols = tf.transpose(tf.reshape(y, [d, d * B * h * w, C]), [1, 0, 2]);
+    return tf.reshape(tf.transpose(tf.reshape(cols, [d, B * h, w, d * C]), [1, 0, 2, 3]), [B, h * d, w * d, C]) as tf.Tensor4D;
+  });
+}
+
+/**
  * act(conv3×3 with taps `d` apart (x) + b), 'same' zero padding: the plain convolution over the
  * d × d interleaved sub-grids (padded at the bottom and right to a multiple of d, cropped after).
  */
@@ -45,12 +71,11 @@ export function dilatedConv(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, d: n
   if (d === 1) return maskedConv2d(x, w, b, null, { relu });
   return tf.tidy(() => {
     const [, H, W] = x.shape;
-    const pads: [number, number][] = [
-      [0, (d - (H % d)) % d],
-      [0, (d - (W % d)) % d],
-    ];
-    const grids = tf.spaceToBatchND(x, [d, d], pads) as tf.Tensor4D;
-    return tf.batchToSpaceND(maskedConv2d(grids, w, b, null, { relu }), [d, d], pads) as tf.Tensor4D;
+    const padH = (d - (H % d)) % d;
+    const padW = (d - (W % d)) % d;
+    const padded = padH || padW ? (tf.pad(x, [[0, 0], [0, padH], [0, padW], [0, 0]]) as tf.Tensor4D) : x;
+    const y = gridsToSpace(maskedConv2d(spaceToGrids(padded, d), w, b, null, { relu }), d);
+    return padH || padW ? (tf.slice(y, [0, 0, 0, 0], [-1, H, W, -1]) as tf.Tensor4D) : y;
   });
 }
 
