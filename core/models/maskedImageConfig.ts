@@ -20,9 +20,14 @@ export const MaskedImageConfig = z.object({
 export type MaskedImageConfig = z.infer<typeof MaskedImageConfig>;
 export type MaskedImageConfigInput = z.input<typeof MaskedImageConfig>;
 
+/**
+ * 48 feature maps, eight blocks (dilations 1, 2, 4, 7 twice): every logit sees the whole image.
+ * On the wasm backend a training step takes about 1.5× the default PixelCNN's (which has 64
+ * maps but masked kernels with about half their taps closed, and five blocks).
+ */
 export const DEFAULT_MASKED_IMAGE_CONFIG: MaskedImageConfig = {
   family: 'masked-image',
-  channels: 64,
+  channels: 48,
   dilations: [1, 2, 4, 7, 1, 2, 4, 7],
   hiddenOut: 64,
 };
