@@ -22,8 +22,9 @@ export type MaskedImageConfigInput = z.input<typeof MaskedImageConfig>;
 
 /**
  * 48 feature maps, eight blocks (dilations 1, 2, 4, 7 twice): every logit sees the whole image.
- * On the wasm backend a training step takes about 1.5× the default PixelCNN's (which has 64
- * maps but masked kernels with about half their taps closed, and five blocks).
+ * On the wasm backend a training step took 1.2–2× the default PixelCNN's (measured back to back;
+ * the PixelCNN has 64 maps but five blocks, with about half of each kernel's taps masked off);
+ * 64 maps took 1.7–3×.
  */
 export const DEFAULT_MASKED_IMAGE_CONFIG: MaskedImageConfig = {
   family: 'masked-image',
