@@ -17,21 +17,57 @@ export interface ImageCollection {
   count: number;
   /** Class labels where the source has them (MNIST digits). */
   labels?: Uint8Array;
+  /**
+   * The grey values the bits were thresholded from, where the source keeps them (the built-in
+   * digits): `count` × 784 bytes, 0 … 255 standing for 0 … 1. Stochastic binarization draws from these.
+   */
+  grey?: Uint8Array;
 }
 
-/** A set of binary images split into a training and a validation part. */
+/**
+ * How grey images become bits for training:
+ * - threshold: once, at one half (what every set holds as `images`);
+ * - stochastic: each pixel is ink with probability equal to its grey value, drawn afresh every
+ *   time an image is used (as the PixelCNN literature trains on MNIST). A set without grey values
+ *   has only its bits, and a bit is its own stochastic binarization.
+ */
+export const IMAGE_BINARIZATIONS = ['threshold', 'stochastic'] as const;
+export type ImageBinarization = (typeof IMAGE_BINARIZATIONS)[number];
+
+/**
+ * Bits drawn from grey values (0 … 255 bytes): pixel i is 1 with probability grey[i] / 255, one
+ * uniform of `rng` a pixel in order. Same grey and same rng state, same bits.
+ */
+export function binarizeStochastic(grey: Uint8Array, rng: Rng): Uint8Array {
+  const out = new Uint8Array(grey.length);
+  for (let i = 0; i < grey.length; i++) out[i] = rng.next() * 255 < grey[i]! ? 1 : 0;
+  return out;
+}
+
+/** Grey values in [0, 1] → the bytes `ImageCollection.grey` holds (0 … 255, rounded). */
+export function greyBytes(grey: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(grey.length);
+  for (let i = 0; i < grey.length; i++) out[i] = Math.round(Math.min(1, Math.max(0, grey[i]!)) * 255);
+  return out;
+}
+
+/** A set of binary images split into a training and a validation part (and their grey values, where known). */
 export class ImageDataset {
   private constructor(
     readonly name: string,
     readonly train: Uint8Array,
     readonly validation: Uint8Array,
+    /** Grey values of the same images in the same order (0 … 255), where the source had them. */
+    readonly trainGrey?: Uint8Array,
+    readonly validationGrey?: Uint8Array,
   ) {}
 
   /**
    * Shuffles the images with `seed` (the built-in digits come ordered by class) and keeps the
    * last `valFraction` of them (at least one) for validation. Same images and seed, same split.
    */
-  static fromImages(name: string, images: Uint8Array, options: { valFraction: number; seed?: number }): ImageDataset {
+  static fromImages(name: string, images: Uint8Array, options: { valFraction: number; seed?: number; grey?: Uint8Array }): ImageDataset {
+    if (options.grey && options.grey.length !== images.length) throw new DatasetError(`the image set "${name}" has grey values for ${options.grey.length / IMAGE_PIXELS} images but bits for ${images.length / IMAGE_PIXELS}`);
     if (images.length % IMAGE_PIXELS !== 0) throw new DatasetError(`the image set "${name}" does not hold whole ${IMAGE_SIDE}×${IMAGE_SIDE} images`);
     const count = images.length / IMAGE_PIXELS;
     if (count < 2) {
@@ -44,12 +80,26 @@ export class ImageDataset {
       [order[i], order[j]] = [order[j]!, order[i]!];
     }
     const valCount = Math.min(count - 1, Math.max(1, Math.floor(count * options.valFraction)));
-    const pick = (ids: number[]) => {
+    const pick = (from: Uint8Array, ids: number[]) => {
       const out = new Uint8Array(ids.length * IMAGE_PIXELS);
-      ids.forEach((id, n) => out.set(images.subarray(id * IMAGE_PIXELS, (id + 1) * IMAGE_PIXELS), n * IMAGE_PIXELS));
+      ids.forEach((id, n) => out.set(from.subarray(id * IMAGE_PIXELS, (id + 1) * IMAGE_PIXELS), n * IMAGE_PIXELS));
       return out;
     };
-    return new ImageDataset(name, pick(order.slice(0, count - valCount)), pick(order.slice(count - valCount)));
+    const trainIds = order.slice(0, count - valCount);
+    const valIds = order.slice(count - valCount);
+    const grey = options.grey;
+    return new ImageDataset(name, pick(images, trainIds), pick(images, valIds), grey && pick(grey, trainIds), grey && pick(grey, valIds));
+  }
+
+  /**
+   * `batch` images of one split drawn with `rng` (with replacement), binarized as asked: the
+   * stored bits, or bits drawn afresh from the grey values (same rng state, same batch).
+   */
+  batch(split: 'train' | 'validation', batch: number, rng: Rng, binarization: ImageBinarization = 'threshold'): Uint8Array {
+    const bits = split === 'train' ? this.train : this.validation;
+    const grey = split === 'train' ? this.trainGrey : this.validationGrey;
+    if (binarization === 'threshold' || !grey) return sampleImageBatch(bits, batch, rng);
+    return binarizeStochastic(sampleImageBatch(grey, batch, rng), rng);
   }
 
   get trainCount(): number {

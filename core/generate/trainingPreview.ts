@@ -1,9 +1,11 @@
 import type { CharVocabulary } from '../data/vocabulary.ts';
+import type { MaskedImageModel } from '../models/maskedImage.ts';
 import { MaskPredictModel } from '../models/maskPredict.ts';
 import type { PixelCnnModel } from '../models/pixelcnn.ts';
 import type { TextModel } from '../models/textModel.ts';
 import { readableOnHost } from '../tensor/hostCopy.ts';
 import { generateAutoregressive } from './autoregressive.ts';
+import { sampleMaskedImage } from './maskedImageSampling.ts';
 import { generateMaskPredict } from './maskPredictDecoding.ts';
 import { SampleOptions } from './options.ts';
 import { samplePixelCnn } from './pixelcnnSampling.ts';
@@ -38,5 +40,18 @@ export async function trainingPreview(model: TextModel, vocab: CharVocabulary, l
 export async function imageTrainingPreview(model: Pick<PixelCnnModel, 'inference' | 'config'>, samples = PREVIEW_IMAGES): Promise<Uint8Array> {
   let images: Uint8Array = new Uint8Array(0);
   for await (const e of samplePixelCnn(model, { samples, seed: 7, method: 'fast' })) if (e.kind === 'done') images = e.images;
+  return images;
+}
+
+/** Passes in a masked image model's training preview. */
+export const PREVIEW_PASSES = 8;
+
+/**
+ * A few masked image model samples as the model trains (mask-predict from nothing known,
+ * PREVIEW_PASSES passes, the same seed every time).
+ */
+export async function maskedImageTrainingPreview(model: Pick<MaskedImageModel, 'logits'>, samples = PREVIEW_IMAGES): Promise<Uint8Array> {
+  let images: Uint8Array = new Uint8Array(0);
+  for await (const e of sampleMaskedImage(model, { samples, seed: 7, passes: PREVIEW_PASSES })) if (e.kind === 'done') images = e.images;
   return images;
 }

@@ -79,3 +79,6 @@ export type RunModelConfig = z.infer<typeof RunModelConfig>;
 export function describeRunModel(m: RunModelConfig): string {
   return m.family === 'pixelcnn' ? `PixelCNN ${m.channels} ch, 1+${m.residualBlocks} masked layers` : describeModel(m);
 }
+
+/** The masked image model (the PixelCNN's non-autoregressive counterpart) lives in its own file too. */
+export { MaskedImageConfig, DEFAULT_MASKED_IMAGE_CONFIG, type MaskedImageConfigInput } from './maskedImageConfig.ts';

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { IMAGE_BINARIZATIONS } from '../data/imageSet.ts';
 import { ImageSource } from '../data/imageSource.ts';
+import { MaskedImageConfig } from '../models/maskedImageConfig.ts';
 import { PixelCnnConfig } from '../models/pixelcnnConfig.ts';
 import { LrSchedule } from './config.ts';
 
@@ -19,6 +21,19 @@ export const ImageTrainConfig = z.object({
   checkpointEvery: z.number().int().min(1).max(10_000_000).default(100),
   valFraction: z.number().min(0.01).max(0.5).default(0.1),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+  /**
+   * How grey images become bits: thresholded once at one half, or drawn afresh each time an
+   * image is used (core/data/imageSet.ts). Runs from before this option train as they did.
+   */
+  binarization: z.enum(IMAGE_BINARIZATIONS).default('threshold'),
 });
 export type ImageTrainConfig = z.infer<typeof ImageTrainConfig>;
 export type ImageTrainConfigInput = z.input<typeof ImageTrainConfig>;
+
+/**
+ * Everything a masked image model's training run needs: the same settings as the PixelCNN's,
+ * with that model. Masks are drawn at random for every image (core/data/imageMasks.ts).
+ */
+export const MaskedImageTrainConfig = ImageTrainConfig.extend({ model: MaskedImageConfig });
+export type MaskedImageTrainConfig = z.infer<typeof MaskedImageTrainConfig>;
+export type MaskedImageTrainConfigInput = z.input<typeof MaskedImageTrainConfig>;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { sampleBatch, type TextDataset } from '../data/textDataset.ts';
-import { sampleImageBatch, type ImageDataset } from '../data/imageSet.ts';
+import type { ImageBinarization, ImageDataset } from '../data/imageSet.ts';
 import { imagesToTensor, type PixelCnnModel } from '../models/pixelcnn.ts';
 import type { TextModel } from '../models/textModel.ts';
 import { imageTrainingPreview, PREVIEW_IMAGES, trainingPreview, type TrainingPreview } from '../generate/trainingPreview.ts';
@@ -69,16 +69,17 @@ export async function meanLoss(shape: Pick<BatchShape, 'evalBatches' | 'seed'>, 
 
 /**
  * Maximum-likelihood training of a PixelCNN on binary images (loss: mean nats per pixel); with
- * `preview`, a few sampled digits after each validation.
+ * `preview`, a few sampled digits after each validation. Stochastic binarization draws the bits
+ * of every batch afresh (validation too, from its fixed seed).
  */
 export function imageTrainingTask(
   model: Pick<PixelCnnModel, 'weights' | 'loss' | 'inference' | 'config'>,
   dataset: ImageDataset,
-  shape: Pick<BatchShape, 'batch' | 'evalBatches' | 'seed'>,
+  shape: Pick<BatchShape, 'batch' | 'evalBatches' | 'seed'> & { binarization?: ImageBinarization },
   options: { preview?: boolean } = {},
 ): TrainingTask {
-  const lossOf = (images: Uint8Array, rng: Rng) => {
-    const batch = sampleImageBatch(images, shape.batch, rng);
+  const lossOf = (split: 'train' | 'validation', rng: Rng) => {
+    const batch = dataset.batch(split, shape.batch, rng, shape.binarization);
     return tf.tidy(() => model.loss(imagesToTensor(batch, shape.batch)));
   };
   return {
@@ -86,8 +87,8 @@ export function imageTrainingTask(
     unit: 'images',
     unitsPerStep: shape.batch,
     check: () => undefined, // ImageDataset.fromImages already refused sets too small to split
-    trainLoss: (rng) => lossOf(dataset.train, rng),
-    validationLoss: () => meanLoss(shape, (rng) => lossOf(dataset.validation, rng)),
+    trainLoss: (rng) => lossOf('train', rng),
+    validationLoss: () => meanLoss(shape, (rng) => lossOf('validation', rng)),
     ...(options.preview ? { preview: async () => ({ images: await imageTrainingPreview(model), samples: PREVIEW_IMAGES }) } : {}),
   };
 }

@@ -6,7 +6,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DatasetError } from '../../../core/errors.ts';
 import { decodeIdxImages, encodeIdxImages } from '../../../core/data/idx.ts';
 import { decodeImageFile, loadImageFolder, loadImageSource } from '../../../core/data/imageImport.ts';
-import { IMAGE_PIXELS, ImageDataset, encodePng, imageGrid, sampleImageBatch } from '../../../core/data/imageSet.ts';
+import { IMAGE_PIXELS, ImageDataset, binarizeStochastic, encodePng, greyBytes, imageGrid, sampleImageBatch } from '../../../core/data/imageSet.ts';
+import { randomKnownMask, TRAINING_MASK_SHAPES } from '../../../core/data/imageMasks.ts';
+import { ImageTrainConfig } from '../../../core/train/imageConfig.ts';
 import { ImageSource } from '../../../core/data/imageSource.ts';
 import { loadMnistDigits } from '../../../core/data/mnistDigits.ts';
 import { decodePngGrey, pngToBinary } from '../../../core/data/pngImage.ts';
@@ -237,5 +239,75 @@ describe('encodePng and imageGrid', () => {
     for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) expect(grid.pixels[(30 + y) * grid.width + 30 + x]).toBe(bits[4 * IMAGE_PIXELS + y * 28 + x]);
     expect(grid.pixels[28 * grid.width]).toBe(0.5);
     expect(encodePng(grid.pixels, grid.width, grid.height)).toBeInstanceOf(Uint8Array);
+  });
+});
+
+describe('stochastic binarization', () => {
+  it('is reproducible for a seed, and each pixel is ink as often as its grey value', () => {
+    const grey = greyBytes(Array.from({ length: 256 }, (_, i) => i / 255));
+    expect(Array.from(binarizeStochastic(grey, createRng(4)))).toEqual(Array.from(binarizeStochastic(grey, createRng(4))));
+    expect(Array.from(binarizeStochastic(grey, createRng(4)))).not.toEqual(Array.from(binarizeStochastic(grey, createRng(5))));
+    const draws = 4000;
+    const ink = new Float64Array(256);
+    const rng = createRng(8);
+    for (let n = 0; n < draws; n++) binarizeStochastic(grey, rng).forEach((b, i) => (ink[i]! += b));
+    for (let i = 0; i < 256; i++) expect(Math.abs(ink[i]! / draws - i / 255)).toBeLessThan(4 * Math.sqrt(0.25 / draws));
+    expect(ink[0]).toBe(0);
+    expect(ink[255]).toBe(draws);
+  });
+
+  it('the built-in digits keep their grey values: thresholded at one half they are the stored bits', () => {
+    const { images, grey } = loadMnistDigits();
+    expect(grey!.length).toBe(images.length);
+    let disagree = 0;
+    for (let i = 0; i < images.length; i++) if ((grey![i]! >= 128 ? 1 : 0) !== images[i]) disagree++;
+    expect(disagree / images.length).toBeLessThan(1e-3); // only values within half a grey level of 0.5 may round across
+    const mean = (a: Uint8Array, scale = 1) => a.reduce((s, v) => s + v, 0) / a.length / scale;
+    const bits = binarizeStochastic(grey!.subarray(0, 500 * IMAGE_PIXELS), createRng(1));
+    expect(Math.abs(mean(bits) - mean(grey!.subarray(0, 500 * IMAGE_PIXELS), 255))).toBeLessThan(2e-3);
+  });
+
+  it('a dataset splits grey values with their images, and draws stochastic batches afresh, reproducibly', () => {
+    const { images, grey } = loadMnistDigits();
+    const set = ImageDataset.fromImages('mnist', images, { valFraction: 0.1, seed: 3, grey });
+    const plain = ImageDataset.fromImages('mnist', images, { valFraction: 0.1, seed: 3 });
+    expect(Array.from(set.validation)).toEqual(Array.from(plain.validation));
+    for (let i = 0; i < set.validation.length; i += 97) if (Math.abs(set.validationGrey![i]! - 127.5) > 1) expect(set.validationGrey![i]! >= 128 ? 1 : 0).toBe(set.validation[i]);
+    expect(Array.from(set.batch('train', 4, createRng(2)))).toEqual(Array.from(sampleImageBatch(set.train, 4, createRng(2))));
+    const a = set.batch('train', 4, createRng(2), 'stochastic');
+    expect(Array.from(a)).toEqual(Array.from(set.batch('train', 4, createRng(2), 'stochastic')));
+    const rng = createRng(2);
+    const first = set.batch('validation', 8, rng, 'stochastic');
+    expect(Array.from(first)).not.toEqual(Array.from(set.batch('validation', 8, rng, 'stochastic')));
+    // Without grey values, stochastic binarization of bits is the bits themselves.
+    expect(Array.from(plain.batch('train', 4, createRng(2), 'stochastic'))).toEqual(Array.from(sampleImageBatch(plain.train, 4, createRng(2))));
+    expect(() => ImageDataset.fromImages('x', images, { valFraction: 0.1, grey: grey!.subarray(784) })).toThrow(DatasetError);
+  });
+
+  it('the image training config defaults to thresholding, so runs stored before the option load', () => {
+    const old = ImageTrainConfig.parse({ model: { family: 'pixelcnn', channels: 16, residualBlocks: 1 }, data: { kind: 'builtin', name: 'mnist' }, steps: 10 });
+    expect(old.binarization).toBe('threshold');
+    expect(ImageTrainConfig.parse({ ...old, binarization: 'stochastic' }).binarization).toBe('stochastic');
+    expect(() => ImageTrainConfig.parse({ ...old, binarization: 'dither' })).toThrow();
+  });
+});
+
+describe('random training masks', () => {
+  it('every shape leaves some pixels unknown, and the same seed gives the same mask', () => {
+    for (const shape of TRAINING_MASK_SHAPES) {
+      const rng = createRng(1);
+      for (let n = 0; n < 50; n++) {
+        const known = randomKnownMask(rng, 28, shape);
+        expect(known.length).toBe(IMAGE_PIXELS);
+        expect(known.some((k) => k === 0)).toBe(true);
+        expect(known.every((k) => k === 0 || k === 1)).toBe(true);
+      }
+      expect(Array.from(randomKnownMask(createRng(9), 28, shape))).toEqual(Array.from(randomKnownMask(createRng(9), 28, shape)));
+    }
+    // The mix covers a wide range of masked ratios.
+    const rng = createRng(5);
+    const ratios = Array.from({ length: 400 }, () => randomKnownMask(rng).reduce((s, k) => s + (1 - k), 0) / IMAGE_PIXELS);
+    expect(Math.min(...ratios)).toBeLessThan(0.05);
+    expect(Math.max(...ratios)).toBeGreaterThan(0.9);
   });
 });
