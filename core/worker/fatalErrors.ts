@@ -46,10 +46,11 @@ export function onFatalBackendError(listener: FatalListener): () => void {
 }
 
 /**
- * A test hook: with `ARS_TEST_ABORT_AT_STEP=N` in the environment, the training step that
- * reaches step N throws a WebAssembly.RuntimeError as an abort would. Never set outside tests.
+ * A test hook: with `ARS_TEST_ABORT_AT_STEP=N` in the environment, training throws a
+ * WebAssembly.RuntimeError, as an abort would, right after saving its checkpoint at step N (so a
+ * resumed run, continuing from N, goes past it). Never set outside tests.
  */
 export function injectedAbort(step: number, env: NodeJS.ProcessEnv = process.env): void {
   const at = Number(env.ARS_TEST_ABORT_AT_STEP);
-  if (env.ARS_TEST_ABORT_AT_STEP !== undefined && Number.isInteger(at) && step >= at) throw new WebAssembly.RuntimeError('Aborted(). Build with -sASSERTIONS for more info. (injected by ARS_TEST_ABORT_AT_STEP)');
+  if (env.ARS_TEST_ABORT_AT_STEP !== undefined && Number.isInteger(at) && step === at) throw new WebAssembly.RuntimeError('Aborted(). Build with -sASSERTIONS for more info. (injected by ARS_TEST_ABORT_AT_STEP)');
 }

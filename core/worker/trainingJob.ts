@@ -59,7 +59,6 @@ export function trainingJob(parts: TrainingParts, options: { progressIntervalMs?
         for await (const e of trainer.run()) {
           switch (e.kind) {
             case 'progress':
-              injectedAbort(e.step);
               if (e.valLoss !== undefined) await run.update({ step: e.step, lastTrainLoss: e.trainLoss, lastValLoss: e.valLoss });
               yield { ...e, runId, unit: task.unit, ...imageFigures(e.valLoss) };
               break;
@@ -68,6 +67,7 @@ export function trainingJob(parts: TrainingParts, options: { progressIntervalMs?
               yield e;
               break;
             case 'checkpoint':
+              injectedAbort(e.step);
               yield { kind: 'checkpoint', runId, step: e.step };
               break;
             case 'notice':
