@@ -43,6 +43,18 @@ export class NotPausableError extends StudioError {
   override name = 'NotPausableError';
 }
 
+/** A job would need more memory than this worker may use: refused before anything is allocated. */
+export class MemoryBudgetError extends StudioError {
+  override readonly code = 'MEMORY_BUDGET';
+  override name = 'MemoryBudgetError';
+}
+
+/** Too many trainings already wait in this worker's queue. */
+export class QueueFullError extends StudioError {
+  override readonly code = 'QUEUE_FULL';
+  override name = 'QueueFullError';
+}
+
 export function errorInfo(err: unknown): { code: string; message: string } {
   if (err instanceof StudioError) return { code: err.code, message: err.message };
   if (err instanceof Error) return { code: 'INTERNAL_ERROR', message: err.message };

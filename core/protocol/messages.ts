@@ -174,6 +174,8 @@ export type LaneResult = z.infer<typeof LaneResult>;
 export const JobEvent = z.discriminatedUnion('kind', [
   ProgressEvent,
   z.object({ kind: z.literal('state'), state: z.enum(['running', 'paused']) }),
+  /** A training waiting for a free slot (the worker runs a limited number at once); position 1 runs next. */
+  z.object({ kind: z.literal('queued'), position: z.number().int().min(1) }),
   z.object({ kind: z.literal('checkpoint'), runId: RunId, step: z.number().int() }),
   /** Something the user should know that does not stop the job (e.g. a damaged checkpoint was skipped). */
   z.object({ kind: z.literal('notice'), message: z.string() }),
@@ -226,6 +228,20 @@ export type JobEvent = z.infer<typeof JobEvent>;
  */
 export const JobStarted = z.object({ jobId: Id, pausable: z.boolean() });
 
+/** A job the worker is running (or holds in its training queue), as `jobs.list` and `job.attach` report it. */
+export const JobSummary = z.object({
+  jobId: Id,
+  kind: z.enum(['train', 'sample', 'race']),
+  runId: z.string(),
+  pausable: z.boolean(),
+  state: z.enum(['queued', 'running', 'paused']),
+  /** Place in the training queue (1: next), while queued. */
+  position: z.number().int().min(1).optional(),
+  /** The latest progress event (training), if any yet. */
+  progress: ProgressEvent.optional(),
+});
+export type JobSummary = z.infer<typeof JobSummary>;
+
 export const Methods = {
   info: { params: z.object({}), result: BackendInfo },
   /** Chooses the compute backend ('auto' = the ladder) and remembers it for this data folder. */
@@ -271,6 +287,10 @@ export const Methods = {
   'job.pause': { params: z.object({ jobId: Id }), result: z.object({}) },
   'job.resume': { params: z.object({ jobId: Id }), result: z.object({}) },
   'job.cancel': { params: z.object({ jobId: Id }), result: z.object({}) },
+  /** The jobs running in the worker (or queued), whoever started them: a reloaded page finds its trainings here. */
+  'jobs.list': { params: z.object({}), result: z.array(JobSummary) },
+  /** Streams a running job's events to this client too (from the next one on); the metrics so far are in runs.get. */
+  'job.attach': { params: z.object({ jobId: Id }), result: JobSummary },
   'runs.list': { params: z.object({}), result: z.array(RunSummary) },
   'runs.get': { params: z.object({ runId: RunId }), result: RunDetail },
   'runs.delete': { params: z.object({ runId: RunId }), result: z.object({}) },

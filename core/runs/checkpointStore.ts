@@ -192,6 +192,9 @@ export class CheckpointStore {
     try {
       tensors = tf.io.decodeWeights(artifacts.weightData!, artifacts.weightSpecs!);
     } catch (err) {
+      // Its bytes matched their size and checksum: an error here that is not about the data (a
+      // WebAssembly abort, memory) says nothing about the checkpoint and is passed on as it is.
+      if (!(err instanceof Error) || err.name === 'RuntimeError' || err instanceof RangeError || /Aborted\(|out of memory|out of bounds/i.test(err.message)) throw err;
       throw new CheckpointError(`the checkpoint at step ${step} cannot be decoded: ${(err as Error).message}`);
     }
     const metadata = (artifacts.userDefinedMetadata as { metadata: CheckpointMetadata }).metadata;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { createGunzip, gzip as gzipCallback } from 'node:zlib';
-import { RunStoreError } from '../errors.ts';
+import { CheckpointError, RunStoreError } from '../errors.ts';
 import { RUN_ARCHIVE_SUFFIX } from './archiveName.ts';
 import { CheckpointStore } from './checkpointStore.ts';
 import { RunMeta } from './runMeta.ts';
@@ -74,7 +74,7 @@ export async function exportRunArchive(run: RunHandle): Promise<RunArchive> {
     }
     return { fileName: `${run.id}${RUN_ARCHIVE_SUFFIX}`, bytes: new Uint8Array(await gzip(packTar(entries), { level: 6 })), skipped };
   } catch (err) {
-    if (err instanceof RunStoreError) throw err;
+    if (err instanceof RunStoreError || (err as Error).name === 'RuntimeError') throw err;
     throw new RunStoreError(`cannot export run ${run.id}: ${(err as Error).message}`);
   }
 }
@@ -86,7 +86,10 @@ async function verifyCheckpoint(store: CheckpointStore, step: number): Promise<s
     tf.dispose(Object.values(tensors));
     return null;
   } catch (err) {
-    return (err as Error).message;
+    // Only a checkpoint whose bytes fail verification is left out; any other error (a broken
+    // backend, memory) fails the export rather than silently dropping a good checkpoint.
+    if (err instanceof CheckpointError) return err.message;
+    throw err;
   }
 }
 

@@ -10,6 +10,7 @@ import { pipeListeners } from '../protocol/pipeListeners.ts';
 import type { MessagePipe } from '../protocol/transport.ts';
 import { isToChild, type FromChild } from './childProtocol.ts';
 import { serveClient, type StudioLike } from './dispatcher.ts';
+import { FATAL_EXIT_CODE, onFatalBackendError } from './fatalErrors.ts';
 import { resolveStudioHome } from './home.ts';
 import { Studio } from './studio.ts';
 
@@ -78,6 +79,12 @@ function main(): void {
     } else {
       connections.get(raw.conn)?.closed();
     }
+  });
+  // The backend is unusable (a WebAssembly abort): the error has gone to the job's client; leave,
+  // once it has been sent, with the code that tells the supervisor to start a fresh worker.
+  onFatalBackendError((error) => {
+    process.stderr.write(`error: ${error.message}\n`);
+    setTimeout(() => process.exit(FATAL_EXIT_CODE), 300).unref?.();
   });
   // The supervisor is gone (it exited or was killed): nobody can reach this worker any more.
   process.on('disconnect', () => process.exit(0));

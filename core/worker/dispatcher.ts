@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import type { z } from 'zod';
 import { errorInfo } from '../errors.ts';
 import {
@@ -11,7 +12,9 @@ import {
   type ResultOf,
 } from '../protocol/messages.ts';
 import type { MessagePipe } from '../protocol/transport.ts';
+import { isFatalBackendError, reportFatalBackendError } from './fatalErrors.ts';
 import { pausableJob, type Job } from './job.ts';
+import { JobRegistry } from './jobRegistry.ts';
 import type { Studio } from './studio.ts';
 
 /** What the dispatcher needs of a Studio: its public methods (tests pass a fake). */
@@ -43,26 +46,43 @@ export interface ServeOptions {
    * parse per message. Default: on under vitest (`VITEST` set), off otherwise.
    */
   validateOutgoing?: boolean;
+  /**
+   * The worker's jobs, shared by all its clients. Default: one registry per Studio, running at
+   * most `studio.maxConcurrentTrainings()` trainings at once (else one per core).
+   */
+  jobs?: JobRegistry;
+}
+
+const registries = new WeakMap<object, JobRegistry>();
+
+/** The registry every client of `studio` shares. */
+export function jobRegistryOf(studio: StudioLike): JobRegistry {
+  let registry = registries.get(studio);
+  if (!registry) {
+    const fromStudio = (studio as { maxConcurrentTrainings?: () => number }).maxConcurrentTrainings?.();
+    registry = new JobRegistry({ maxConcurrentTrainings: fromStudio ?? availableParallelism() });
+    registries.set(studio, registry);
+  }
+  return registry;
 }
 
 type ParamsIn<M extends MethodName> = z.infer<Methods[M]['params']>;
 type Handlers = { [M in MethodName]: (params: ParamsIn<M>) => Promise<ResultOf<M>> };
 
-/** Finished job ids remembered per client, so a late pause/cancel is a no-op, not an error. */
-const FINISHED_MEMORY = 1000;
 const MAX_ISSUES = 3;
 
 /**
  * Serves the worker protocol on one pipe: validates each request, calls the Studio, replies, and
- * streams the events of the jobs this client started. Jobs belong to the client that started
- * them; when the pipe closes they are cancelled. Never throws out of the message handler.
+ * streams the events of the jobs this client started or attached to. Jobs belong to the worker
+ * (jobRegistry.ts): when the pipe closes, the trainings it started go on; its sampling jobs and
+ * races are cancelled. Never throws out of the message handler.
  *
- * Returns a function that stops serving this pipe (and cancels its jobs); it does not close the pipe.
+ * Returns a function that stops serving this pipe; it does not close the pipe.
  */
 export function serveClient(pipe: MessagePipe, studio: StudioLike, options: ServeOptions = {}): () => void {
   const validateOutgoing = options.validateOutgoing ?? process.env.VITEST !== undefined;
-  const jobs = new Map<string, Job>();
-  const finished = new Set<string>();
+  const registry = options.jobs ?? jobRegistryOf(studio);
+  const self = {};
   let open = true;
   let offMessage = (): void => {};
   let offClose = (): void => {};
@@ -82,57 +102,43 @@ export function serveClient(pipe: MessagePipe, studio: StudioLike, options: Serv
     send({ v: PROTOCOL_VERSION, type: 'response', id, ok: false, error: { code: error.code, message: error.message } });
   const protocolError = (id: string, message: string): void => replyError(id, { code: 'PROTOCOL_ERROR', message });
 
-  const rememberFinished = (jobId: string): void => {
-    finished.add(jobId);
-    if (finished.size > FINISHED_MEMORY) finished.delete(finished.values().next().value!);
-  };
-
-  const pump = async (jobId: string, job: Job): Promise<void> => {
-    const emit = (event: JobEvent): void => send({ v: PROTOCOL_VERSION, type: 'event', jobId, event });
-    let ended = false;
-    try {
-      for await (const event of job.events()) {
-        if (validateOutgoing) {
-          const checked = JobEvent.safeParse(event);
-          if (!checked.success) {
-            emit({ kind: 'error', code: 'INTERNAL_ERROR', message: `job event does not match the protocol: ${describeIssues(checked.error)}` });
-            ended = true;
-            job.cancel();
-            break;
-          }
-        }
-        emit(event);
-        if (event.kind === 'done' || event.kind === 'error') {
-          ended = true;
-          break;
+  /** What this client hears of a job: its events, checked against the protocol where asked. */
+  const listener = (jobId: string) => {
+    let broken = false;
+    return (event: JobEvent): void => {
+      if (broken) return;
+      const emit = (e: JobEvent): void => send({ v: PROTOCOL_VERSION, type: 'event', jobId, event: e });
+      if (validateOutgoing) {
+        const checked = JobEvent.safeParse(event);
+        if (!checked.success) {
+          broken = true;
+          emit({ kind: 'error', code: 'INTERNAL_ERROR', message: `job event does not match the protocol: ${describeIssues(checked.error)}` });
+          registry.cancel(jobId);
+          registry.detach(jobId, self);
+          return;
         }
       }
-    } catch (err) {
-      emit({ kind: 'error', ...errorInfo(err) });
-      ended = true;
-    }
-    if (!ended) emit({ kind: 'error', code: 'INTERNAL_ERROR', message: 'the job ended without reporting that it was done' });
-    jobs.delete(jobId);
-    rememberFinished(jobId);
+      emit(event);
+    };
   };
 
   /** Registers a job the Studio has started: the reply says its id and whether it can pause. */
   const startJob = (job: Job): { jobId: string; pausable: boolean } => {
     const jobId = randomUUID();
-    jobs.set(jobId, job);
-    if (!open) job.cancel(); // the client left while the Studio was starting the job
+    registry.add(jobId, job, self, listener(jobId));
     return { jobId, pausable: job.pausable };
   };
 
   const ownJob = (jobId: string, act: (job: Job) => void): Promise<Record<string, never>> => {
-    const job = jobs.get(jobId);
+    const job = registry.job(jobId);
+    if (job && !registry.follows(jobId, self)) return Promise.reject(new UnknownJob(jobId, 'not started by or attached to this client'));
     if (job) {
       try {
         act(job);
       } catch (err) {
         return Promise.reject(err);
       }
-    } else if (!finished.has(jobId)) return Promise.reject(new UnknownJob(jobId));
+    } else if (!registry.known(jobId)) return Promise.reject(new UnknownJob(jobId));
     return Promise.resolve({});
   };
 
@@ -172,7 +178,12 @@ export function serveClient(pipe: MessagePipe, studio: StudioLike, options: Serv
     // A job that cannot pause (sampling, a race) answers NOT_PAUSABLE rather than pretending to.
     'job.pause': ({ jobId }) => ownJob(jobId, (j) => pausableJob(j).pause()),
     'job.resume': ({ jobId }) => ownJob(jobId, (j) => pausableJob(j).resume()),
-    'job.cancel': ({ jobId }) => ownJob(jobId, (j) => j.cancel()),
+    'job.cancel': ({ jobId }) => ownJob(jobId, () => registry.cancel(jobId)),
+    'jobs.list': () => Promise.resolve(registry.list()),
+    'job.attach': ({ jobId }) => {
+      const summary = registry.attach(jobId, self, listener(jobId));
+      return summary ? Promise.resolve(summary) : Promise.reject(new UnknownJob(jobId, 'it is not running'));
+    },
     'runs.list': () => studio.listRuns(),
     'runs.get': ({ runId }) => studio.getRun(runId),
     'runs.delete': async ({ runId }) => {
@@ -213,22 +224,26 @@ export function serveClient(pipe: MessagePipe, studio: StudioLike, options: Serv
     } catch (err) {
       if (err instanceof UnknownJob) protocolError(id, err.message);
       else replyError(id, errorInfo(err));
+      if (isFatalBackendError(err)) reportFatalBackendError(err);
       return;
     }
-    const jobId = result && typeof result === 'object' && 'jobId' in result ? String((result as { jobId: unknown }).jobId) : null;
-    const job = jobId === null ? undefined : jobs.get(jobId);
+    const started = name !== 'job.attach' && result && typeof result === 'object' && 'jobId' in result ? String((result as { jobId: unknown }).jobId) : null;
     if (validateOutgoing) {
       const checked = spec.result.safeParse(result);
       if (!checked.success) {
         replyError(id, { code: 'INTERNAL_ERROR', message: `result of ${name} does not match the protocol: ${describeIssues(checked.error)}` });
-        job?.cancel();
-        if (job) void pump(jobId!, job); // drain it: a job releases its resources as its events end
+        if (started !== null) {
+          registry.cancel(started);
+          registry.launch(started); // drain it: a job releases its resources as its events end
+        }
         return;
       }
     }
     replyOk(id, result);
     // Events flow only after the client has its job id (it buffers early ones anyway).
-    if (job) void pump(jobId!, job);
+    if (started !== null) registry.launch(started);
+    // The client left while the Studio was starting the job: the registry decides what goes on.
+    if (started !== null && !open) registry.clientGone(self);
   };
 
   offClose = pipe.onClose(stop);
@@ -246,21 +261,15 @@ export function serveClient(pipe: MessagePipe, studio: StudioLike, options: Serv
     open = false;
     offMessage();
     offClose();
-    for (const job of jobs.values()) {
-      try {
-        job.cancel();
-      } catch {
-        // a job that fails to cancel must not keep the others running
-      }
-    }
+    registry.clientGone(self);
   }
 
   return stop;
 }
 
 class UnknownJob extends Error {
-  constructor(jobId: string) {
-    super(`unknown job '${truncate(jobId, 64)}' (not started by this client)`);
+  constructor(jobId: string, why = 'no such job in this worker') {
+    super(`unknown job '${truncate(jobId, 64)}' (${why})`);
   }
 }
 

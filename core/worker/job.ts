@@ -1,5 +1,6 @@
 import { NotPausableError, errorInfo } from '../errors.ts';
 import type { JobEvent } from '../protocol/messages.ts';
+import { isFatalBackendError, reportFatalBackendError } from './fatalErrors.ts';
 
 interface JobBase {
   readonly kind: 'train' | 'sample' | 'race';
@@ -54,6 +55,7 @@ export function cancellableJob(
         for (const message of notices) yield { kind: 'notice', message };
         yield* body(abort.signal);
       } catch (err) {
+        if (isFatalBackendError(err)) reportFatalBackendError(err);
         yield { kind: 'error', ...errorInfo(err) };
       } finally {
         dispose();

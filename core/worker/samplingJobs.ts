@@ -15,6 +15,7 @@ import { loadTrainedModel } from '../runs/modelRestore.ts';
 import type { RunStore } from '../runs/runStore.ts';
 import type { BackendChoice } from './backendChoice.ts';
 import { cancellableJob, type UnpausableJob } from './job.ts';
+import { checkMemoryBudget } from './memoryBudgets.ts';
 
 /** A text run's model at its newest good checkpoint, with its vocabulary. */
 export interface LoadedRunModel {
@@ -34,10 +35,11 @@ export class SamplingJobs {
 
   /** Builds a text run's model from its newest good checkpoint. */
   async loadTextRun(runId: string): Promise<LoadedRunModel> {
-    await this.backend.forTextSampling();
+    const { backend } = await this.backend.forTextSampling();
     const run = await this.store.open(runId);
     const runModel = run.meta.model;
     if (runModel.family === 'pixelcnn') throw new ConfigError(`run ${runId} is a PixelCNN: sample it in the Image lab (or ars sample --out grid.png)`);
+    checkMemoryBudget(runModel, { batch: 1, seq: 'context' in runModel ? runModel.context : 1, mode: 'sample' }, backend);
     const { model, checkpointStep, notices } = await loadTrainedModel(run, () => buildTextModel(runModel));
     return { runId, model, vocab: CharVocabulary.fromJSON(run.meta.vocab), checkpointStep, notices };
   }
@@ -75,6 +77,7 @@ export class SamplingJobs {
       throw new ConfigError(`known pixels must cover a ${IMAGE_SIDE}×${IMAGE_SIDE} image (${IMAGE_PIXELS} values and ${IMAGE_PIXELS} mask entries)`);
     }
     const runModel = run.meta.model;
+    checkMemoryBudget(runModel, { batch: options.samples, seq: 1, mode: 'sample' }, backend);
     const { model, checkpointStep, notices } = await loadTrainedModel(run, () => new PixelCnnModel(runModel));
     return cancellableJob('sample', runId, notices, () => model.dispose(), async function* (signal) {
       for await (const e of samplePixelCnn(model, { ...options, known, signal })) {

@@ -8,6 +8,8 @@ import { writeFileAtomic } from '../runs/atomicFile.ts';
 export const Settings = z.object({
   /** The compute backend chosen in the app; absent: the ladder decides. */
   backend: z.string().max(40).optional(),
+  /** Trainings run at once; more wait in a queue. Absent: one per CPU core. */
+  maxConcurrentTrainings: z.number().int().min(1).max(256).optional(),
 });
 export type Settings = z.infer<typeof Settings>;
 

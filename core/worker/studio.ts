@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { FileAccess } from '../data/dataPath.ts';
 import type { ImageSource } from '../data/imageSource.ts';
 import type { RaceOptions, SampleOptions } from '../generate/options.ts';
@@ -10,6 +11,7 @@ import { BackendChoice } from './backendChoice.ts';
 import { DataSources } from './dataSources.ts';
 import type { Job } from './job.ts';
 import { RaceJobs } from './raceJobs.ts';
+import { readSettings } from './settings.ts';
 import { RunCatalogue } from './runCatalogue.ts';
 import { SamplingJobs } from './samplingJobs.ts';
 import { TrainingJobs } from './trainingJobs.ts';
@@ -28,6 +30,8 @@ export interface StudioOptions {
    * files inside `<home>/datasets`, as every protocol client gets; the CLI passes 'any'.
    */
   fileAccess?: FileAccess;
+  /** Trainings run at once (more wait in a queue); default: settings.json's maxConcurrentTrainings, else one per core. */
+  maxConcurrentTrainings?: number;
 }
 
 /**
@@ -43,8 +47,10 @@ export class Studio {
   private readonly training: TrainingJobs;
   private readonly sampling: SamplingJobs;
   private readonly races: RaceJobs;
+  private readonly concurrentTrainings: number;
 
   constructor(options: StudioOptions) {
+    this.concurrentTrainings = options.maxConcurrentTrainings ?? readSettings(options.home).maxConcurrentTrainings ?? availableParallelism();
     this.store = new RunStore(options.home);
     this.backend = new BackendChoice(options.home, options.backend, () => this.training.training());
     this.data = new DataSources(options.home, options.fileAccess ?? 'datasets');
@@ -58,6 +64,11 @@ export class Studio {
     });
     this.sampling = new SamplingJobs(this.store, this.backend);
     this.races = new RaceJobs(this.sampling);
+  }
+
+  /** How many trainings the worker runs at once; the dispatcher queues the others (jobRegistry.ts). */
+  maxConcurrentTrainings(): number {
+    return this.concurrentTrainings;
   }
 
   get runsRoot(): string {

@@ -7,6 +7,7 @@ import type { RunHandle } from '../runs/runStore.ts';
 import type { AdamOptimizer } from '../train/adam.ts';
 import type { TrainingTask } from '../train/task.ts';
 import { Trainer, type LoopSettings } from '../train/trainer.ts';
+import { BACKEND_FATAL, injectedAbort, isFatalBackendError, reportFatalBackendError } from './fatalErrors.ts';
 import type { PausableJob } from './job.ts';
 
 /** What a training job trains: the run it writes to and the model, optimiser and task it owns. */
@@ -66,6 +67,7 @@ export function trainingJob(parts: TrainingParts, options: { progressIntervalMs?
               yield e;
               break;
             case 'checkpoint':
+              injectedAbort(e.step);
               yield { kind: 'checkpoint', runId, step: e.step };
               break;
             case 'notice':
@@ -93,6 +95,15 @@ export function trainingJob(parts: TrainingParts, options: { progressIntervalMs?
           }
         }
       } catch (err) {
+        if (isFatalBackendError(err)) {
+          // The backend is unusable, not the run: it is left interrupted (resume continues from its
+          // last checkpoint) and the worker restarts (fatalErrors.ts).
+          const interrupted = { state: 'interrupted' as const, error: null, pid: null, pidStart: null };
+          await run.update(interrupted).catch(() => run.assume(interrupted));
+          reportFatalBackendError(err);
+          yield { kind: 'error', code: BACKEND_FATAL, message: `${errorInfo(err).message}: the compute backend failed and the worker restarts; run ${runId} is interrupted — resume it to continue from its last checkpoint` };
+          return;
+        }
         const info = errorInfo(err);
         const failed = { state: 'failed' as const, error: info.message, pid: null, pidStart: null };
         // A folder that cannot be written (read-only, full) still reports the failure in this process.

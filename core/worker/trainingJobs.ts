@@ -17,6 +17,8 @@ import type { ImageTrainConfig } from '../train/imageConfig.ts';
 import { imageTrainingTask, textTrainingTask, type TrainingTask } from '../train/task.ts';
 import type { BackendChoice } from './backendChoice.ts';
 import type { DataSources } from './dataSources.ts';
+import { removeRunIfStartFails } from './failedStart.ts';
+import { checkMemoryBudget } from './memoryBudgets.ts';
 import type { PausableJob } from './job.ts';
 import { storedConfig, type RunCatalogue } from './runCatalogue.ts';
 import { trainingJob, type TrainingParts } from './trainingJob.ts';
@@ -49,6 +51,7 @@ export class TrainingJobs {
     const dataset = TextDataset.fromText(source.name, source.text, { valFraction: config.valFraction });
     dataset.checkFits(config.seq);
     const model: TextModelConfig = { ...config.model, vocabSize: dataset.vocab.size };
+    checkMemoryBudget(model, { batch: config.batch, seq: config.seq, mode: 'train' }, backend.backend); // before anything is allocated
     const stored = { ...config, data: config.data.kind === 'upload' ? { kind: 'file', path: 'corpus.txt' } : config.data };
     const run = await this.deps.store.create({
       name: name?.trim() || `${describeModel(model)} on ${source.name}`,
@@ -56,9 +59,11 @@ export class TrainingJobs {
       corpusText: source.text,
       meta: freshRunMeta(backend, { totalSteps: config.steps, config: stored, model, vocab: dataset.vocab.toJSON() }),
     });
-    const textModel = buildTextModel(model, config.seed);
-    const task = textTrainingTask(textModel, dataset, config, { preview: true });
-    return this.start({ run, model: textModel, optimizer: new AdamOptimizer(textModel.weights), task, config, startStep: 0, notices: source.notices });
+    return removeRunIfStartFails(this.deps.store, run.id, () => {
+      const textModel = buildTextModel(model, config.seed);
+      const task = textTrainingTask(textModel, dataset, config, { preview: true });
+      return this.start({ run, model: textModel, optimizer: new AdamOptimizer(textModel.weights), task, config, startStep: 0, notices: source.notices });
+    });
   }
 
   /** A new PixelCNN run on an image set. */
@@ -66,6 +71,7 @@ export class TrainingJobs {
     const backend = await this.deps.backend.info();
     const set = await this.deps.data.images(config.data);
     const dataset = ImageDataset.fromImages(set.name, set.images, { valFraction: config.valFraction, seed: config.seed });
+    checkMemoryBudget(config.model, { batch: config.batch, seq: 1, mode: 'train' }, backend.backend); // before anything is allocated
     const stored = { ...config, data: config.data.kind === 'upload' ? { kind: 'file', path: 'images.bin' } : config.data };
     const run = await this.deps.store.create({
       name: name?.trim() || `${describeRunModel(config.model)} on ${set.name}`,
@@ -73,9 +79,11 @@ export class TrainingJobs {
       images: set.images,
       meta: freshRunMeta(backend, { totalSteps: config.steps, config: stored, model: config.model, vocab: [] }),
     });
-    const model = new PixelCnnModel(config.model, config.seed);
-    const task = imageTrainingTask(model, dataset, config, { preview: true });
-    return this.start({ run, model, optimizer: new AdamOptimizer(model.weights), task, config, startStep: 0, notices: [] });
+    return removeRunIfStartFails(this.deps.store, run.id, () => {
+      const model = new PixelCnnModel(config.model, config.seed);
+      const task = imageTrainingTask(model, dataset, config, { preview: true });
+      return this.start({ run, model, optimizer: new AdamOptimizer(model.weights), task, config, startStep: 0, notices: [] });
+    });
   }
 
   /**
@@ -83,11 +91,12 @@ export class TrainingJobs {
    * good checkpoint, weights and optimiser state restored; from step 0 where none is usable.
    */
   async resume(runId: string, extraSteps: number): Promise<PausableJob> {
-    await this.deps.backend.info();
+    const backend = await this.deps.backend.info();
     if (this.running.has(runId)) throw new ConfigError(`run ${runId} is already training`);
     const run = await this.deps.catalogue.open(runId);
     const runModel = run.meta.model;
     const stored = storedConfig(run);
+    checkMemoryBudget(runModel, { batch: stored.batch, seq: 'seq' in stored ? stored.seq : 1, mode: 'train' }, backend.backend); // before anything is allocated
     const { checkpoint, skipped } = await run.checkpoints.loadLatest();
     const startStep = checkpoint?.step ?? 0;
     const total = Math.max(run.meta.totalSteps, startStep) + extraSteps;

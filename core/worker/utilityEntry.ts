@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { errorInfo } from '../errors.ts';
 import type { StudioLike } from './dispatcher.ts';
+import { FATAL_EXIT_CODE, onFatalBackendError } from './fatalErrors.ts';
 import { resolveStudioHome } from './home.ts';
 import { serveParentPort, type ParentPortLike } from './messagePortPipe.ts';
 import { Studio } from './studio.ts';
@@ -28,6 +29,11 @@ function main(): void {
     process.stderr.write(`error: ${errorInfo(err).message}\n`);
     process.exit(1);
   }
+  // The backend is unusable (a WebAssembly abort): leave once the error is sent; main starts a fresh worker.
+  onFatalBackendError((error) => {
+    process.stderr.write(`error: ${error.message}\n`);
+    setTimeout(() => process.exit(FATAL_EXIT_CODE), 300);
+  });
   serveParentPort(parentPort, studio);
   parentPort.postMessage({ type: 'ready' });
 }

@@ -7,6 +7,7 @@ import { PROTOCOL_VERSION } from '../protocol/messages.ts';
 import { pipeListeners, type PipeListeners } from '../protocol/pipeListeners.ts';
 import type { MessagePipe } from '../protocol/transport.ts';
 import { isFromChild, type ToChild } from './childProtocol.ts';
+import { FATAL_EXIT_CODE } from './fatalErrors.ts';
 
 /** Something that hands out connections to a worker (see startWebServer's `worker` option). */
 export interface WorkerConnector {
@@ -184,7 +185,9 @@ export class WorkerSupervisor implements WorkerConnector {
       const how = signal ? `signal ${signal}` : `exit code ${code}`;
       if (fatal !== null) return this.giveUp(`the worker could not start: ${fatal}`);
       const message =
-        `the worker stopped unexpectedly (${how}) and was restarted; ` +
+        (code === FATAL_EXIT_CODE
+          ? 'the compute backend failed (a WebAssembly abort) and the worker was restarted; '
+          : `the worker stopped unexpectedly (${how}) and was restarted; `) +
         'runs it was training are marked interrupted: resume one to continue from its last checkpoint';
       for (const c of [...this.connections.values()]) this.fail(c, WORKER_RESTARTED, message);
       const now = Date.now();

@@ -2,6 +2,7 @@ import { imageTraining } from './state/imageTraining.svelte.ts';
 import { completion, unconditional } from './state/pixelSampling.svelte.ts';
 import { race } from './state/race.svelte.ts';
 import { runs } from './state/runs.svelte.ts';
+import { followRunningTrainings } from './state/runningJobs.ts';
 import { training } from './state/training.svelte.ts';
 import { worker } from './state/worker.svelte.ts';
 
@@ -15,6 +16,7 @@ export function startApp(): void {
     imageTraining.connected();
     completion.connected();
     unconditional.connected();
+    void followRunningTrainings();
   });
   worker.start();
 }

@@ -177,19 +177,22 @@ describe('dispatcher over the in-process transport', () => {
     expect((await collect(a, jobId)).at(-1)).toMatchObject({ kind: 'done', reason: 'cancelled' });
   });
 
-  it("cancels a client's jobs when its pipe closes", async () => {
+  it("cancels a client's sampling jobs when its pipe closes, not its trainings", async () => {
     const studio = new FakeStudio();
     const c = connect(studio);
     const other = connect(studio);
-    await c.client.request('train.start', { config: config(100_000) });
-    const { jobId: otherJob } = await other.client.request('train.start', { config: config(100_000) });
+    const { runId } = await c.client.request('train.start', { config: config(100_000) });
+    await c.client.request('sample.start', { runId, options: { length: 100_000 } });
+    const { jobId: otherJob } = await other.client.request('sample.start', { runId, options: { length: 100_000 } });
     c.close();
     await new Promise((r) => setTimeout(r, 20));
-    expect(studio.jobs[0]!.cancelled).toBe(true);
-    expect(studio.jobs[1]!.cancelled).toBe(false);
+    expect(studio.jobs[0]!.cancelled).toBe(false); // the training belongs to the worker
+    expect(studio.jobs[1]!.cancelled).toBe(true);
+    expect(studio.jobs[2]!.cancelled).toBe(false);
     // Its events are still read to the end, so the Studio can release what the job held.
-    await expect.poll(() => studio.jobs[0]!.ended).toBe(true);
+    await expect.poll(() => studio.jobs[1]!.ended).toBe(true);
     await other.client.request('job.cancel', { jobId: otherJob });
+    studio.jobs[0]!.cancel();
   });
 
   it('reports a job that throws as an error event', async () => {
@@ -270,8 +273,12 @@ describe('dispatcher and malformed messages', () => {
     const { peer, stop, close } = rawPeer(studio);
     const started = await peer.exchange({ ...valid('t'), method: 'train.start', params: { config: config(100_000) } }, 't');
     expect(started).toMatchObject({ ok: true });
+    const sampling = await peer.exchange({ ...valid('s'), method: 'sample.start', params: { runId: 'run-1', options: { length: 100_000 } } }, 's');
+    expect(sampling).toMatchObject({ ok: true });
     stop();
-    expect(studio.jobs[0]!.cancelled).toBe(true);
+    expect(studio.jobs[0]!.cancelled).toBe(false);
+    expect(studio.jobs[1]!.cancelled).toBe(true);
+    studio.jobs[0]!.cancel();
     peer.pipe.send(valid('ignored'));
     await expect(peer.next((m) => (m as { id?: unknown }).id === 'ignored', 100)).rejects.toThrow('no matching message');
     close();

@@ -1,4 +1,4 @@
-import type { JobEvent, ProgressEvent, RunDetail } from '../../../../core/protocol/messages.ts';
+import type { JobEvent, JobSummary, ProgressEvent, RunDetail } from '../../../../core/protocol/messages.ts';
 import { halvePoints, type Point } from '../chart.ts';
 import { JobFollower } from './jobFollower.ts';
 import { notices } from './notices.svelte.ts';
@@ -46,6 +46,8 @@ export class TrainingJob {
    * started. The monitor shows Pause and Resume only where it is not false.
    */
   pausable = $state<boolean | null>(null);
+  /** The job's place in the worker's training queue (1: next), while it waits; null once it runs. */
+  queuePosition = $state<number | null>(null);
 
   private readonly job = new JobFollower();
 
@@ -81,24 +83,34 @@ export class TrainingJob {
       return;
     }
     view.tab = this.tab;
-    const points = () => {
-      for (const m of run.metrics) {
-        if (m.trainLoss !== undefined) this.trainPoints.push({ x: m.step, y: m.trainLoss });
-        if (m.valLoss !== undefined) this.valPoints.push({ x: m.step, y: m.valLoss });
-        if (m.valNatsPerImage !== undefined && m.valBitsPerDim !== undefined) {
-          this.evaluation = { step: m.step, natsPerImage: m.valNatsPerImage, bitsPerDim: m.valBitsPerDim };
-        }
-      }
-      this.checkpointStep = run.checkpointStep;
-    };
     this.reset(run.totalSteps + extraSteps);
-    points();
+    this.drawSoFar(run);
     this.phase = 'starting';
     try {
       this.attach(await worker.request('train.resume', { runId: run.id, extraSteps }));
     } catch (err) {
       this.phase = 'idle';
       notices.error(err, 'Could not resume the run');
+    }
+  }
+
+  /**
+   * Follows a training the worker is already running (this page reloaded, or another page started
+   * it): its curve so far comes from the run's stored metrics, then its events continue it.
+   */
+  async follow(summary: JobSummary, run: RunDetail): Promise<void> {
+    if (this.busy) return;
+    this.reset(summary.progress?.totalSteps ?? run.totalSteps);
+    this.drawSoFar(run);
+    this.progress = summary.progress ?? null;
+    this.queuePosition = summary.position ?? null;
+    this.phase = 'starting';
+    try {
+      const attached = await worker.request('job.attach', { jobId: summary.jobId });
+      this.attach({ jobId: summary.jobId, runId: summary.runId, pausable: attached.pausable });
+      if (attached.state === 'paused') this.phase = 'paused';
+    } catch {
+      this.phase = 'idle'; // it ended meanwhile: the run list shows how
     }
   }
 
@@ -128,7 +140,20 @@ export class TrainingJob {
   /** Called once a job has started, with the run it trains. */
   protected attached(_runId: string): void {}
 
+  /** The stored metrics of a run, drawn before its live progress. */
+  private drawSoFar(run: RunDetail): void {
+    for (const m of run.metrics) {
+      if (m.trainLoss !== undefined) this.trainPoints.push({ x: m.step, y: m.trainLoss });
+      if (m.valLoss !== undefined) this.valPoints.push({ x: m.step, y: m.valLoss });
+      if (m.valNatsPerImage !== undefined && m.valBitsPerDim !== undefined) {
+        this.evaluation = { step: m.step, natsPerImage: m.valNatsPerImage, bitsPerDim: m.valBitsPerDim };
+      }
+    }
+    this.checkpointStep = run.checkpointStep;
+  }
+
   private reset(totalSteps: number): void {
+    this.queuePosition = null;
     this.trainPoints = [];
     this.valPoints = [];
     this.progress = null;
@@ -163,7 +188,11 @@ export class TrainingJob {
 
   private handle(e: JobEvent): void {
     switch (e.kind) {
+      case 'queued':
+        this.queuePosition = e.position;
+        break;
       case 'progress':
+        this.queuePosition = null;
         this.progress = e;
         this.totalSteps = e.totalSteps;
         this.trainPoints.push({ x: e.step, y: e.trainLoss });
@@ -175,6 +204,7 @@ export class TrainingJob {
         }
         break;
       case 'state':
+        this.queuePosition = null;
         if (this.phase !== 'stopping') this.phase = e.state === 'paused' ? 'paused' : 'running';
         break;
       case 'checkpoint':
