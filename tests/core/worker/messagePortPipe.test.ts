@@ -54,7 +54,7 @@ function rendererPipe(port: FakePort): MessagePipe {
 }
 
 describe('utility process transport (MessagePortMain)', () => {
-  it('serves a port posted with { type: "connect" } and cancels its jobs when it closes', async () => {
+  it('serves a port posted with { type: "connect" } and cancels its sampling when it closes, not its training', async () => {
     const studio = new FakeStudio();
     const parent = new EventEmitter();
     serveParentPort(parent as unknown as ParentPortLike, studio);
@@ -71,8 +71,11 @@ describe('utility process transport (MessagePortMain)', () => {
     const events = await collect(client, jobId);
     expect(events.at(-1)).toMatchObject({ kind: 'done', reason: 'completed' });
 
-    await client.request('train.start', { config: { model: { family: 'rnn', cell: 'rnn', embedding: 8, hidden: 8, layers: 1 }, data: { kind: 'builtin', name: 'sonnets' }, steps: 100_000 } });
+    const { runId } = await client.request('train.start', { config: { model: { family: 'rnn', cell: 'rnn', embedding: 8, hidden: 8, layers: 1 }, data: { kind: 'builtin', name: 'sonnets' }, steps: 100_000 } });
+    await client.request('sample.start', { runId, options: { length: 100_000 } });
     rendererSide.close();
-    await expect.poll(() => studio.jobs[1]!.cancelled).toBe(true);
+    // The page's sampling ends with it; its training belongs to the worker and goes on.
+    await expect.poll(() => studio.jobs[2]!.cancelled).toBe(true);
+    expect(studio.jobs[1]!.cancelled).toBe(false);
   });
 });

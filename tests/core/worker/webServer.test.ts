@@ -114,13 +114,15 @@ describe('web server: the protocol over WebSocket', () => {
     expect(data.kind === 'upload' && data.bytes[100_002]).toBe(bytes[100_002]);
   });
 
-  it("cancels a socket's jobs when it closes", async () => {
+  it("cancels a socket's sampling when it closes; its training goes on", async () => {
     const studio = new FakeStudio();
     const s = await start(studio);
     const { client, ws } = await connectClient(wsUrl(s));
-    await client.request('train.start', { config: config(100_000) });
+    const { runId } = await client.request('train.start', { config: config(100_000) });
+    await client.request('sample.start', { runId, options: { length: 100_000 } });
     ws.close();
-    await expect.poll(() => studio.jobs[0]!.cancelled, { timeout: 2000 }).toBe(true);
+    await expect.poll(() => studio.jobs[1]!.cancelled, { timeout: 2000 }).toBe(true);
+    expect(studio.jobs[0]!.cancelled).toBe(false);
   });
 
   it('answers malformed frames and messages with PROTOCOL_ERROR and keeps the socket open', async () => {
