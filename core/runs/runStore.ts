@@ -18,6 +18,7 @@ export interface MetricLine {
   lr?: number;
   valNatsPerImage?: number;
   valBitsPerDim?: number;
+  maskedLoss50?: number;
 }
 
 /**

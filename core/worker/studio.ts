@@ -31,6 +31,7 @@ import { AUTO, BACKEND_LADDER, initBackend, parseBackendName } from '../tensor/b
 import { fastDecodersAvailable } from '../tensor/inference/available.ts';
 import { readableOnHost } from '../tensor/hostCopy.ts';
 import { readSettings, writeSettings } from './settings.ts';
+import { textRunFigures } from './runFigures.ts';
 import { AdamOptimizer } from '../train/adam.ts';
 import { TrainConfig } from '../train/config.ts';
 import { imageTrainingTask, textTrainingTask, type TrainingTask } from '../train/task.ts';
@@ -374,7 +375,7 @@ export class Studio {
     const all = await run.readMetrics();
     const metrics = thinMetrics(all, MAX_DETAIL_METRICS).map(metricRecord);
     const previews = (await run.readPreviews(MAX_DETAIL_PREVIEWS)) as RunDetail['previews'];
-    return { ...summary(run.meta), config: config.data, metrics, metricsTotal: all.length, previews };
+    return { ...summary(run.meta), config: config.data, metrics, metricsTotal: all.length, previews, ...(await textRunFigures(run, all)) };
   }
 
   /** Every metric record of a run (getRun thins a long run's), for exports. */
@@ -475,7 +476,7 @@ export class Studio {
             switch (e.kind) {
               case 'progress':
                 if (e.valLoss !== undefined) await run.update({ step: e.step, lastTrainLoss: e.trainLoss, lastValLoss: e.valLoss });
-                yield { ...e, runId, unit: task.unit, ...imageFigures(e.valLoss) };
+                yield { ...e, runId, unit: task.unit, ...imageFigures(e.valLoss), ...(task.unigramEntropy === undefined ? {} : { unigramEntropy: task.unigramEntropy }) };
                 break;
               case 'state':
                 await run.update({ state: e.state === 'paused' ? 'paused' : 'training' });
@@ -621,6 +622,7 @@ function metricRecord(m: MetricLine): MetricRecord {
     lr: m.lr ?? undefined,
     valNatsPerImage: m.valNatsPerImage ?? undefined,
     valBitsPerDim: m.valBitsPerDim ?? undefined,
+    maskedLoss50: m.maskedLoss50 ?? undefined,
   };
 }
 

@@ -38,6 +38,8 @@ export class TrainingJob {
   latestImages = $state.raw<{ step: number; samples: number; images: Uint8Array } | null>(null);
   /** How the last job ended, in words. */
   outcome = $state<string | null>(null);
+  /** Text runs: the unigram entropy of the training text (the chart's dashed baseline). */
+  unigramEntropy = $state<number | null>(null);
 
   private readonly job = new JobFollower();
 
@@ -83,6 +85,7 @@ export class TrainingJob {
         }
       }
       this.checkpointStep = run.checkpointStep;
+      this.unigramEntropy = run.unigramEntropy ?? null;
     };
     this.reset(run.totalSteps + extraSteps);
     points();
@@ -131,6 +134,7 @@ export class TrainingJob {
     this.checkpointStep = null;
     this.latestSample = null;
     this.latestImages = null;
+    this.unigramEntropy = null;
     this.totalSteps = totalSteps;
   }
 
@@ -162,6 +166,7 @@ export class TrainingJob {
         // A long run: keep every other point once there are many (the chart has far fewer pixels).
         if (this.trainPoints.length > MAX_LIVE_POINTS) this.trainPoints = halvePoints(this.trainPoints);
         if (e.valLoss !== undefined) this.valPoints.push({ x: e.step, y: e.valLoss });
+        if (e.unigramEntropy !== undefined) this.unigramEntropy = e.unigramEntropy;
         if (e.valNatsPerImage !== undefined && e.valBitsPerDim !== undefined) {
           this.evaluation = { step: e.step, natsPerImage: e.valNatsPerImage, bitsPerDim: e.valBitsPerDim };
         }
