@@ -10,6 +10,7 @@ import { IMAGE_PIXELS, IMAGE_SIDE, encodePng, imageGrid } from '../data/imageSet
 import { pngToBinary } from '../data/pngImage.ts';
 import { PixelSampleOptions, type PixelSampleOptionsInput } from '../generate/pixelcnnOptions.ts';
 import { DEFAULT_PIXELCNN_CONFIG } from '../models/pixelcnnConfig.ts';
+import type { PositionEncoding } from '../models/positionEncoding.ts';
 import { ImageTrainConfig, type ImageTrainConfigInput } from '../train/imageConfig.ts';
 import { RaceOptions, SampleOptions, type SampleOptionsInput } from '../generate/options.ts';
 import { WorkerError, type WorkerClient } from '../protocol/client.ts';
@@ -110,6 +111,7 @@ On a terminal, what the model writes after each validation is printed above the 
   --heads N           attention heads (default ${TRANSFORMER_DEFAULTS.heads})
   --ffn N             feed-forward width (default ${TRANSFORMER_DEFAULTS.ffn})
   --context N         Transformer context length (default: --seq)
+  --positions NAME    nar position encoding: learned (default), sinusoidal or learnedSinusoidal
   --channels N        PixelCNN feature maps (default 64)
   --blocks N          PixelCNN masked 3×3 residual layers (default 5)
   --lr X              peak learning rate (default 0.003)
@@ -118,7 +120,7 @@ ${STUDIO_HELP}
 
 With --json: one JSON progress event a line, then { "runId", "step", "trainLoss", "valLoss", "state" }.`,
     options: {
-      ...stringFlags('model', 'data', 'steps', 'batch', 'seq', 'hidden', 'embedding', 'layers', 'd-model', 'heads', 'ffn', 'context', 'channels', 'blocks', 'lr', 'name'),
+      ...stringFlags('model', 'data', 'steps', 'batch', 'seq', 'hidden', 'embedding', 'layers', 'd-model', 'heads', 'ffn', 'context', 'positions', 'channels', 'blocks', 'lr', 'name'),
       ...STUDIO_OPTIONS,
     },
     run: train,
@@ -543,6 +545,7 @@ const TRAIN_FLAGS: Record<string, string> = {
   'model.heads': '--heads',
   'model.ffn': '--ffn',
   'model.context': '--context',
+  'model.positions': '--positions',
   data: '--data',
   'data.path': '--data',
   'data.name': '--data',
@@ -571,6 +574,7 @@ function modelChoice(name: string, values: Values): TrainConfigInput['model'] {
       layers: optInt(values, 'layers') ?? TRANSFORMER_DEFAULTS.layers,
       ffn: optInt(values, 'ffn') ?? TRANSFORMER_DEFAULTS.ffn,
       context: optInt(values, 'context') ?? optInt(values, 'seq') ?? 64,
+      ...(name === 'nar' && str(values, 'positions') !== undefined ? { positions: str(values, 'positions') as PositionEncoding } : {}),
     };
   }
   throw new UsageError(`--model must be lstm, gru, rnn, transformer, nar or pixelcnn (got '${name}')`);

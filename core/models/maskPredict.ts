@@ -4,7 +4,7 @@ import type { MaskPredictConfig } from './config.ts';
 import type { TextModel } from './textModel.ts';
 import { softmaxCrossEntropy } from './losses.ts';
 import { fastDecodersAvailable } from '../tensor/inference/available.ts';
-import { sinusoidalPositions } from './positionEncoding.ts';
+import { SINUSOID_SCALE, sinusoidalPositions } from './positionEncoding.ts';
 import { createTransformerWeights, embed, EngineCache, outputLogits, transformerBlockNoCache, type TransformerWeights } from './transformerLayers.ts';
 
 /** One training example's masking: which target positions are hidden. */
@@ -46,9 +46,6 @@ export function maskBatch(ids: Int32Array, batch: number, seq: number, maskId: n
   }
   return { masked, original, weight, batch, length: L };
 }
-
-/** The sinusoidal table's amplitude (token embeddings start at std 0.02; LayerNorm follows). */
-const SINUSOID_SCALE = Number(process.env.NAR_SIN_SCALE ?? 1);
 
 /**
  * The non-autoregressive Transformer: the same blocks as the causal model but bidirectional

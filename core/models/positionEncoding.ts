@@ -6,8 +6,7 @@ import { z } from 'zod';
  * - `sinusoidal`: the fixed sine/cosine table of "Attention Is All You Need", no weights;
  * - `learnedSinusoidal`: a trained table that starts as the sinusoidal one (the sum of the fixed
  *   table and a learned one that starts at zero).
- * A bidirectional model has no causal mask to infer order from, so positions must be told apart
- * from the first step; a small random table leaves it predicting letter frequencies for a long time.
+ * A bidirectional model has no causal mask to infer order from: it knows positions only from this.
  */
 export const PositionEncoding = z.enum(['learned', 'sinusoidal', 'learnedSinusoidal']);
 export type PositionEncoding = z.infer<typeof PositionEncoding>;
@@ -15,8 +14,20 @@ export type PositionEncoding = z.infer<typeof PositionEncoding>;
 /** What runs stored before the choice existed used (their run.json has no `positions`). */
 export const LEGACY_POSITION_ENCODING: PositionEncoding = 'learned';
 
-/** What a new mask-predict run uses unless it says otherwise (chosen by measurement; see the README). */
-export const DEFAULT_POSITION_ENCODING: PositionEncoding = 'sinusoidal';
+/**
+ * What a new mask-predict run uses unless it says otherwise, chosen by measurement (2×128, batch
+ * 32 × 64, lr 3e-3): on a repetitive corpus (tests/core/train/transformerTraining.test.ts, 600
+ * steps) learned reaches 1.28–1.33, learnedSinusoidal 1.71, sinusoidal 2.27; on 1 MB of prose
+ * (unigram entropy 3.56) none leaves the unigram plateau within 500 steps (half-masked loss 3.46–3.49).
+ */
+export const DEFAULT_POSITION_ENCODING: PositionEncoding = 'learned';
+
+/**
+ * The sinusoidal table's amplitude. Token embeddings start at std 0.02, so an amplitude of 1 (the
+ * paper's, beside embeddings of rms 1) would drown the tokens under LayerNorm; 0.03 keeps the
+ * paper's ratio of position to token.
+ */
+export const SINUSOID_SCALE = 0.03;
 
 /**
  * The sinusoidal table [context, dModel], row-major: for position p and pair i,

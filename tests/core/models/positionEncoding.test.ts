@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MaskPredictConfig, TextModelChoice } from '../../../core/models/config.ts';
 import { MaskPredictModel } from '../../../core/models/maskPredict.ts';
-import { DEFAULT_POSITION_ENCODING, sinusoidalPositions, type PositionEncoding } from '../../../core/models/positionEncoding.ts';
+import { DEFAULT_POSITION_ENCODING, SINUSOID_SCALE, sinusoidalPositions, type PositionEncoding } from '../../../core/models/positionEncoding.ts';
 import { fastDecodersAvailable } from '../../../core/tensor/inference/available.ts';
 import { useAppBackend } from '../../helpers/backend.ts';
 
@@ -31,10 +31,13 @@ describe('position encodings of the mask-predict Transformer', () => {
   });
 
   it('fixed sinusoids are no weight; the learned variants train a [context, D] table', () => {
-    expect(build('sinusoidal').weights.has('pos_emb')).toBe(false);
-    for (const p of ['learned', 'learnedSinusoidal'] as const) expect(build(p).weights.get('pos_emb')!.shape).toEqual([12, 16]);
-    const start = build('learnedSinusoidal').weights.get('pos_emb')!.dataSync();
-    expect(Array.from(start)).toEqual(Array.from(sinusoidalPositions(12, 16)));
+    const models = (['learned', 'sinusoidal', 'learnedSinusoidal'] as const).map((p) => build(p));
+    const [learned, fixed, fromSinusoid] = models;
+    expect(fixed!.weights.has('pos_emb')).toBe(false);
+    for (const m of [learned!, fromSinusoid!]) expect(m.weights.get('pos_emb')!.shape).toEqual([12, 16]);
+    const start = fromSinusoid!.weights.get('pos_emb')!.dataSync();
+    expect(Array.from(start)).toEqual(Array.from(sinusoidalPositions(12, 16, SINUSOID_SCALE)));
+    for (const m of models) m.dispose();
   });
 
   for (const positions of ['learned', 'sinusoidal', 'learnedSinusoidal'] as const) {
