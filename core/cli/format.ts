@@ -84,6 +84,8 @@ export function formatRunDetail(run: RunDetail, validations = 12): string {
     `  created     ${run.createdAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')} on ${run.backend}`,
     `  losses      train ${formatLoss(run.lastTrainLoss)}, validation ${formatLoss(run.lastValLoss)}`,
   ];
+  if (run.maskedLoss50 !== undefined) lines.push(`  half masked ${formatLoss(run.maskedLoss50)} (validation, half of each window hidden, no prompt)`);
+  if (run.unigramEntropy !== undefined) lines.push(`  unigram     ${formatLoss(run.unigramEntropy)} nats/char (the loss of letter frequencies alone)`);
   const evaluated = run.metrics.filter((m) => m.valLoss !== undefined);
   if (evaluated.length > 0) {
     lines.push('', '  step      train   validation');

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RNN_CELLS } from '../tensor/rnnCell.ts';
 import { PixelCnnConfig as PixelCnnConfigSchema } from './pixelcnnConfig.ts';
+import { DEFAULT_POSITION_ENCODING, LEGACY_POSITION_ENCODING, PositionEncoding } from './positionEncoding.ts';
 
 /**
  * Plain, serialisable model configurations. Pure (no tfjs): the renderer reaches these
@@ -40,8 +41,14 @@ export const TransformerConfig = z
   .refine(headsDivide, headsMessage);
 export type TransformerConfig = z.infer<typeof TransformerConfig>;
 
-/** Non-autoregressive Transformer trained as a conditional masked LM (mask-predict). */
-export const MaskPredictConfig = z.object({ family: z.literal('maskPredict'), ...transformerShape }).refine(headsDivide, headsMessage);
+/**
+ * Non-autoregressive Transformer trained as a conditional masked LM (mask-predict). A stored run
+ * without `positions` predates the choice and keeps its learned table; a new run's choice
+ * (TextModelChoice) defaults to the measured best.
+ */
+export const MaskPredictConfig = z
+  .object({ family: z.literal('maskPredict'), ...transformerShape, positions: PositionEncoding.default(LEGACY_POSITION_ENCODING) })
+  .refine(headsDivide, headsMessage);
 export type MaskPredictConfig = z.infer<typeof MaskPredictConfig>;
 
 /** Every text model family. */
@@ -52,7 +59,10 @@ export type TextModelConfig = z.infer<typeof TextModelConfig>;
 export const TextModelChoice = z.discriminatedUnion('family', [
   RnnConfig.omit({ vocabSize: true }),
   z.object({ family: z.literal('transformer'), ...transformerShape, tiedOutput: z.boolean().default(true) }).omit({ vocabSize: true }).refine(headsDivide, headsMessage),
-  z.object({ family: z.literal('maskPredict'), ...transformerShape }).omit({ vocabSize: true }).refine(headsDivide, headsMessage),
+  z
+    .object({ family: z.literal('maskPredict'), ...transformerShape, positions: PositionEncoding.default(DEFAULT_POSITION_ENCODING) })
+    .omit({ vocabSize: true })
+    .refine(headsDivide, headsMessage),
 ]);
 export type TextModelChoice = z.infer<typeof TextModelChoice>;
 

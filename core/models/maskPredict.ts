@@ -4,6 +4,7 @@ import type { MaskPredictConfig } from './config.ts';
 import type { TextModel } from './textModel.ts';
 import { softmaxCrossEntropy } from '../tensor/ops/crossEntropy.ts';
 import { fastDecodersAvailable } from '../tensor/inference/available.ts';
+import { SINUSOID_SCALE, sinusoidalPositions } from './positionEncoding.ts';
 import { createTransformerWeights, embed, EngineCache, outputLogits, transformerBlockNoCache, type TransformerWeights } from './transformerLayers.ts';
 
 /** One training example's masking: which target positions are hidden. */
@@ -62,6 +63,17 @@ export class MaskPredictModel implements TextModel {
     seed = 1,
   ) {
     const { parts, named } = createTransformerWeights({ ...config }, config.vocabSize + 1, config.vocabSize, true, seed);
+    if (config.positions !== 'learned') {
+      const sinusoid = tf.tensor2d(sinusoidalPositions(config.context, config.dModel, SINUSOID_SCALE), [config.context, config.dModel]);
+      if (config.positions === 'learnedSinusoidal') parts.posEmb.assign(sinusoid);
+      else {
+        // Fixed: no weight to train or checkpoint; the table stands where the learned one was (tfjs and engine alike).
+        named.get('pos_emb')!.dispose();
+        named.delete('pos_emb');
+        parts.posEmb = tf.variable(sinusoid, false);
+      }
+      sinusoid.dispose();
+    }
     this.parts = parts;
     this.weights = named;
     this.trainRng = createRng(seed ^ 0x9e3779b9);
@@ -149,6 +161,7 @@ export class MaskPredictModel implements TextModel {
   }
 
   dispose(): void {
+    if (this.config.positions === 'sinusoidal') this.parts.posEmb.dispose();
     for (const v of this.weights.values()) v.dispose();
     this.engines.clear();
   }

@@ -58,6 +58,8 @@ export const MetricRecord = z.object({
   /** PixelCNN runs: validation NLL in nats per image and in bits per pixel. */
   valNatsPerImage: z.number().optional(),
   valBitsPerDim: z.number().optional(),
+  /** Mask-predict runs, at each validation: the loss with exactly half of each window hidden, no prompt. */
+  maskedLoss50: z.number().optional(),
 });
 export type MetricRecord = z.infer<typeof MetricRecord>;
 
@@ -93,6 +95,10 @@ export const RunDetail = RunSummary.extend({
   metricsTotal: z.number().int(),
   /** Oldest first; the newest few hundred. */
   previews: z.array(RunPreview),
+  /** Text runs: the unigram entropy of the training text, nats per character (the loss of a model that ignores context). */
+  unigramEntropy: z.number().optional(),
+  /** Mask-predict runs: maskedLoss50 at the last validation (see MetricRecord). */
+  maskedLoss50: z.number().optional(),
 });
 export type RunDetail = z.infer<typeof RunDetail>;
 
@@ -113,6 +119,10 @@ export const ProgressEvent = z.object({
   etaSec: z.number(),
   valNatsPerImage: z.number().optional(),
   valBitsPerDim: z.number().optional(),
+  /** Mask-predict runs, at each validation (see MetricRecord). */
+  maskedLoss50: z.number().optional(),
+  /** Text runs: the unigram entropy of the training text (see RunDetail). */
+  unigramEntropy: z.number().optional(),
 });
 export type ProgressEvent = z.infer<typeof ProgressEvent>;
 

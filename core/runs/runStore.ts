@@ -19,6 +19,7 @@ export interface MetricLine {
   lr?: number;
   valNatsPerImage?: number;
   valBitsPerDim?: number;
+  maskedLoss50?: number;
 }
 
 /**

@@ -5,6 +5,9 @@ import { imagesToTensor, type PixelCnnModel } from '../models/pixelcnn.ts';
 import type { TextModel } from '../models/textModel.ts';
 import { imageTrainingPreview, PREVIEW_IMAGES, trainingPreview, type TrainingPreview } from '../generate/trainingPreview.ts';
 import { createRng, type Rng } from '../rng.ts';
+import { unigramEntropyOfIds } from '../data/unigramEntropy.ts';
+import { MaskPredictModel } from '../models/maskPredict.ts';
+import { maskedLoss50 } from './maskedLoss50.ts';
 
 /** What a training loop needs of a model and its data, whatever they are. */
 export interface TrainingTask {
@@ -21,6 +24,10 @@ export interface TrainingTask {
   validationLoss(): Promise<number>;
   /** A short sample from the model as it is now, shown after each validation. */
   preview?(): Promise<TrainingPreview>;
+  /** Mask-predict models: the validation loss with exactly half of each window hidden, no prompt (core/train/maskedLoss50.ts). */
+  maskedLoss50?(): Promise<number>;
+  /** Text tasks: the unigram entropy of the text in nats per character (a context-free model's loss). */
+  readonly unigramEntropy?: number;
 }
 
 export interface BatchShape {
@@ -49,6 +56,8 @@ export function textTrainingTask(model: TextModel, dataset: TextDataset, shape: 
     trainLoss: (rng) => lossOf(dataset.train, rng, true),
     validationLoss: () => meanLoss(shape, (rng) => lossOf(dataset.validation, rng, false)),
     ...(options.preview ? { preview: async () => ({ text: await trainingPreview(model, dataset.vocab) }) } : {}),
+    ...(model instanceof MaskPredictModel ? { maskedLoss50: () => maskedLoss50(model, dataset.validation, shape) } : {}),
+    unigramEntropy: unigramEntropyOfIds(dataset.train, dataset.validation),
   };
 }
 

@@ -25,6 +25,8 @@ export interface StepMetric {
   time: number;
   trainLoss: number;
   valLoss?: number;
+  /** Mask-predict runs, at each validation: the loss with half of each window hidden. */
+  maskedLoss50?: number;
   /** Units (tokens or images, see the task) per second. */
   tokensPerSec: number;
   lr: number;
@@ -37,6 +39,7 @@ export type TrainerEvent =
       totalSteps: number;
       trainLoss: number;
       valLoss?: number;
+      maskedLoss50?: number;
       tokensPerSec: number;
       lr: number;
       elapsedSec: number;
@@ -146,8 +149,9 @@ export class Trainer {
       const isEval = step % config.evalEvery === 0 || step === config.steps;
       let valLoss: number | undefined;
       if (isEval) lastValLoss = valLoss = await task.validationLoss();
+      const halfMasked = isEval && task.maskedLoss50 ? { maskedLoss50: await task.maskedLoss50() } : {};
       const tokensPerSec = tokensPerStep / recentStepSec;
-      pending.push({ step, time: Date.now(), trainLoss, valLoss, tokensPerSec, lr });
+      pending.push({ step, time: Date.now(), trainLoss, valLoss, ...halfMasked, tokensPerSec, lr });
       const now = performance.now();
       if (isEval || now - lastReport >= interval || step === config.steps) {
         lastReport = now;
@@ -157,6 +161,7 @@ export class Trainer {
           totalSteps: config.steps,
           trainLoss,
           valLoss,
+          ...halfMasked,
           tokensPerSec,
           lr,
           elapsedSec: (now - started) / 1000,

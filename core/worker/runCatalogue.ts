@@ -8,6 +8,7 @@ import { thinMetrics } from '../runs/thinMetrics.ts';
 import { TrainConfig } from '../train/config.ts';
 import { ImageTrainConfig } from '../train/imageConfig.ts';
 import type { BackendChoice } from './backendChoice.ts';
+import { textRunFigures } from './runFigures.ts';
 
 /** The most metric records a run's detail carries (a long run is thinned: core/runs/thinMetrics.ts). */
 const MAX_DETAIL_METRICS = 4000;
@@ -43,7 +44,7 @@ export class RunCatalogue {
     const all = await run.readMetrics();
     const metrics = thinMetrics(all, MAX_DETAIL_METRICS).map(metricRecord);
     const previews = (await run.readPreviews(MAX_DETAIL_PREVIEWS)) as RunDetail['previews'];
-    return { ...runSummary(run.meta), config, metrics, metricsTotal: all.length, previews };
+    return { ...runSummary(run.meta), config, metrics, metricsTotal: all.length, previews, ...(await textRunFigures(run, all)) };
   }
 
   /** Every metric record of a run (detail thins a long run's), for exports. */
@@ -106,6 +107,7 @@ function metricRecord(m: MetricLine): MetricRecord {
     lr: m.lr ?? undefined,
     valNatsPerImage: m.valNatsPerImage ?? undefined,
     valBitsPerDim: m.valBitsPerDim ?? undefined,
+    maskedLoss50: m.maskedLoss50 ?? undefined,
   };
 }
 

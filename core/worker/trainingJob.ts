@@ -60,7 +60,7 @@ export function trainingJob(parts: TrainingParts, options: { progressIntervalMs?
           switch (e.kind) {
             case 'progress':
               if (e.valLoss !== undefined) await run.update({ step: e.step, lastTrainLoss: e.trainLoss, lastValLoss: e.valLoss });
-              yield { ...e, runId, unit: task.unit, ...imageFigures(e.valLoss) };
+              yield { ...e, runId, unit: task.unit, ...imageFigures(e.valLoss), ...(task.unigramEntropy === undefined ? {} : { unigramEntropy: task.unigramEntropy }) };
               break;
             case 'state':
               await run.update({ state: e.state === 'paused' ? 'paused' : 'training' });

@@ -14,6 +14,7 @@ import { followTraining } from '../followTraining.ts';
 import type { CliIo } from '../io.ts';
 import { aRunOf } from '../runRef.ts';
 import { withClient } from '../studioAccess.ts';
+import type { PositionEncoding } from '../../models/positionEncoding.ts';
 
 const HELP = `Usage: ars train --model lstm|gru|rnn|transformer|nar|pixelcnn --data sonnets|mnist|PATH --steps N [options]
 
@@ -35,6 +36,7 @@ On a terminal, what the model writes after each validation is printed above the 
   --heads N           attention heads (default ${TRANSFORMER_DEFAULTS.heads})
   --ffn N             feed-forward width (default ${TRANSFORMER_DEFAULTS.ffn})
   --context N         Transformer context length (default: --seq)
+  --positions NAME    nar position encoding: learned (default), sinusoidal or learnedSinusoidal
   --channels N        PixelCNN feature maps (default 64)
   --blocks N          PixelCNN masked 3×3 residual layers (default 5)
   --lr X              peak learning rate (default 0.003)
@@ -60,6 +62,7 @@ const TRAIN_FLAGS: Record<string, string> = {
   'model.heads': '--heads',
   'model.ffn': '--ffn',
   'model.context': '--context',
+  'model.positions': '--positions',
   data: '--data',
   'data.path': '--data',
   'data.name': '--data',
@@ -75,6 +78,7 @@ const unknownModel = (name: string) => new UsageError(`--model must be lstm, gru
 const MODEL_FLAGS: Record<string, readonly string[]> = {
   rnn: ['seq', 'hidden', 'embedding', 'layers'],
   transformer: ['seq', 'layers', 'd-model', 'heads', 'ffn', 'context'],
+  nar: ['seq', 'layers', 'd-model', 'heads', 'ffn', 'context', 'positions'],
   pixelcnn: ['channels', 'blocks'],
 };
 /** What each model-specific flag is for, in warnings. */
@@ -87,13 +91,14 @@ const FLAG_USERS: Record<string, string> = {
   heads: 'transformer and nar',
   ffn: 'transformer and nar',
   context: 'transformer and nar',
+  positions: 'nar',
   channels: 'pixelcnn',
   blocks: 'pixelcnn',
 };
 
 /** Warns about each given flag that `model` ignores. */
 function warnIgnoredFlags(model: string, values: Values, io: CliIo): void {
-  const family = model === 'nar' ? 'transformer' : model === 'lstm' || model === 'gru' ? 'rnn' : model;
+  const family = model === 'lstm' || model === 'gru' ? 'rnn' : model;
   const reads = MODEL_FLAGS[family] ?? [];
   const ignored = Object.fromEntries(Object.entries(FLAG_USERS).filter(([flag]) => !reads.includes(flag)));
   warnIgnored(values, io, ignored, `for ${aRunOf(model).replace(/ run$/, ' model')}`);
@@ -140,6 +145,7 @@ function modelChoice(name: string, values: Values): TrainConfigInput['model'] {
       layers: optInt(values, 'layers') ?? TRANSFORMER_DEFAULTS.layers,
       ffn: optInt(values, 'ffn') ?? TRANSFORMER_DEFAULTS.ffn,
       context: optInt(values, 'context') ?? optInt(values, 'seq') ?? DEFAULT_CONTEXT,
+      ...(name === 'nar' && str(values, 'positions') !== undefined ? { positions: str(values, 'positions') as PositionEncoding } : {}),
     };
   }
   throw unknownModel(name);
@@ -198,7 +204,7 @@ export const trainCommand: Command = {
   summary: 'train a new model: character-level text, or PixelCNN images',
   help: HELP,
   options: {
-    ...stringFlags('model', 'data', 'steps', 'batch', 'seq', 'hidden', 'embedding', 'layers', 'd-model', 'heads', 'ffn', 'context', 'channels', 'blocks', 'lr', 'name'),
+    ...stringFlags('model', 'data', 'steps', 'batch', 'seq', 'hidden', 'embedding', 'layers', 'd-model', 'heads', 'ffn', 'context', 'positions', 'channels', 'blocks', 'lr', 'name'),
     ...STUDIO_OPTIONS,
   },
   async run(values, io) {

@@ -27,6 +27,8 @@ export interface ModelFields {
   /** null: the same as the sequence length. */
   context: number | null;
   dropout: number;
+  /** NAR Transformer: how positions are encoded (absent: the default for a new run). */
+  positions?: Extract<RunModelConfig, { family: 'maskPredict' }>['positions'];
 }
 
 /**
@@ -90,6 +92,7 @@ export function modelChoice(f: ModelFields, seq: number): ModelChoiceInput {
         ffn: f.ffn,
         context: effectiveContext(f, seq),
         dropout: f.dropout,
+        ...(f.family === 'maskPredict' && f.positions !== undefined ? { positions: f.positions } : {}),
       };
   }
 }
@@ -101,7 +104,16 @@ export function modelFields(m: RunModelConfig): Partial<ModelFields> {
       return { family: 'rnn', cell: m.cell, embedding: m.embedding, hidden: m.hidden, layers: m.layers };
     case 'transformer':
     case 'maskPredict':
-      return { family: m.family, dModel: m.dModel, heads: m.heads, tfLayers: m.layers, ffn: m.ffn, context: m.context, dropout: m.dropout };
+      return {
+        family: m.family,
+        dModel: m.dModel,
+        heads: m.heads,
+        tfLayers: m.layers,
+        ffn: m.ffn,
+        context: m.context,
+        dropout: m.dropout,
+        ...(m.family === 'maskPredict' ? { positions: m.positions } : {}),
+      };
     default:
       return {};
   }

@@ -48,6 +48,8 @@ export class TrainingJob {
   pausable = $state<boolean | null>(null);
   /** The job's place in the worker's training queue (1: next), while it waits; null once it runs. */
   queuePosition = $state<number | null>(null);
+  /** Text runs: the unigram entropy of the training text (the chart's dashed baseline). */
+  unigramEntropy = $state<number | null>(null);
 
   private readonly job = new JobFollower();
 
@@ -150,6 +152,7 @@ export class TrainingJob {
       }
     }
     this.checkpointStep = run.checkpointStep;
+    this.unigramEntropy = run.unigramEntropy ?? null;
   }
 
   private reset(totalSteps: number): void {
@@ -163,6 +166,7 @@ export class TrainingJob {
     this.latestSample = null;
     this.latestImages = null;
     this.pausable = null;
+    this.unigramEntropy = null;
     this.totalSteps = totalSteps;
   }
 
@@ -199,6 +203,7 @@ export class TrainingJob {
         // A long run: keep every other point once there are many (the chart has far fewer pixels).
         if (this.trainPoints.length > MAX_LIVE_POINTS) this.trainPoints = halvePoints(this.trainPoints);
         if (e.valLoss !== undefined) this.valPoints.push({ x: e.step, y: e.valLoss });
+        if (e.unigramEntropy !== undefined) this.unigramEntropy = e.unigramEntropy;
         if (e.valNatsPerImage !== undefined && e.valBitsPerDim !== undefined) {
           this.evaluation = { step: e.step, natsPerImage: e.valNatsPerImage, bitsPerDim: e.valBitsPerDim };
         }
