@@ -102,7 +102,7 @@ describe('quality metrics', () => {
 describe('race', () => {
   it('runs every lane to the requested length and scores them on the same footing', async () => {
     const events: RaceEvent[] = [];
-    for await (const e of runRace(ar, nar, vocab, RaceOptions.parse({ length: 12, seed: 1, iterations: 3, draft: 4, temperature: 0 }))) events.push(e);
+    for await (const e of runRace({ ar, nar }, vocab, RaceOptions.parse({ length: 12, seed: 1, iterations: 3, draft: 4, temperature: 0 }))) events.push(e);
     const results = (events.at(-1) as Extract<RaceEvent, { kind: 'results' }>).lanes;
     expect(results.map((r) => r.lane)).toEqual(['ar-naive', 'ar-cache', 'nar-1', 'nar-k', 'hybrid']);
     for (const r of results) {
