@@ -12,4 +12,4 @@ export {
   PixelCnnConfig,
 } from '../models/config.ts';
 export { FRONTIER_DRAFTS, FRONTIER_ITERATIONS, frontierSettings, RACE_LANES, RaceLane, RaceOptions } from '../generate/options.ts';
-export { laneLabel, type LaneSettings, type RaceLaneId } from '../generate/raceLanes.ts';
+export { frontierLabel, laneLabel, type LaneSettings, type RaceLaneId } from '../generate/raceLanes.ts';
