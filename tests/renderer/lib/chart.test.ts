@@ -6,6 +6,7 @@ import {
   floor125,
   layoutChart,
   layoutLogChart,
+  layoutScatter,
   logDomain,
   logLogSlope,
   logScale,
@@ -234,3 +235,30 @@ describe('layoutChart x ticks', () => {
   });
 });
 
+
+describe('layoutScatter', () => {
+  it('puts x on a log scale and y on a linear one, inside the plot, and leaves out what cannot be drawn', () => {
+    const points = [
+      { x: 0.5, y: 2.1 },
+      { x: 5, y: 2.6 },
+      { x: 50, y: 3.1 },
+      { x: 0, y: 2 },
+    ];
+    const l = layoutScatter({ width: 400, height: 260, points });
+    const [a, b, c, d] = l.markers;
+    expect(d).toBeNull();
+    // Equal ratios of x are equal distances; equal differences of y are equal distances.
+    expect(b!.x - a!.x).toBeCloseTo(c!.x - b!.x, 6);
+    expect(a!.y - b!.y).toBeCloseTo(b!.y - c!.y, 6);
+    for (const m of [a, b, c]) {
+      expect(m!.x).toBeGreaterThan(l.plot.left);
+      expect(m!.x).toBeLessThan(l.plot.right);
+      expect(m!.y).toBeGreaterThanOrEqual(l.plot.top);
+      expect(m!.y).toBeLessThanOrEqual(l.plot.bottom);
+    }
+    expect(l.xTicks.map((t) => t.value)).toContain(1);
+    expect(l.yDomain.lo).toBeLessThanOrEqual(2.1);
+    expect(l.yDomain.hi).toBeGreaterThanOrEqual(3.1);
+    expect(layoutScatter({ width: 400, height: 260, points: [] }).markers).toEqual([]);
+  });
+});
