@@ -1,5 +1,6 @@
 import { describeRunModel } from '../models/config.ts';
-import type { LaneResult } from '../protocol/messages.ts';
+import { frontierLabel } from '../generate/raceLanes.ts';
+import type { FrontierPoint, LaneResult } from '../protocol/messages.ts';
 import type { ProgressEvent, RunDetail, RunSummary } from '../protocol/messages.ts';
 import { plainText } from '../protocol/plainText.ts';
 
@@ -115,5 +116,17 @@ export function formatRaceTable(lanes: readonly LaneResult[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const texts = lanes.map((l) => `--- ${l.label}\n${l.text}`);
-  return [line(header), ...rows.map(line), '', ...texts].join('\n');
+  const passes = lanes
+    .filter((l) => l.arPasses !== undefined)
+    .map((l) => `${l.label}: ${l.arPasses} AR passes + ${l.drafterPasses ?? 0} drafter passes, ${(l.tokensPerArPass ?? 0).toFixed(2)} tokens per AR pass`);
+  return [line(header), ...rows.map(line), ...(passes.length ? ['', ...passes] : []), '', ...texts].join('\n');
+}
+
+/** The quality–speed frontier: one row a strategy, ms per token and NLL per character under the AR model. */
+export function formatFrontierTable(points: readonly FrontierPoint[]): string {
+  const header = ['strategy', 'ms/token', 'NLL/char'];
+  const rows = points.map((p) => [frontierLabel(p), p.msPerToken.toFixed(p.msPerToken < 10 ? 3 : 1), p.nll.toFixed(3)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return ['quality–speed frontier (each strategy alone, after a warm-up)', line(header), ...rows.map(line)].join('\n');
 }

@@ -26,5 +26,33 @@ export const RaceOptions = SampleOptions.extend({
   /** Tokens the NAR model drafts per hybrid round. */
   draft: z.number().int().min(1).max(64).default(4),
   lanes: z.array(RaceLane).min(1).max(RACE_LANES.length).optional(),
+  /** After the race, measure the quality–speed frontier (every strategy alone, after a warm-up). */
+  frontier: z.boolean().default(true),
 });
 export type RaceOptions = z.infer<typeof RaceOptions>;
+
+/** The strategies of the quality–speed frontier. */
+export const FRONTIER_STRATEGIES = ['ar-naive', 'ar-cache', 'mask-predict', 'hybrid'] as const;
+export type FrontierStrategy = (typeof FRONTIER_STRATEGIES)[number];
+/** The mask-predict passes T and the hybrid draft lengths k the frontier measures. */
+export const FRONTIER_ITERATIONS = [1, 2, 4, 10] as const;
+export const FRONTIER_DRAFTS = [2, 4, 8] as const;
+
+/** One strategy's point on the frontier: its speed (ms per token) and quality (NLL per character under the AR model). */
+export interface FrontierPoint {
+  strategy: FrontierStrategy;
+  iterations?: number;
+  draft?: number;
+  msPerToken: number;
+  nll: number;
+}
+
+/** Every setting the frontier measures, in order. */
+export function frontierSettings(): Omit<FrontierPoint, 'msPerToken' | 'nll'>[] {
+  return [
+    { strategy: 'ar-naive' },
+    { strategy: 'ar-cache' },
+    ...FRONTIER_ITERATIONS.map((iterations) => ({ strategy: 'mask-predict' as const, iterations })),
+    ...FRONTIER_DRAFTS.map((draft) => ({ strategy: 'hybrid' as const, draft })),
+  ];
+}

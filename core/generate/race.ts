@@ -1,8 +1,7 @@
 import type { CharVocabulary } from '../data/vocabulary.ts';
 import type { MaskPredictModel } from '../models/maskPredict.ts';
-import type { SpeculativeDecoder } from '../models/textModel.ts';
-import type { DecoderOptions } from '../models/textModel.ts';
 import { generateAutoregressive, startToken } from './autoregressive.ts';
+import type { ArModel, DraftModel } from './drafters.ts';
 import { generateMaskPredict } from './maskPredictDecoding.ts';
 import { RACE_LANES, type RaceOptions } from './options.ts';
 import { laneLabel } from './raceLanes.ts';
@@ -10,11 +9,16 @@ import { scoreText, type TextQuality } from './quality.ts';
 import { generateSpeculative } from './speculative.ts';
 import type { TextGenerationEvent } from './textEvents.ts';
 
+export type { ArModel, DraftModel } from './drafters.ts';
+
 export const LANES = RACE_LANES;
 export type LaneId = (typeof LANES)[number];
 
-export interface ArModel {
-  createDecoder(options?: DecoderOptions): SpeculativeDecoder;
+/** The models a race runs: the AR model, the NAR model, and what drafts for the hybrid (the NAR model unless given). */
+export interface RaceModels {
+  ar: ArModel;
+  nar: MaskPredictModel;
+  drafter?: DraftModel;
 }
 
 export interface LaneResult extends TextQuality {
@@ -22,12 +26,17 @@ export interface LaneResult extends TextQuality {
   label: string;
   text: string;
   tokens: number;
+  /** Sequential model passes (for the hybrid: its AR passes plus its drafter's). */
   steps: number;
-  /** Time spent computing this lane (lanes interleave, so each is timed on its own). */
+  /** Time spent computing this lane (lanes interleave, so each is timed on its own), after a warm-up. */
   wallMs: number;
   tokensPerSec: number;
   finishOrder: number;
   cancelled: boolean;
+  /** The hybrid: AR verification passes, drafter passes, and tokens gained per AR pass. */
+  arPasses?: number;
+  drafterPasses?: number;
+  tokensPerArPass?: number;
 }
 
 export type RaceEvent =
@@ -36,7 +45,8 @@ export type RaceEvent =
   | { kind: 'results'; lanes: LaneResult[] };
 
 /** The generator for one strategy. */
-export function laneGenerator(lane: LaneId, ar: ArModel, nar: MaskPredictModel, vocab: CharVocabulary, options: RaceOptions, signal?: AbortSignal): AsyncGenerator<TextGenerationEvent> {
+export function laneGenerator(lane: LaneId, models: RaceModels, vocab: CharVocabulary, options: RaceOptions, signal?: AbortSignal): AsyncGenerator<TextGenerationEvent> {
+  const { ar, nar } = models;
   switch (lane) {
     case 'ar-naive':
       return generateAutoregressive(ar, vocab, options, signal, { cache: false });
@@ -47,19 +57,44 @@ export function laneGenerator(lane: LaneId, ar: ArModel, nar: MaskPredictModel, 
     case 'nar-k':
       return generateMaskPredict(nar, vocab, options, signal);
     case 'hybrid':
-      return generateSpeculative(ar, nar, vocab, options, signal);
+      return generateSpeculative(ar, models.drafter ?? nar, vocab, options, signal);
   }
 }
 
+/** AR warm-ups stay short: a few tokens reach every code path (their cost grows with length). */
+const AR_WARM_UP_TOKENS = 4;
+
 /**
- * Runs the lanes side by side, live: each lane's time counts only its own work, and the lane
- * that is furthest behind in time always moves next. Ends with every lane's text scored on the same
- * footing under the AR model.
+ * Runs `lane` once and discards it, so that first-use costs (a model's inference engine, kernel
+ * set-up, buffers of the shapes the lane uses) fall outside the lane's clock. NAR lanes warm up at
+ * the race length (shapes matter on some backends), with up to two passes (the later passes
+ * predict fewer rows); AR lanes and the hybrid with a few tokens (the hybrid: two draft rounds).
  */
-export async function* runRace(ar: ArModel, nar: MaskPredictModel, vocab: CharVocabulary, options: RaceOptions, signal?: AbortSignal): AsyncGenerator<RaceEvent> {
-  if (nar.config.vocabSize !== vocab.size) throw new Error('the AR and NAR runs must be trained on the same text (their vocabularies differ)');
+export async function warmUpLane(lane: LaneId, models: RaceModels, vocab: CharVocabulary, options: RaceOptions, signal?: AbortSignal): Promise<void> {
+  const short = (n: number) => Math.min(options.length, n);
+  const warm: RaceOptions =
+    lane === 'nar-1' || lane === 'nar-k'
+      ? { ...options, iterations: Math.min(options.iterations, 2) }
+      : { ...options, length: short(lane === 'hybrid' ? 2 * options.draft + 2 : AR_WARM_UP_TOKENS) };
+  for await (const e of laneGenerator(lane, models, vocab, warm, signal)) void e;
+}
+
+function checkVocabularies(models: RaceModels, vocab: CharVocabulary): void {
+  if (models.nar.config.vocabSize !== vocab.size || models.ar.config.vocabSize !== vocab.size)
+    throw new Error('the AR and NAR runs must be trained on the same text (their vocabularies differ)');
+  if (models.drafter && models.drafter.config.vocabSize !== vocab.size) throw new Error('the drafter must be trained on the same text as the AR run (their vocabularies differ)');
+}
+
+/**
+ * Runs the lanes side by side, live: each lane is warmed up first, each lane's time counts only
+ * its own work, and the lane that is furthest behind in time always moves next. Ends with every
+ * lane's text scored on the same footing under the AR model.
+ */
+export async function* runRace(models: RaceModels, vocab: CharVocabulary, options: RaceOptions, signal?: AbortSignal): AsyncGenerator<RaceEvent> {
+  checkVocabularies(models, vocab);
   const lanes = [...(options.lanes ?? LANES)];
-  const running = lanes.map((lane) => ({ lane, gen: laneGenerator(lane, ar, nar, vocab, options, signal), ms: 0, done: null as Extract<TextGenerationEvent, { kind: 'done' }> | null }));
+  for (const lane of lanes) if (!signal?.aborted) await warmUpLane(lane, models, vocab, options, signal);
+  const running = lanes.map((lane) => ({ lane, gen: laneGenerator(lane, models, vocab, options, signal), ms: 0, done: null as Extract<TextGenerationEvent, { kind: 'done' }> | null }));
   let order = 0;
   const finished = new Map<LaneId, number>();
   // Virtual parallel time: always advance the lane that has used the least time so far, so the
@@ -86,7 +121,7 @@ export async function* runRace(ar: ArModel, nar: MaskPredictModel, vocab: CharVo
   const context = [startToken(vocab), ...vocab.encode(options.prompt)];
   const results: LaneResult[] = running.map((r) => {
     const d = r.done!;
-    const scorer = ar.createDecoder();
+    const scorer = models.ar.createDecoder();
     try {
       return {
         lane: r.lane,
@@ -99,12 +134,19 @@ export async function* runRace(ar: ArModel, nar: MaskPredictModel, vocab: CharVo
         finishOrder: finished.get(r.lane)!,
         cancelled: d.reason === 'cancelled',
         ...scoreText(scorer, context, d.tokenIds),
+        ...(r.lane === 'hybrid' ? hybridPasses(d) : {}),
       };
     } finally {
       scorer.dispose();
     }
   });
   yield { kind: 'results', lanes: results };
+}
+
+/** The hybrid's passes: AR and drafter apart, and the tokens each AR pass gained on average. */
+function hybridPasses(d: Extract<TextGenerationEvent, { kind: 'done' }>): Pick<LaneResult, 'arPasses' | 'drafterPasses' | 'tokensPerArPass'> {
+  const arPasses = d.arPasses ?? 0;
+  return { arPasses, drafterPasses: d.drafterPasses ?? 0, tokensPerArPass: arPasses > 0 ? d.tokens / arPasses : 0 };
 }
 
 export interface ScalingPoint {
@@ -120,8 +162,7 @@ export interface ScalingPoint {
  * chart finishes in reasonable time).
  */
 export async function* measureScaling(
-  ar: ArModel,
-  nar: MaskPredictModel,
+  models: RaceModels,
   vocab: CharVocabulary,
   options: RaceOptions,
   lengths: readonly number[],
@@ -132,7 +173,7 @@ export async function* measureScaling(
   const once = async (lane: LaneId, length: number) => {
     const t0 = performance.now();
     let steps = 0;
-    for await (const e of laneGenerator(lane, ar, nar, vocab, { ...options, length }, signal)) if (e.kind === 'done') steps = e.steps;
+    for await (const e of laneGenerator(lane, models, vocab, { ...options, length }, signal)) if (e.kind === 'done') steps = e.steps;
     return { ms: performance.now() - t0, steps };
   };
   for (const lane of lanes) await once(lane, Math.min(...lengths));

@@ -24,3 +24,17 @@ export function laneLabel(lane: RaceLaneId, s: LaneSettings): string {
       return `Hybrid (draft ${s.draft})`;
   }
 }
+
+/** A frontier point's name: the strategy and its setting ("mask-predict T=4", "hybrid k=8"). Pure, for the CLI and the Race screen. */
+export function frontierLabel(p: { strategy: 'ar-naive' | 'ar-cache' | 'mask-predict' | 'hybrid'; iterations?: number; draft?: number }): string {
+  switch (p.strategy) {
+    case 'ar-naive':
+      return 'AR naive';
+    case 'ar-cache':
+      return 'AR + cache';
+    case 'mask-predict':
+      return `mask-predict T=${p.iterations ?? '?'}`;
+    case 'hybrid':
+      return `hybrid k=${p.draft ?? '?'}`;
+  }
+}

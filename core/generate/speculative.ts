@@ -1,50 +1,52 @@
-import * as tf from '@tensorflow/tfjs';
 import type { CharVocabulary } from '../data/vocabulary.ts';
-import type { MaskPredictModel } from '../models/maskPredict.ts';
-import type { SpeculativeDecoder } from '../models/textModel.ts';
 import { createRng } from '../rng.ts';
 import { startToken } from './autoregressive.ts';
+import { createDrafter, type ArModel, type DraftModel } from './drafters.ts';
 import type { SampleOptions } from './options.ts';
 import { argmax, drawFrom, samplingDistribution } from './samplers.ts';
 import { createBreather, doneEvent, type TextGenerationEvent } from './textEvents.ts';
 
 export interface SpeculativeOptions extends SampleOptions {
-  /** Tokens the NAR model drafts per round (k). */
+  /** Tokens the drafter proposes per round (k). */
   draft: number;
 }
 
 /**
- * Speculative decoding: the NAR model drafts k tokens in one parallel pass; the AR model checks
- * them in one pass and keeps the longest accepted prefix. Sampling uses the standard rejection
+ * Speculative decoding: a drafter proposes k tokens — a NAR model in one parallel pass, or a
+ * small AR model in k sequential passes with its own KV cache — and the AR model checks them
+ * all in one pass and keeps the longest accepted prefix. Sampling uses the standard rejection
  * rule (accept x with probability min(1, p(x)/q(x)), else draw from norm(max(0, p − q))), so
  * the output follows the AR model's distribution exactly; at temperature 0 it is the AR greedy
- * text, token for token. Each round ends with one token from the AR model (the correction, or
- * a bonus token when every draft was accepted).
+ * text, token for token. Each round ends with one token from the AR model (the correction, or a
+ * bonus token when every draft was accepted), which rides along with the next verification.
+ * `steps` counts sequential model passes: the AR passes plus the drafter's, both also reported
+ * on their own in the final event.
  */
 export async function* generateSpeculative(
-  ar: { createDecoder(): SpeculativeDecoder | null },
-  nar: MaskPredictModel,
+  ar: ArModel,
+  drafterModel: DraftModel,
   vocab: CharVocabulary,
   options: SpeculativeOptions,
   signal?: AbortSignal,
 ): AsyncGenerator<TextGenerationEvent> {
-  if (nar.config.vocabSize !== vocab.size) throw new Error('the NAR model and the AR model must share one vocabulary');
+  if (drafterModel.config.vocabSize !== vocab.size || ar.config.vocabSize !== vocab.size) throw new Error('the drafter and the AR model must share one vocabulary');
   const rng = createRng(options.seed);
   const greedy = options.temperature === 0;
-  const decoder = ar.createDecoder();
-  if (!decoder || !('feedMany' in decoder)) throw new Error('speculative decoding needs an AR model that can verify several tokens in one pass');
   const history = [startToken(vocab), ...vocab.encode(options.prompt)];
+  const decoder = ar.createDecoder();
+  if (!('feedMany' in decoder)) throw new Error('speculative decoding needs an AR model that can verify several tokens in one pass');
+  const drafter = createDrafter(drafterModel);
   const out: number[] = [];
   const started = performance.now();
   const breathe = createBreather();
-  let steps = 0;
+  let arPasses = 0;
+  let drafterPasses = 0;
   let reason: 'completed' | 'cancelled' = 'completed';
   const dist = (logits: ArrayLike<number>) => samplingDistribution(logits, { ...options, temperature: greedy ? 1 : options.temperature });
+  const sampling = { dist, greedy, rng };
+  /** Tokens of the history the AR model has not seen yet (never empty at a verification: at first the start and prompt, then the last round's AR token). */
+  let unfed: number[] = [...history];
   try {
-    let next: Float32Array | null = decoder.feedMany(history).at(-1)!; // AR logits for the next position
-    /** A token already emitted but not yet fed to the AR model: it rides along with the next verification. */
-    let pending: number | null = null;
-    steps++;
     const emit = function* (id: number, prob: number) {
       out.push(id);
       history.push(id);
@@ -58,49 +60,27 @@ export async function* generateSpeculative(
       const k = Math.min(options.draft, options.length - out.length - 1);
       if (k <= 0) {
         // One token left: the AR model alone.
-        if (pending !== null) {
-          next = decoder.feed(pending);
-          steps++;
-        }
-        const p = dist(next!);
-        const id = greedy ? argmax(next!) : drawFrom(p, rng);
+        const logits = decoder.feedMany(unfed).at(-1)!;
+        arPasses++;
+        const p = dist(logits);
+        const id = greedy ? argmax(logits) : drawFrom(p, rng);
         yield* emit(id, p[id]!);
         break;
       }
-      // Draft: one NAR pass over k masked slots after the history.
-      const prefix = history.slice(Math.max(0, history.length - (nar.config.context - k)));
-      const ids = [...prefix, ...Array<number>(k).fill(nar.maskId)];
-      const logits = tf.tidy(() => nar.predict(tf.tensor2d([ids], [1, ids.length], 'int32')));
-      const all = logits.dataSync() as Float32Array;
-      logits.dispose();
-      const V = vocab.size;
-      const draftIds: number[] = [];
-      const q: Float64Array[] = [];
-      for (let i = 0; i < k; i++) {
-        const row = all.subarray((prefix.length + i) * V, (prefix.length + i + 1) * V);
-        const qi = dist(row);
-        q.push(qi);
-        draftIds.push(greedy ? argmax(row) : drawFrom(qi, rng));
-      }
-      steps++;
-      // Verify: one AR pass (the pending token, then the drafts) gives p at every draft position and one beyond.
+      const draft = drafter.draft(history, k, sampling);
+      drafterPasses += draft.passes;
+      // Verify: one AR pass over the unseen tokens and the drafts gives p at every draft position and one beyond.
       const before = decoder.length;
-      let pLogits: Float32Array[];
-      if (pending !== null) {
-        pLogits = decoder.feedMany([pending, ...draftIds]);
-      } else {
-        pLogits = [next!, ...decoder.feedMany(draftIds)];
-      }
-      const fedPending = pending !== null ? 1 : 0;
-      pending = null;
-      next = null;
-      steps++;
+      const pLogits = decoder.feedMany([...unfed, ...draft.ids]).slice(unfed.length - 1);
+      const fed = unfed.length;
+      arPasses++;
       let accepted = 0;
       let correction: { id: number; prob: number } | null = null;
       for (let i = 0; i < k; i++) {
-        const x = draftIds[i]!;
+        const x = draft.ids[i]!;
+        const q = draft.q[i]!;
         const p = dist(pLogits[i]!);
-        const ok = greedy ? x === argmax(pLogits[i]!) : rng.next() < Math.min(1, p[x]! / q[i]![x]!);
+        const ok = greedy ? x === argmax(pLogits[i]!) : rng.next() < Math.min(1, p[x]! / q[x]!);
         if (ok) {
           accepted++;
           continue;
@@ -109,33 +89,36 @@ export async function* generateSpeculative(
           const id = argmax(pLogits[i]!);
           correction = { id, prob: p[id]! };
         } else {
-          const residual = p.map((pv, v) => Math.max(0, pv - q[i]![v]!));
+          const residual = p.map((pv, v) => Math.max(0, pv - q[v]!));
           const total = residual.reduce((a, b) => a + b, 0);
           const id = total > 0 ? drawFrom(residual.map((r) => r / total), rng) : drawFrom(p, rng);
           correction = { id, prob: p[id]! };
         }
         break;
       }
-      yield { kind: 'draft', proposed: k, accepted, steps };
+      yield { kind: 'draft', proposed: k, accepted, steps: arPasses + drafterPasses };
       for (let i = 0; i < accepted; i++) {
         const p = dist(pLogits[i]!);
-        yield* emit(draftIds[i]!, p[draftIds[i]!]!);
+        yield* emit(draft.ids[i]!, p[draft.ids[i]!]!);
       }
+      let last: { id: number; prob: number };
       if (correction) {
-        decoder.truncate(before + fedPending + accepted);
-        yield* emit(correction.id, correction.prob);
-        pending = correction.id;
+        decoder.truncate(before + fed + accepted);
+        last = correction;
       } else {
         // Every draft accepted: the AR pass already gives the next distribution — a bonus token.
         const p = dist(pLogits[k]!);
         const id = greedy ? argmax(pLogits[k]!) : drawFrom(p, rng);
-        yield* emit(id, p[id]!);
-        pending = id;
+        last = { id, prob: p[id]! };
       }
+      yield* emit(last.id, last.prob);
+      unfed = [last.id];
       await breathe();
     }
   } finally {
     decoder.dispose();
+    drafter.dispose();
   }
-  yield doneEvent(reason, out.slice(0, options.length), (ids) => vocab.decode(ids), steps, started);
+  const done = doneEvent(reason, out.slice(0, options.length), (ids) => vocab.decode(ids), arPasses + drafterPasses, started);
+  yield { ...done, arPasses, drafterPasses };
 }

@@ -16,6 +16,9 @@ export type TextGenerationEvent =
       steps: number;
       elapsedMs: number;
       msPerToken: number;
+      /** Speculative decoding: the AR (verification) passes and the drafter's passes; `steps` is their sum. */
+      arPasses?: number;
+      drafterPasses?: number;
     };
 
 /** Yields to the event loop (cancel requests, other clients) when `ms` have passed since the last time. */

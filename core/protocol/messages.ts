@@ -4,7 +4,7 @@ import { RunModelConfig } from '../models/config.ts';
 import { ImageSource } from '../data/imageSource.ts';
 import { KnownPixels, PixelSamplingMethod, PixelSampleOptions } from '../generate/pixelcnnOptions.ts';
 import { ImageTrainConfig } from '../train/imageConfig.ts';
-import { RaceLane, RaceOptions, SampleOptions } from '../generate/options.ts';
+import { FRONTIER_STRATEGIES, RaceLane, RaceOptions, SampleOptions } from '../generate/options.ts';
 
 /**
  * The worker protocol: one schema for every transport (Electron MessagePort, WebSocket,
@@ -159,6 +159,8 @@ export const LaneEvent = z.discriminatedUnion('kind', [
     steps: z.number().int(),
     elapsedMs: z.number(),
     msPerToken: z.number(),
+    arPasses: z.number().int().optional(),
+    drafterPasses: z.number().int().optional(),
   }),
 ]);
 export type LaneEvent = z.infer<typeof LaneEvent>;
@@ -178,8 +180,22 @@ export const LaneResult = z.object({
   repetition: z.number(),
   distinct1: z.number(),
   distinct2: z.number(),
+  /** The hybrid: its AR (verification) passes and drafter passes (steps is their sum), and tokens gained per AR pass. */
+  arPasses: z.number().int().optional(),
+  drafterPasses: z.number().int().optional(),
+  tokensPerArPass: z.number().optional(),
 });
 export type LaneResult = z.infer<typeof LaneResult>;
+
+/** One strategy on the quality–speed frontier: ms per token against NLL per character under the AR model. */
+export const FrontierPoint = z.object({
+  strategy: z.enum(FRONTIER_STRATEGIES),
+  iterations: z.number().int().optional(),
+  draft: z.number().int().optional(),
+  msPerToken: z.number(),
+  nll: z.number(),
+});
+export type FrontierPoint = z.infer<typeof FrontierPoint>;
 
 export const JobEvent = z.discriminatedUnion('kind', [
   ProgressEvent,
@@ -195,6 +211,8 @@ export const JobEvent = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('race-lane'), lane: RaceLane, event: LaneEvent, laneMs: z.number() }),
   z.object({ kind: z.literal('race-finished'), lane: RaceLane, finishOrder: z.number().int(), laneMs: z.number() }),
   z.object({ kind: z.literal('race-results'), lanes: z.array(LaneResult) }),
+  /** After the results: one point of the quality–speed frontier, `index` of `total`. */
+  z.object({ kind: z.literal('race-frontier'), point: FrontierPoint, index: z.number().int(), total: z.number().int() }),
   /** PixelCNN: one unknown pixel drawn in each of the K samples (raster order). */
   z.object({
     kind: z.literal('pixel'),
@@ -270,7 +288,8 @@ export const Methods = {
     result: JobStarted,
   },
   'race.start': {
-    params: z.object({ arRunId: RunId, narRunId: RunId, options: RaceOptions }),
+    /** drafterRunId: what drafts for the hybrid, a NAR run or an AR Transformer run on the same text (default: the NAR run). */
+    params: z.object({ arRunId: RunId, narRunId: RunId, drafterRunId: RunId.optional(), options: RaceOptions }),
     result: JobStarted,
   },
   'race.scaling': {

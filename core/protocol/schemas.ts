@@ -11,5 +11,5 @@ export {
   TextModelChoice,
   PixelCnnConfig,
 } from '../models/config.ts';
-export { RACE_LANES, RaceLane, RaceOptions } from '../generate/options.ts';
-export { laneLabel, type LaneSettings, type RaceLaneId } from '../generate/raceLanes.ts';
+export { FRONTIER_DRAFTS, FRONTIER_ITERATIONS, frontierSettings, RACE_LANES, RaceLane, RaceOptions } from '../generate/options.ts';
+export { frontierLabel, laneLabel, type LaneSettings, type RaceLaneId } from '../generate/raceLanes.ts';

@@ -158,8 +158,8 @@ export function serveClient(pipe: MessagePipe, studio: StudioLike, options: Serv
       const job = await studio.sample(runId, sampleOptions);
       return startJob(job);
     },
-    'race.start': async ({ arRunId, narRunId, options: raceOptions }) => {
-      const job = await studio.race(arRunId, narRunId, raceOptions);
+    'race.start': async ({ arRunId, narRunId, drafterRunId, options: raceOptions }) => {
+      const job = await studio.race(arRunId, narRunId, raceOptions, drafterRunId);
       return startJob(job);
     },
     'race.scaling': async ({ arRunId, narRunId, options: raceOptions, lengths }) => {

@@ -115,8 +115,9 @@ export class Studio {
     return this.sampling.sampleImages(runId, options, known);
   }
 
-  race(arRunId: string, narRunId: string, options: RaceOptions): Promise<Job> {
-    return this.races.race(arRunId, narRunId, options);
+  /** `drafterRunId`: what drafts for the hybrid (the NAR run when absent). */
+  race(arRunId: string, narRunId: string, options: RaceOptions, drafterRunId?: string): Promise<Job> {
+    return this.races.race(arRunId, narRunId, options, drafterRunId);
   }
 
   scaling(arRunId: string, narRunId: string, options: RaceOptions, lengths: readonly number[]): Promise<Job> {

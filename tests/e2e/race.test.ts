@@ -2,7 +2,8 @@
  * The Race end to end in Chromium, in web mode: a tiny AR Transformer and a tiny NAR
  * (mask-predict) Transformer are trained on the sonnets with the CLI, then `ars serve` shows them
  * to the real renderer. Checks the model form and the NAR sample canvas in the Text lab, runs a
- * race until all five lanes finish, reads the results table, and measures latency against length.
+ * race until all five lanes finish, reads the results table and the quality–speed frontier chart,
+ * and measures latency against length.
  * Leaves docs/race.png (for the README) and test-results/race.png.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -103,6 +104,11 @@ describe.skipIf(!HAVE_CHROMIUM)('Race in Chromium (web mode)', () => {
     expect(await page.getByTestId('race-ar-run').locator('option').allTextContents()).toHaveLength(1);
     expect(await page.getByTestId('race-nar-run').inputValue()).toBe(narRunId);
     expect(await page.getByTestId('race-nar-hint').textContent()).toContain('sonnets');
+    // The hybrid's drafter: the NAR run by default, or an AR Transformer on the same text.
+    const drafters = await page.getByTestId('race-drafter-run').locator('option').allTextContents();
+    expect(drafters).toHaveLength(2);
+    expect(drafters[0]).toContain('The NAR run');
+    expect(drafters[1]).toContain('tiny AR');
 
     await page.getByTestId('race-prompt').fill('Shall I ');
     await page.getByTestId('race-length').fill('32');
@@ -147,6 +153,14 @@ describe.skipIf(!HAVE_CHROMIUM)('Race in Chromium (web mode)', () => {
     expect(cells).toHaveLength(10);
     expect(cells[4]).toMatch(/^\d+\.\d{3}$/); // NLL per token
     expect(await page.getByTestId('race-text').count()).toBe(5);
+    expect(await page.getByTestId('race-hybrid-passes').textContent()).toMatch(/\d+ AR passes \+ \d+ drafter passes =\s+\d+ steps; \d+\.\d\d characters gained per AR pass/);
+
+    // Beside the results, the quality–speed frontier: nine strategies, each a labelled point.
+    await expect.poll(() => page.getByTestId('frontier-chart').count()).toBe(1);
+    expect(await page.getByTestId('frontier-status').textContent()).toMatch(/9 \/ 9/);
+    expect(await page.getByTestId('frontier-point').count()).toBe(9);
+    const labels = await page.getByTestId('frontier-label').allTextContents();
+    for (const label of ['AR naive', 'AR + cache', 'mask-predict T=1', 'mask-predict T=10', 'hybrid k=2', 'hybrid k=8']) expect(labels).toContain(label);
 
     // Latency against length, up to 64: points appear as they are measured.
     await page.getByTestId('scaling-max').selectOption('64');

@@ -356,3 +356,88 @@ export function layoutLogChart({ width, height, series, xTickValues, xExtent }: 
     markers,
   };
 }
+
+// ---------------------------------------------------------------- scatter: log x, linear y
+
+export interface ScatterLayout {
+  width: number;
+  height: number;
+  plot: { left: number; top: number; right: number; bottom: number };
+  xDomain: { lo: number; hi: number };
+  yDomain: { lo: number; hi: number };
+  xTicks: Tick[];
+  yTicks: Tick[];
+  /** Each point in pixels (null for a point that cannot be drawn: x ≤ 0 or not finite). */
+  markers: (Point | null)[];
+}
+
+/**
+ * Geometry of a scatter plot with a logarithmic x axis and a linear y axis (the quality–speed
+ * frontier: ms per token against NLL per character). The x range is the points' own, a little
+ * widened; the y range is rounded out to nice steps.
+ */
+export function layoutScatter({ width, height, points }: { width: number; height: number; points: readonly Point[] }): ScatterLayout {
+  const plot = {
+    left: MARGIN.left,
+    top: MARGIN.top,
+    right: Math.max(MARGIN.left + 10, width - MARGIN.right),
+    bottom: Math.max(MARGIN.top + 10, height - MARGIN.bottom),
+  };
+  const ok = (p: Point) => p.x > 0 && Number.isFinite(p.x) && Number.isFinite(p.y);
+  const shown = points.filter(ok);
+  const xs = shown.map((p) => p.x);
+  const ys = shown.map((p) => p.y);
+  const xDomain = xs.length ? (Math.max(...xs) > Math.min(...xs) * 1.5 ? { lo: Math.min(...xs) / 1.3, hi: Math.max(...xs) * 1.3 } : logDomain(Math.min(...xs), Math.max(...xs))) : { lo: 0.1, hi: 100 };
+  const yCount = Math.max(2, Math.floor((plot.bottom - plot.top) / 45));
+  const { lo: ylo, hi: yhi, step: yStep } = ys.length ? niceDomain(Math.min(...ys), Math.max(...ys), yCount) : { lo: 0, hi: 4, step: 1 };
+  const toX = logScale(xDomain.lo, xDomain.hi, plot.left, plot.right);
+  const toY = (y: number) => plot.bottom - ((y - ylo) / (yhi - ylo || 1)) * (plot.bottom - plot.top);
+  const xCount = Math.max(2, Math.floor((plot.right - plot.left) / 60));
+  return {
+    width,
+    height,
+    plot,
+    xDomain,
+    yDomain: { lo: ylo, hi: yhi },
+    xTicks: logTicks(xDomain.lo, xDomain.hi, xCount).map((v) => ({ value: v, pos: toX(v), label: logTickLabel(v) })),
+    yTicks: ticksBetween(ylo, yhi, yStep).map((v) => ({ value: v, pos: toY(v), label: tickLabel(v, yStep) })),
+    markers: points.map((p) => (ok(p) ? { x: toX(p.x), y: toY(p.y) } : null)),
+  };
+}
+
+/** Where a point's label goes: its anchor point and which side of the point it reads from. */
+export interface PlacedLabel {
+  x: number;
+  y: number;
+  anchor: 'start' | 'end';
+}
+
+/**
+ * Places a short label beside each marker so that labels stay inside the plot and do not overlap:
+ * to the right of its point (to the left near the right edge), pushed down a line at a time past
+ * labels already placed. `charWidth` and `lineHeight` are the label font's rough metrics in pixels.
+ */
+export function placeLabels(
+  markers: readonly (Point | null)[],
+  labels: readonly string[],
+  plot: { left: number; top: number; right: number; bottom: number },
+  charWidth = 6,
+  lineHeight = 12,
+): (PlacedLabel | null)[] {
+  const placed: { x0: number; x1: number; y: number }[] = [];
+  const out: (PlacedLabel | null)[] = markers.map(() => null);
+  const order = markers.map((m, i) => i).filter((i) => markers[i]).sort((a, b) => markers[a]!.y - markers[b]!.y || markers[a]!.x - markers[b]!.x);
+  for (const i of order) {
+    const m = markers[i]!;
+    const w = (labels[i] ?? '').length * charWidth;
+    const right = m.x + 6 + w <= plot.right;
+    const x0 = right ? m.x + 6 : m.x - 6 - w;
+    const x1 = x0 + w;
+    let y = Math.max(plot.top + lineHeight, m.y - 5);
+    const clashes = (yy: number) => placed.some((p) => p.x0 < x1 && x0 < p.x1 && Math.abs(p.y - yy) < lineHeight);
+    while (clashes(y) && y < plot.bottom + lineHeight * markers.length) y += lineHeight;
+    placed.push({ x0, x1, y });
+    out[i] = { x: right ? m.x + 6 : m.x - 6, y, anchor: right ? 'start' : 'end' };
+  }
+  return out;
+}

@@ -4,12 +4,12 @@
  * chart measures. Pure (no runes): race.svelte.ts holds the state and feeds it through these.
  */
 import type { LaneEvent } from '../../../core/protocol/messages.ts';
-import { laneLabel, RACE_LANES, type LaneSettings, type RaceLaneId } from '../../../core/protocol/schemas.ts';
+import { frontierLabel, laneLabel, RACE_LANES, type LaneSettings, type RaceLaneId } from '../../../core/protocol/schemas.ts';
 import { maskedCells, passCells, typedCell, type TokenCell } from './tokenCells.ts';
 
 export type RaceLane = RaceLaneId;
 export const LANES: readonly RaceLane[] = RACE_LANES;
-export { laneLabel, type LaneSettings };
+export { frontierLabel, laneLabel, type LaneSettings };
 
 /** What a lane does, in a sentence. */
 export function laneBlurb(lane: RaceLane, s: LaneSettings): string {
@@ -23,7 +23,7 @@ export function laneBlurb(lane: RaceLane, s: LaneSettings): string {
     case 'nar-k':
       return `Mask-predict: ${s.iterations} passes, re-masking the least confident slots.`;
     case 'hybrid':
-      return `NAR drafts ${s.draft} characters, the AR model verifies them in one pass.`;
+      return `A drafter (the NAR run, or a small AR run) proposes ${s.draft} characters, the AR model verifies them in one pass.`;
   }
 }
 

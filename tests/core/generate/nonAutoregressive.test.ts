@@ -91,6 +91,64 @@ describe('speculative decoding', () => {
   });
 });
 
+describe('speculative decoding with a small AR drafter', () => {
+  const drafter = new TransformerModel(TransformerConfig.parse({ family: 'transformer', ...shape, dModel: 8, heads: 1, ffn: 16 }), 13);
+  const done = async (gen: AsyncGenerator<TextGenerationEvent>) => {
+    const events = await collect(gen);
+    return { events, done: doneOf(events), drafts: events.filter((e) => e.kind === 'draft') };
+  };
+
+  it('with greedy sampling reproduces the AR greedy output exactly (another AR model drafting, and the AR model itself)', async () => {
+    for (const draft of [1, 3, 6]) {
+      const opts = { ...SampleOptions.parse({ length: 40, temperature: 0, prompt: 'ab' }), draft };
+      const greedy = doneOf(await collect(generateAutoregressive(ar, vocab, opts))).text;
+      for (const d of [drafter, ar]) {
+        const spec = doneOf(await collect(generateSpeculative(ar, d, vocab, opts)));
+        expect(spec.text).toBe(greedy);
+        expect(spec.tokens).toBe(40);
+      }
+    }
+  });
+
+  it('counts its passes: steps = AR passes + drafter passes, k drafter passes a round for an AR drafter, one for a NAR drafter', async () => {
+    const opts = { ...SampleOptions.parse({ length: 30, temperature: 1, seed: 3 }), draft: 4 };
+    for (const d of [drafter, nar]) {
+      const r = await done(generateSpeculative(ar, d, vocab, opts));
+      const proposed = r.drafts.reduce((a, e) => a + (e.kind === 'draft' ? e.proposed : 0), 0);
+      const accepted = r.drafts.reduce((a, e) => a + (e.kind === 'draft' ? e.accepted : 0), 0);
+      expect(r.done.arPasses! + r.done.drafterPasses!).toBe(r.done.steps);
+      expect(r.done.drafterPasses).toBe(d === nar ? r.drafts.length : proposed);
+      // One AR pass a round, and one more when a single token was left at the end.
+      expect(r.done.arPasses! - r.drafts.length).toBeGreaterThanOrEqual(0);
+      expect(r.done.arPasses! - r.drafts.length).toBeLessThanOrEqual(1);
+      // Each round gains its accepted drafts and one AR token.
+      expect(r.done.tokens).toBe(accepted + r.done.arPasses!);
+    }
+    // The AR model drafting for itself is always right: every AR pass gains k + 1 tokens.
+    const self = await done(generateSpeculative(ar, ar, vocab, { ...opts, temperature: 0, length: 26, draft: 4 }));
+    expect(self.drafts.every((e) => e.kind === 'draft' && e.accepted === e.proposed)).toBe(true);
+    expect(self.done.arPasses).toBe(6); // 5 rounds of 5 tokens, then the last one alone
+  });
+
+  it('keeps the AR model’s distribution with an AR drafter: the first token’s frequencies match p', async () => {
+    const p = tf.tidy(() => tf.softmax(ar.logits(tf.tensor2d([[vocab.encode('\n')[0]!, 0]], [1, 2], 'int32'))).arraySync()[0]![1]!);
+    const counts = new Array<number>(V).fill(0);
+    const n = 600;
+    for (let seed = 0; seed < n; seed++) {
+      const d = doneOf(await collect(generateSpeculative(ar, drafter, vocab, { ...SampleOptions.parse({ length: 2, temperature: 1, seed, prompt: 'a' }), draft: 1 })));
+      counts[d.tokenIds[0]!]!++;
+    }
+    const tv = counts.reduce((acc, c, v) => acc + Math.abs(c / n - p[v]!), 0) / 2;
+    expect(tv).toBeLessThan(0.12);
+  });
+
+  it('refuses a drafter with another vocabulary', async () => {
+    const other = new TransformerModel(TransformerConfig.parse({ family: 'transformer', ...shape, vocabSize: V + 1 }), 14);
+    await expect(collect(generateSpeculative(ar, other, vocab, { ...SampleOptions.parse({ length: 4 }), draft: 2 }))).rejects.toThrow(/share one vocabulary/);
+    other.dispose();
+  });
+});
+
 describe('quality metrics', () => {
   it('repetition and distinct-n', () => {
     expect(repetitionRate([1, 1, 2, 2])).toBeCloseTo(2 / 3);
@@ -102,7 +160,7 @@ describe('quality metrics', () => {
 describe('race', () => {
   it('runs every lane to the requested length and scores them on the same footing', async () => {
     const events: RaceEvent[] = [];
-    for await (const e of runRace(ar, nar, vocab, RaceOptions.parse({ length: 12, seed: 1, iterations: 3, draft: 4, temperature: 0 }))) events.push(e);
+    for await (const e of runRace({ ar, nar }, vocab, RaceOptions.parse({ length: 12, seed: 1, iterations: 3, draft: 4, temperature: 0 }))) events.push(e);
     const results = (events.at(-1) as Extract<RaceEvent, { kind: 'results' }>).lanes;
     expect(results.map((r) => r.lane)).toEqual(['ar-naive', 'ar-cache', 'nar-1', 'nar-k', 'hybrid']);
     for (const r of results) {

@@ -6,6 +6,8 @@ import {
   floor125,
   layoutChart,
   layoutLogChart,
+  layoutScatter,
+  placeLabels,
   logDomain,
   logLogSlope,
   logScale,
@@ -234,3 +236,45 @@ describe('layoutChart x ticks', () => {
   });
 });
 
+
+describe('layoutScatter', () => {
+  it('puts x on a log scale and y on a linear one, inside the plot, and leaves out what cannot be drawn', () => {
+    const points = [
+      { x: 0.5, y: 2.1 },
+      { x: 5, y: 2.6 },
+      { x: 50, y: 3.1 },
+      { x: 0, y: 2 },
+    ];
+    const l = layoutScatter({ width: 400, height: 260, points });
+    const [a, b, c, d] = l.markers;
+    expect(d).toBeNull();
+    // Equal ratios of x are equal distances; equal differences of y are equal distances.
+    expect(b!.x - a!.x).toBeCloseTo(c!.x - b!.x, 6);
+    expect(a!.y - b!.y).toBeCloseTo(b!.y - c!.y, 6);
+    for (const m of [a, b, c]) {
+      expect(m!.x).toBeGreaterThan(l.plot.left);
+      expect(m!.x).toBeLessThan(l.plot.right);
+      expect(m!.y).toBeGreaterThanOrEqual(l.plot.top);
+      expect(m!.y).toBeLessThanOrEqual(l.plot.bottom);
+    }
+    expect(l.xTicks.map((t) => t.value)).toContain(1);
+    expect(l.yDomain.lo).toBeLessThanOrEqual(2.1);
+    expect(l.yDomain.hi).toBeGreaterThanOrEqual(3.1);
+    expect(layoutScatter({ width: 400, height: 260, points: [] }).markers).toEqual([]);
+  });
+});
+
+describe('placeLabels', () => {
+  const plot = { left: 40, top: 10, right: 300, bottom: 200 };
+  it('keeps labels inside the plot and apart from each other', () => {
+    const markers = [{ x: 100, y: 100 }, { x: 102, y: 101 }, { x: 104, y: 99 }, { x: 295, y: 50 }, null];
+    const labels = ['hybrid k=2', 'hybrid k=4', 'hybrid k=8', 'mask-predict T=10', 'gone'];
+    const placed = placeLabels(markers, labels, plot);
+    expect(placed[4]).toBeNull();
+    // Near the right edge a label reads leftwards from its point.
+    expect(placed[3]).toMatchObject({ anchor: 'end', x: 289 });
+    const boxes = placed.slice(0, 3).map((p, i) => ({ x0: p!.x, x1: p!.x + labels[i]!.length * 6, y: p!.y }));
+    for (const [i, a] of boxes.entries())
+      for (const b of boxes.slice(i + 1)) expect(a.x0 < b.x1 && b.x0 < a.x1 && Math.abs(a.y - b.y) < 12).toBe(false);
+  });
+});

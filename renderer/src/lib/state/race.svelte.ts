@@ -1,5 +1,5 @@
 import type { RaceOptions } from '../../../../core/protocol/schemas.ts';
-import { Methods, type JobEvent, type LaneResult, type ParamsOf, type RunSummary } from '../../../../core/protocol/messages.ts';
+import { Methods, type FrontierPoint, type JobEvent, type LaneResult, type ParamsOf, type RunSummary } from '../../../../core/protocol/messages.ts';
 import { logLogSlope, type Point } from '../chart.ts';
 import { applyLaneEvent, laneLabel, LANES, newLaneView, scalingLengths, SLOW_SCALING_LENGTH, type LaneView, type RaceLane } from '../race.ts';
 import { JobFollower } from './jobFollower.ts';
@@ -14,6 +14,8 @@ export interface RaceForm {
   /** The AR Transformer run and the NAR (mask-predict) run; null = the first that fits. */
   arRunId: string | null;
   narRunId: string | null;
+  /** What drafts for the hybrid: an AR Transformer run on the same text, or null for the NAR run. */
+  drafterRunId: string | null;
   prompt: string;
   length: number;
   seed: number;
@@ -59,6 +61,7 @@ class Race {
   form = $state<RaceForm>({
     arRunId: null,
     narRunId: null,
+    drafterRunId: null,
     prompt: '',
     length: 64,
     seed: 1,
@@ -76,6 +79,9 @@ class Race {
   /** How the last race ended, in words. */
   outcome = $state<string | null>(null);
   raced = $state.raw<Raced | null>(null);
+  /** The quality–speed frontier measured after the race, point by point, and how many points it will have. */
+  frontier = $state<FrontierPoint[]>([]);
+  frontierTotal = $state(0);
 
   scalingMax = $state(256);
   scalingPhase = $state<JobPhase>('idle');
@@ -117,6 +123,22 @@ class Race {
     return choices.find((r) => r.id === this.form.narRunId) ?? choices[0];
   }
 
+  /** AR Transformer runs on the same text that can draft for the hybrid (besides the NAR run). */
+  get drafterChoices(): RunSummary[] {
+    const dataset = this.ar?.dataset;
+    return this.arChoices.filter((r) => dataset === undefined || r.dataset === dataset);
+  }
+
+  /** The AR run chosen to draft; undefined when the NAR run drafts. */
+  get drafter(): RunSummary | undefined {
+    return this.form.drafterRunId === null ? undefined : this.drafterChoices.find((r) => r.id === this.form.drafterRunId);
+  }
+
+  /** Whether the race's job is past its lanes, measuring the frontier. */
+  get measuringFrontier(): boolean {
+    return this.phase === 'running' && this.results !== null;
+  }
+
   get selectedLanes(): RaceLane[] {
     return LANES.filter((l) => this.form.lanes[l]);
   }
@@ -150,6 +172,8 @@ class Race {
     const settings = { iterations: o.iterations, draft: o.draft };
     this.lanes = (options.lanes ?? [...LANES]).map((lane) => newLaneView(lane, o.length, settings));
     this.results = null;
+    this.frontier = [];
+    this.frontierTotal = 0;
     this.outcome = null;
     this.raced = { arRunId, narRunId, prompt: o.prompt, length: o.length, ...settings };
     this.phase = 'starting';
@@ -202,6 +226,10 @@ class Race {
         }
         break;
       }
+      case 'race-frontier':
+        this.frontier.push(e.point);
+        this.frontierTotal = e.total;
+        break;
       case 'race-results':
         this.results = e.lanes;
         for (const r of e.lanes) {
@@ -322,6 +350,7 @@ class Race {
     const params: RaceParams = {
       arRunId: this.ar!.id,
       narRunId: this.nar!.id,
+      ...(this.drafter ? { drafterRunId: this.drafter.id } : {}),
       options: {
         prompt: f.prompt,
         length: f.length,

@@ -1,0 +1,43 @@
+import type { CharVocabulary } from '../data/vocabulary.ts';
+import { startToken } from './autoregressive.ts';
+import { frontierSettings, type FrontierPoint, type RaceOptions } from './options.ts';
+import { laneGenerator, warmUpLane, type LaneId, type RaceModels } from './race.ts';
+import { scoreText } from './quality.ts';
+import type { TextGenerationEvent } from './textEvents.ts';
+
+/** A frontier point as it is measured: the point, and how many of how many are done. */
+export interface FrontierProgress {
+  point: FrontierPoint;
+  index: number;
+  total: number;
+}
+
+/**
+ * The quality–speed frontier: every strategy alone (AR naive, AR + KV cache, mask-predict at
+ * T = 1, 2, 4, 10, the hybrid at k = 2, 4, 8), each after a discarded warm-up, at the race's
+ * length, prompt, seed and sampling. Each point is its milliseconds per token and the NLL per
+ * character of its text under the AR model. Stops between and within points when `signal` aborts.
+ */
+export async function* measureFrontier(models: RaceModels, vocab: CharVocabulary, options: RaceOptions, signal?: AbortSignal): AsyncGenerator<FrontierProgress> {
+  const settings = frontierSettings();
+  const context = [startToken(vocab), ...vocab.encode(options.prompt)];
+  for (const [index, s] of settings.entries()) {
+    if (signal?.aborted) return;
+    const lane: LaneId = s.strategy === 'mask-predict' ? 'nar-k' : s.strategy;
+    const o: RaceOptions = { ...options, iterations: s.iterations ?? options.iterations, draft: s.draft ?? options.draft };
+    await warmUpLane(lane, models, vocab, o, signal);
+    const t0 = performance.now();
+    let done: Extract<TextGenerationEvent, { kind: 'done' }> | null = null;
+    for await (const e of laneGenerator(lane, models, vocab, o, signal)) if (e.kind === 'done') done = e;
+    const ms = performance.now() - t0;
+    if (signal?.aborted || !done || done.tokens === 0) return;
+    const scorer = models.ar.createDecoder();
+    let nll: number;
+    try {
+      nll = scoreText(scorer, context, done.tokenIds).nll;
+    } finally {
+      scorer.dispose();
+    }
+    yield { point: { ...s, msPerToken: ms / done.tokens, nll }, index, total: settings.length };
+  }
+}
