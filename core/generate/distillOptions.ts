@@ -35,12 +35,21 @@ export const DistillRecord = z.object({
 });
 export type DistillRecord = z.infer<typeof DistillRecord>;
 
-/** The settings made whole: `arCharacters` is the AR run's training text, `seed` the new run's. */
-export function resolveDistillSettings(runId: string, settings: DistillSettings, defaults: { seed: number; arCharacters: number }): DistillRecord {
+/**
+ * The settings made whole: `seed` is the new run's; the amount of text is the AR run's training
+ * text (`arCharacters`), but no more than the new run reads in all its training
+ * (`readCharacters`: steps × batch × sequence) nor DISTILL_MAX_CHARACTERS.
+ */
+export function resolveDistillSettings(
+  runId: string,
+  settings: DistillSettings,
+  defaults: { seed: number; arCharacters: number; readCharacters?: number },
+): DistillRecord {
+  const amount = Math.min(defaults.arCharacters, defaults.readCharacters ?? Infinity, DISTILL_MAX_CHARACTERS);
   return {
     runId,
     seed: settings.seed ?? defaults.seed,
     temperature: settings.temperature ?? DISTILL_DEFAULTS.temperature,
-    characters: settings.characters ?? Math.max(DISTILL_MIN_CHARACTERS, Math.min(defaults.arCharacters, DISTILL_MAX_CHARACTERS)),
+    characters: settings.characters ?? Math.max(DISTILL_MIN_CHARACTERS, amount),
   };
 }

@@ -51,7 +51,11 @@ export async function openTeacher(store: RunStore, runId: string): Promise<Disti
 
 /** The distillation record a new run gets from its request (defaults from the AR run and the new run's seed). */
 export function distillRecord(teacher: DistillTeacher, settings: DistillSettings, config: TrainConfig): DistillRecord {
-  const record = resolveDistillSettings(teacher.run.id, settings, { seed: config.seed, arCharacters: teacher.corpusCharacters });
+  const record = resolveDistillSettings(teacher.run.id, settings, {
+    seed: config.seed,
+    arCharacters: teacher.corpusCharacters,
+    readCharacters: config.steps * config.batch * config.seq,
+  });
   const trainChars = Math.floor(record.characters * (1 - config.valFraction));
   const valChars = record.characters - trainChars;
   if (Math.min(trainChars, valChars) < config.seq + 1) {
