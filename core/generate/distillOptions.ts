@@ -7,7 +7,7 @@ import { z } from 'zod';
  */
 
 /**
- * The defaults, chosen by a short measurement on the sonnets (docs/distillation.md): the AR
+ * The defaults, chosen by a short measurement on the sonnets (docs/DISTILLATION.md): the AR
  * run's own amount of text up to DISTILL_MAX_CHARACTERS, drawn at temperature 0.8.
  */
 export const DISTILL_DEFAULTS = { temperature: 0.8 } as const;

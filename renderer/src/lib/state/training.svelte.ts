@@ -143,6 +143,7 @@ class Training extends TrainingJob {
       evalEvery: c.evalEvery,
       checkpointEvery: c.checkpointEvery,
       seed: c.seed,
+      distillFrom: run.distillFrom?.runId ?? '',
     });
     if (c.data.kind === 'builtin') {
       this.form.corpus = c.data.name;
