@@ -68,8 +68,8 @@ export class TrainingJobs {
    */
   async startDistilled(config: TrainConfig, distill: DistillRequest, name?: string): Promise<PausableJob> {
     const backend = await this.deps.backend.forTextSampling();
-    const { runId: _runId, ...settings } = distill;
-    const teacher = await openTeacher(this.deps.store, distill.runId);
+    const { runId, ...settings } = distill;
+    const teacher = await openTeacher(this.deps.store, runId);
     try {
       const record = distillRecord(teacher, settings, config);
       const ar = teacher.run.meta;
