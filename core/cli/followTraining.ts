@@ -1,5 +1,6 @@
 import type { WorkerClient } from '../protocol/client.ts';
 import type { ProgressEvent } from '../protocol/messages.ts';
+import { distillProgressWriter } from './distillProgress.ts';
 import { followJob, jobExitStatus } from './followJob.ts';
 import type { Values } from './flags.ts';
 import { formatDuration, formatLoss, formatProgressLine } from './format.ts';
@@ -39,6 +40,7 @@ export async function followTraining(
   const every = (total: number) => Math.max(1, Math.round(total / 20));
   let printedAt = Date.now();
   let printedStep = 0;
+  const distillProgress = distillProgressWriter(io);
 
   const outcome = await followJob(
     client,
@@ -50,6 +52,7 @@ export async function followTraining(
     },
     io,
     (e) => {
+      if (e.kind === 'distill') return distillProgress(e);
       if (e.kind === 'preview' && tty) {
         // The sample after each validation, char-rnn style, above the progress bar.
         const text = e.text.replace(/\n/g, '⏎').slice(0, Math.max(20, (progressOut.columns ?? 100) - 16));

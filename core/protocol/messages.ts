@@ -5,6 +5,7 @@ import { ImageSource } from '../data/imageSource.ts';
 import { KnownPixels, PixelSamplingMethod, PixelSampleOptions } from '../generate/pixelcnnOptions.ts';
 import { ImageTrainConfig } from '../train/imageConfig.ts';
 import { FRONTIER_STRATEGIES, RaceLane, RaceOptions, SampleOptions } from '../generate/options.ts';
+import { DistillRecord, DistillSettings } from '../generate/distillOptions.ts';
 
 /**
  * The worker protocol: one schema for every transport (Electron MessagePort, WebSocket,
@@ -89,6 +90,8 @@ export type RunPreview = z.infer<typeof RunPreview>;
 
 export const RunDetail = RunSummary.extend({
   config: z.union([TrainConfig, ImageTrainConfig]),
+  /** A distilled run: the AR run and settings its training text was written with. */
+  distillFrom: DistillRecord.optional(),
   /** Every validation record and the others thinned to a few thousand (runs.metrics has them all). */
   metrics: z.array(MetricRecord),
   /** Records the run has in all. */
@@ -235,6 +238,8 @@ export const JobEvent = z.discriminatedUnion('kind', [
     pixels: z.number().int(),
     elapsedMs: z.number(),
   }),
+  /** Training a distilled run: the AR run has written `done` of the `total` characters it trains on. */
+  z.object({ kind: z.literal('distill'), runId: RunId, done: z.number().int(), total: z.number().int() }),
   /** Training a text model: a short sample after each validation (same seed each time). */
   z.object({ kind: z.literal('preview'), runId: RunId, step: z.number().int(), text: z.string() }),
   /** Training a PixelCNN: a few sampled images after each validation (K × 784 bits, same seed each time). */
@@ -276,7 +281,12 @@ export const Methods = {
   'backend.set': { params: z.object({ prefer: z.string().min(1).max(40) }), result: BackendInfo },
   'corpora.list': { params: z.object({}), result: z.array(z.object({ name: z.string(), chars: z.number().int(), description: z.string() })) },
   'train.start': {
-    params: z.object({ config: TrainConfig, name: z.string().max(200).optional() }),
+    params: z.object({
+      config: TrainConfig,
+      name: z.string().max(200).optional(),
+      /** Sequence-level distillation: train on text this AR run writes (its vocabulary, its data). */
+      distillFrom: DistillSettings.extend({ runId: RunId }).optional(),
+    }),
     result: JobStarted.extend({ runId: RunId }),
   },
   'train.resume': {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DistillRecord } from '../generate/distillOptions.ts';
 import { RunModelConfig } from '../models/config.ts';
 
 export const RUN_ID = /^[A-Za-z0-9_-]{1,80}$/;
@@ -31,5 +32,7 @@ export const RunMeta = z.object({
   /** When that process started (core/runs/processIdentity.ts), so a reused pid is not mistaken for it. */
   pidStart: z.string().max(32).nullable().optional(),
   error: z.string().nullable(),
+  /** A distilled run: the AR run whose generated text (corpus.txt) it trains on, and how that text was written. */
+  distillFrom: DistillRecord.optional(),
 });
 export type RunMeta = z.infer<typeof RunMeta>;

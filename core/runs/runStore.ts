@@ -137,6 +137,16 @@ export class RunHandle {
     }
   }
 
+  /** Keeps `text` as the run's training text (corpus.txt): a distilled run writes it once generated. */
+  async writeCorpus(text: string): Promise<void> {
+    await writeRunFile(this.dir, 'corpus.txt', text);
+  }
+
+  /** Whether the run has its training text (a distilled run whose generation was stopped has none yet). */
+  async hasCorpus(): Promise<boolean> {
+    return lstat(join(this.dir, 'corpus.txt')).then((info) => info.isFile(), () => false);
+  }
+
   async readImages(): Promise<Uint8Array> {
     try {
       return await readRunFile(this.dir, 'images.bin', true);

@@ -146,8 +146,8 @@ export function serveClient(pipe: MessagePipe, studio: StudioLike, options: Serv
     info: () => studio.info(),
     'backend.set': ({ prefer }) => studio.setBackend(prefer),
     'corpora.list': () => studio.corpora(),
-    'train.start': async ({ config, name }) => {
-      const job = await studio.startTraining(config, name);
+    'train.start': async ({ config, name, distillFrom }) => {
+      const job = await studio.startTraining(config, name, distillFrom);
       return { ...startJob(job), runId: job.runId };
     },
     'train.resume': async ({ runId, extraSteps }) => {

@@ -44,7 +44,8 @@ export class RunCatalogue {
     const all = await run.readMetrics();
     const metrics = thinMetrics(all, MAX_DETAIL_METRICS).map(metricRecord);
     const previews = (await run.readPreviews(MAX_DETAIL_PREVIEWS)) as RunDetail['previews'];
-    return { ...runSummary(run.meta), config, metrics, metricsTotal: all.length, previews, ...(await textRunFigures(run, all)) };
+    const distill = run.meta.distillFrom ? { distillFrom: run.meta.distillFrom } : {};
+    return { ...runSummary(run.meta), config, ...distill, metrics, metricsTotal: all.length, previews, ...(await textRunFigures(run, all)) };
   }
 
   /** Every metric record of a run (detail thins a long run's), for exports. */

@@ -15,6 +15,7 @@ import { readSettings } from './settings.ts';
 import { RunCatalogue } from './runCatalogue.ts';
 import { SamplingJobs } from './samplingJobs.ts';
 import { TrainingJobs } from './trainingJobs.ts';
+import type { DistillRequest } from './distillTraining.ts';
 
 export type { Job, PausableJob, UnpausableJob } from './job.ts';
 
@@ -94,8 +95,9 @@ export class Studio {
     return this.data.imagePreview(source, limit);
   }
 
-  startTraining(config: TrainConfig, name?: string): Promise<Job> {
-    return this.training.startText(config, name);
+  /** A new text run; with `distillFrom`, on text that AR run writes first (sequence-level distillation). */
+  startTraining(config: TrainConfig, name?: string, distillFrom?: DistillRequest): Promise<Job> {
+    return distillFrom ? this.training.startDistilled(config, distillFrom, name) : this.training.startText(config, name);
   }
 
   startImageTraining(config: ImageTrainConfig, name?: string): Promise<Job> {

@@ -10,7 +10,7 @@ import type { BackendInfo } from '../protocol/messages.ts';
 import type { OwnedModel } from '../runs/checkpointContents.ts';
 import { restoreTraining } from '../runs/modelRestore.ts';
 import type { RunMeta } from '../runs/runMeta.ts';
-import type { NewRun, RunStore } from '../runs/runStore.ts';
+import type { NewRun, RunHandle, RunStore } from '../runs/runStore.ts';
 import { AdamOptimizer } from '../train/adam.ts';
 import type { TrainConfig } from '../train/config.ts';
 import type { ImageTrainConfig } from '../train/imageConfig.ts';
@@ -19,6 +19,7 @@ import type { BackendChoice } from './backendChoice.ts';
 import type { DataSources } from './dataSources.ts';
 import { removeRunIfStartFails } from './failedStart.ts';
 import { checkMemoryBudget } from './memoryBudgets.ts';
+import { distilledParts, distilledTrainingJob, distillRecord, openTeacher, type DistillRequest } from './distillTraining.ts';
 import type { PausableJob } from './job.ts';
 import { storedConfig, type RunCatalogue } from './runCatalogue.ts';
 import { trainingJob, type TrainingParts } from './trainingJob.ts';
@@ -66,6 +67,48 @@ export class TrainingJobs {
     });
   }
 
+  /**
+   * A new text run distilled from an AR run: the run is made at once (run.json records
+   * distillFrom), the job writes the AR run's text into it and then trains on that text.
+   */
+  async startDistilled(config: TrainConfig, distill: DistillRequest, name?: string): Promise<PausableJob> {
+    const backend = await this.deps.backend.forTextSampling();
+    const { runId, ...settings } = distill;
+    const teacher = await openTeacher(this.deps.store, runId);
+    try {
+      const record = distillRecord(teacher, settings, config);
+      const ar = teacher.run.meta;
+      const model: TextModelConfig = { ...config.model, vocabSize: teacher.vocab.size };
+      checkMemoryBudget(model, { batch: config.batch, seq: config.seq, mode: 'train' }, backend.backend); // before anything is allocated
+      const stored = { ...config, data: ar.config.data ?? config.data };
+      const run = await this.deps.store.create({
+        name: name?.trim() || `${describeModel(model)} distilled from ${ar.name}`,
+        dataset: ar.dataset,
+        meta: { ...freshRunMeta(backend, { totalSteps: config.steps, config: stored, model, vocab: teacher.vocab.toJSON() }), distillFrom: record },
+      });
+      return this.distil(run, teacher, config);
+    } catch (err) {
+      teacher.model.dispose();
+      throw err;
+    }
+  }
+
+  /** The two-phase job of a distilled run (its text written, then training), registered as training. */
+  private distil(run: RunHandle, teacher: Awaited<ReturnType<typeof openTeacher>>, config: TrainConfig): PausableJob {
+    const runId = run.id;
+    const ended = () => this.running.delete(runId);
+    const progressIntervalMs = this.deps.progressIntervalMs;
+    const job = distilledTrainingJob({
+      run,
+      teacher,
+      record: run.meta.distillFrom!,
+      ended,
+      train: (text) => trainingJob(distilledParts(run, config, teacher.vocab, text), { progressIntervalMs, ended }),
+    });
+    this.running.set(runId, job);
+    return job;
+  }
+
   /** A new PixelCNN run on an image set. */
   async startImages(config: ImageTrainConfig, name?: string): Promise<PausableJob> {
     const backend = await this.deps.backend.info();
@@ -97,6 +140,13 @@ export class TrainingJobs {
     const runModel = run.meta.model;
     const stored = storedConfig(run);
     checkMemoryBudget(runModel, { batch: stored.batch, seq: 'seq' in stored ? stored.seq : 1, mode: 'train' }, backend.backend); // before anything is allocated
+    if (run.meta.distillFrom && !(await run.hasCorpus())) {
+      // Stopped before its text was written: the same AR run, seed and settings write it again.
+      const config = { ...(stored as TrainConfig), steps: Math.max(run.meta.totalSteps, 1) + extraSteps };
+      const teacher = await openTeacher(this.deps.store, run.meta.distillFrom.runId);
+      await run.update({ totalSteps: config.steps, step: 0, config: { ...run.meta.config, steps: config.steps } });
+      return this.distil(run, teacher, config);
+    }
     const { checkpoint, skipped } = await run.checkpoints.loadLatest();
     const startStep = checkpoint?.step ?? 0;
     const total = Math.max(run.meta.totalSteps, startStep) + extraSteps;

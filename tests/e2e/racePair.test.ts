@@ -1,6 +1,7 @@
 /**
  * The Race tab with no runs yet, in Chromium against `ars serve`: "Train a pair" trains a causal
- * and a mask-predict Transformer side by side, chooses them, and the race runs on them.
+ * Transformer, then a mask-predict Transformer distilled from it (the AR model writes the text
+ * the NAR model trains on), chooses them, and the race runs on them.
  */
 import { describe, expect, it } from 'vitest';
 import { HAVE_CHROMIUM, openApp, openPage, useStudio, warnIfNoChromium } from './harness.ts';
@@ -10,16 +11,23 @@ warnIfNoChromium('the race pair browser test');
 describe.skipIf(!HAVE_CHROMIUM)('race pair (Chromium, web mode)', () => {
   const studio = useStudio();
 
-  it('trains a matched AR/NAR pair in one click and races it', async () => {
+  it('trains an AR model, then a NAR model distilled from it, in one click, and races them', async () => {
     const { page, problems } = await openPage(studio.browser, { width: 1280, height: 1000 });
     await openApp(page, studio.url);
     await page.getByTestId('tab-race').click();
     await expect.poll(() => page.getByTestId('race-pair').count()).toBe(1);
-    await page.getByTestId('race-pair-steps').fill('12');
+    await page.getByTestId('race-pair-steps').fill('10');
+    expect(await page.getByTestId('race-pair-distil').isChecked()).toBe(true);
     await page.getByTestId('race-pair-train').click();
-    await expect.poll(() => page.getByTestId('race-pair-outcome').textContent(), { timeout: 180_000 }).toContain('Both models are trained');
+    // Phase one: the AR model trains; the NAR model waits for it.
+    await expect.poll(() => page.getByTestId('race-pair').textContent(), { timeout: 60_000 }).toContain('NAR (mask-predict): waits for the AR model');
+    // Phase two: the AR model writes the distillation text (with its own bar), then the NAR model trains on it.
+    await expect.poll(() => page.getByTestId('race-pair-distill-progress').count(), { timeout: 180_000 }).toBe(1);
+    expect(await page.getByTestId('race-pair').textContent()).toMatch(/AR \(causal Transformer\):\s*step 10 \/ 10 ✓/);
+    expect(await page.getByTestId('race-pair').textContent()).toMatch(/Generating distillation text [\d,]+\/20,480/);
+    await expect.poll(() => page.getByTestId('race-pair-outcome').textContent(), { timeout: 300_000 }).toContain('Both models are trained');
     await expect.poll(() => page.getByTestId('race-ar-run').locator('option:checked').textContent(), { timeout: 30_000 }).toContain('race pair · AR');
-    expect(await page.getByTestId('race-nar-run').locator('option:checked').textContent()).toContain('race pair · NAR');
+    expect(await page.getByTestId('race-nar-run').locator('option:checked').textContent()).toContain('race pair · NAR (distilled)');
 
     await page.getByTestId('race-length').fill('16');
     await page.getByTestId('race-start').click();
@@ -27,5 +35,5 @@ describe.skipIf(!HAVE_CHROMIUM)('race pair (Chromium, web mode)', () => {
     await page.getByTestId('tab-runs').click();
     await expect.poll(() => page.getByTestId('run-row').count(), { timeout: 30_000 }).toBe(2);
     expect(problems).toEqual([]);
-  });
+  }, 600_000);
 });

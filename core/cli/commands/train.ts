@@ -4,6 +4,8 @@ import { BUILTIN_IMAGE_SETS } from '../../data/imageSource.ts';
 import { BUILTIN_CORPORA } from '../../data/source.ts';
 import { RNN_DEFAULTS, TRANSFORMER_DEFAULTS } from '../../models/defaults.ts';
 import { DEFAULT_PIXELCNN_CONFIG } from '../../models/pixelcnnConfig.ts';
+import { DISTILL_DEFAULTS, DISTILL_MAX_CHARACTERS } from '../../generate/distillOptions.ts';
+import { Methods, type ParamsOf } from '../../protocol/messages.ts';
 import { TrainConfig, type TrainConfigInput } from '../../train/config.ts';
 import { ImageTrainConfig, type ImageTrainConfigInput } from '../../train/imageConfig.ts';
 import type { Command } from '../command.ts';
@@ -41,6 +43,11 @@ On a terminal, what the model writes after each validation is printed above the 
   --blocks N          PixelCNN masked 3×3 residual layers (default 5)
   --lr X              peak learning rate (default 0.003)
   --name TEXT         a name for the run
+  --distill-from RUN  sequence-level distillation: train on text that causal run (Transformer or RNN)
+                      writes first, in its vocabulary (--data defaults to that run's data)
+  --distill-temperature X   its sampling temperature (default ${DISTILL_DEFAULTS.temperature})
+  --distill-chars N   characters it writes (default: as many as it trained on, at most ${DISTILL_MAX_CHARACTERS})
+  --seed N            random seed (default 1; also the distillation text's)
 ${STUDIO_HELP}
 
 A flag the chosen model does not read (--heads for an lstm, --hidden for a transformer, --seq
@@ -151,26 +158,42 @@ function modelChoice(name: string, values: Values): TrainConfigInput['model'] {
   throw unknownModel(name);
 }
 
+/** --distill-from and its settings, checked; undefined without --distill-from. */
+function distillRequest(values: Values): ParamsOf<'train.start'>['distillFrom'] {
+  const runId = str(values, 'distill-from');
+  if (runId === undefined) {
+    if (str(values, 'distill-temperature') !== undefined || str(values, 'distill-chars') !== undefined) {
+      throw new UsageError('--distill-temperature and --distill-chars need --distill-from RUN');
+    }
+    return undefined;
+  }
+  if (runId === '') throw new UsageError('--distill-from needs the id of a causal text run (ars runs lists them)');
+  const request = defined({ runId, temperature: optNumber(values, 'distill-temperature'), characters: optInt(values, 'distill-chars') });
+  checkAgainst(DistillFrom, request, { runId: '--distill-from', temperature: '--distill-temperature', characters: '--distill-chars' });
+  return request;
+}
+
+const DistillFrom = Methods['train.start'].params.shape.distillFrom.unwrap();
+
 async function trainText(modelName: string, values: Values, io: CliIo): Promise<number> {
   const model = modelChoice(modelName, values);
-  const data = required(values, 'data', 'train');
+  const distillFrom = distillRequest(values);
+  const data = distillFrom ? str(values, 'data') : required(values, 'data', 'train');
   const steps = intValue('steps', required(values, 'steps', 'train'));
-  const config: TrainConfigInput = defined({
-    model,
-    data: dataSource(data, modelName, io.cwd),
-    steps,
-    batch: optInt(values, 'batch'),
-    seq: optInt(values, 'seq'),
-    lr: optNumber(values, 'lr'),
-  });
+  const config = (source: TrainConfigInput['data']): TrainConfigInput =>
+    defined({ model, data: source, steps, batch: optInt(values, 'batch'), seq: optInt(values, 'seq'), lr: optNumber(values, 'lr'), seed: optInt(values, 'seed') });
+  // Checked before any worker starts; a distilled run's data is its AR run's, looked up below.
+  const checked = config(data ? dataSource(data, modelName, io.cwd) : { kind: 'builtin', name: BUILTIN_CORPORA[0] });
   // A Transformer's context is --seq when --context is not given: blame the flag that was.
   const contextFlag = str(values, 'context') === undefined && str(values, 'seq') !== undefined ? '--seq' : '--context';
-  checkAgainst(TrainConfig, config, { ...TRAIN_FLAGS, 'model.context': contextFlag });
-  checkDataPath(config.data, modelName);
+  checkAgainst(TrainConfig, checked, { ...TRAIN_FLAGS, 'model.context': contextFlag });
+  if (data) checkDataPath(checked.data, modelName);
   const name = str(values, 'name');
-  return withClient(values, io, (client) =>
-    followTraining(client, () => client.request('train.start', name === undefined ? { config } : { config, name }), values, io),
-  );
+  return withClient(values, io, async (client) => {
+    const source = data ? dataSource(data, modelName, io.cwd) : ((await client.request('runs.get', { runId: distillFrom!.runId })).config.data as TrainConfigInput['data']);
+    const params: ParamsOf<'train.start'> = defined({ config: config(source), name, distillFrom });
+    return followTraining(client, () => client.request('train.start', params), values, io);
+  });
 }
 
 function imageSource(raw: string, cwd: string): ImageTrainConfigInput['data'] {
@@ -205,6 +228,7 @@ export const trainCommand: Command = {
   help: HELP,
   options: {
     ...stringFlags('model', 'data', 'steps', 'batch', 'seq', 'hidden', 'embedding', 'layers', 'd-model', 'heads', 'ffn', 'context', 'positions', 'channels', 'blocks', 'lr', 'name'),
+    ...stringFlags('distill-from', 'distill-temperature', 'distill-chars', 'seed'),
     ...STUDIO_OPTIONS,
   },
   async run(values, io) {

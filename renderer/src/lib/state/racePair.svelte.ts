@@ -13,16 +13,24 @@ interface Member {
   runId: string;
   step: number;
   total: number;
+  /** A distilled NAR run's first phase: characters of the AR run's text written, of the total. */
+  distill: { done: number; total: number } | null;
   state: 'training' | 'done' | 'failed' | 'cancelled';
 }
 
+type Key = 'ar' | 'nar';
+
 /**
- * "Train a pair": one click that trains a small causal Transformer and a mask-predict
- * Transformer of the same shape on the sonnets, side by side, so the Race has two models to run.
- * Both jobs are ordinary runs (they appear in the Runs list); when both finish they are chosen.
+ * "Train a pair": one click that trains a small causal Transformer and then a mask-predict
+ * Transformer of the same shape on the sonnets, so the Race has two models to run. By default
+ * the NAR model is distilled from the AR one (it trains on text the AR model writes: sequence-
+ * level knowledge distillation), so the AR model trains first and the NAR model after it. Both
+ * jobs are ordinary runs (they appear in the Runs list); when both finish they are chosen.
  */
 class RacePair {
   steps = $state(600);
+  /** Distil the NAR model from the AR one (else both train on the sonnets, side by side). */
+  distil = $state(true);
   phase = $state<'idle' | 'training' | 'stopping'>('idle');
   members = $state<{ ar: Member | null; nar: Member | null }>({ ar: null, nar: null });
   outcome = $state<string | null>(null);
@@ -32,15 +40,15 @@ class RacePair {
     return this.phase !== 'idle';
   }
 
-  /** Steps done by both, out of both totals. */
+  /** Steps done by both, out of both totals (a member not started yet counts its steps to come). */
   get progress(): { done: number; total: number } {
-    const ms = [this.members.ar, this.members.nar].filter((m): m is Member => m !== null);
-    return { done: ms.reduce((s, m) => s + m.step, 0), total: ms.reduce((s, m) => s + m.total, 0) || 1 };
+    const ms = [this.members.ar, this.members.nar];
+    return { done: ms.reduce((s, m) => s + (m?.step ?? 0), 0), total: ms.reduce((s, m) => s + (m?.total ?? this.steps), 0) || 1 };
   }
 
-  request(family: 'transformer' | 'maskPredict'): ParamsOf<'train.start'> {
+  request(family: 'transformer' | 'maskPredict', distillFrom?: string): ParamsOf<'train.start'> {
     return {
-      name: family === 'transformer' ? 'race pair · AR' : 'race pair · NAR',
+      name: family === 'transformer' ? 'race pair · AR' : distillFrom ? 'race pair · NAR (distilled)' : 'race pair · NAR',
       config: {
         model: { family, ...SHAPE },
         data: { kind: 'builtin', name: 'sonnets' },
@@ -52,6 +60,7 @@ class RacePair {
         checkpointEvery: Math.max(1, Math.round(this.steps / 3)),
         seed: 1,
       },
+      ...(distillFrom ? { distillFrom: { runId: distillFrom } } : {}),
     };
   }
 
@@ -60,44 +69,68 @@ class RacePair {
     this.phase = 'training';
     this.outcome = null;
     this.members = { ar: null, nar: null };
-    try {
-      for (const [key, family] of [['ar', 'transformer'], ['nar', 'maskPredict']] as const) {
-        const { jobId, runId } = await worker.request('train.start', this.request(family));
-        this.members[key] = { runId, step: 0, total: this.steps, state: 'training' };
-        this.followers[key].follow(jobId, 'Training the race pair failed', {
-          event: (e) => {
-            if (e.kind === 'progress' && this.members[key]) this.members[key].step = e.step;
-          },
-          done: (e) => this.ended(key, e.reason === 'completed' ? 'done' : 'cancelled'),
-          failed: () => this.ended(key, 'failed'),
-        });
-      }
-    } catch (err) {
-      notices.error(err, 'Could not start training the race pair');
-      await this.stop();
-      this.phase = 'idle';
-    }
-    void runs.refresh();
+    const sequential = this.distil;
+    if (!(await this.launch('ar', this.request('transformer')))) return;
+    if (!sequential) await this.launch('nar', this.request('maskPredict'));
   }
 
   async stop(): Promise<void> {
     if (this.phase !== 'training') return;
     this.phase = 'stopping';
     for (const key of ['ar', 'nar'] as const) if (this.followers[key].id) await this.followers[key].control('job.cancel', 'Could not stop the training');
+    // Nothing left running (the NAR job not started yet): the pair has stopped.
+    if (!this.followers.ar.id && !this.followers.nar.id) this.settle();
   }
 
-  private ended(key: 'ar' | 'nar', state: Member['state']): void {
+  /** Starts one member's training; false (and the pair stopped) where it could not start. */
+  private async launch(key: Key, params: ParamsOf<'train.start'>): Promise<boolean> {
+    try {
+      const { jobId, runId } = await worker.request('train.start', params);
+      this.members[key] = { runId, step: 0, total: this.steps, distill: null, state: 'training' };
+      this.followers[key].follow(jobId, 'Training the race pair failed', {
+        event: (e) => {
+          const m = this.members[key];
+          if (!m) return;
+          if (e.kind === 'progress') m.step = e.step;
+          else if (e.kind === 'distill') m.distill = { done: e.done, total: e.total };
+        },
+        done: (e) => this.ended(key, e.reason === 'completed' ? 'done' : 'cancelled'),
+        failed: () => this.ended(key, 'failed'),
+      });
+      void runs.refresh();
+      return true;
+    } catch (err) {
+      notices.error(err, 'Could not start training the race pair');
+      await this.stop();
+      this.settle();
+      return false;
+    }
+  }
+
+  private ended(key: Key, state: Member['state']): void {
     const m = this.members[key];
     if (m) m.state = state;
     const { ar, nar } = this.members;
-    if (!ar || !nar || ar.state === 'training' || nar.state === 'training') return;
+    // The AR model trained: now the NAR model, distilled from it.
+    if (key === 'ar' && state === 'done' && !nar && this.phase === 'training') {
+      void this.launch('nar', this.request('maskPredict', ar!.runId));
+      return;
+    }
+    if (ar?.state === 'training' || nar?.state === 'training') return;
+    this.settle();
+  }
+
+  /** Both jobs over (or one never started): the outcome, and the two runs chosen for the race when both trained. */
+  private settle(): void {
+    if (this.phase === 'idle') return;
     this.phase = 'idle';
-    if (ar.state === 'done' && nar.state === 'done') {
+    const { ar, nar } = this.members;
+    if (ar?.state === 'done' && nar?.state === 'done') {
       this.outcome = 'Both models are trained and chosen below: start the race.';
       race.form.arRunId = ar.runId;
       race.form.narRunId = nar.runId;
     } else {
-      this.outcome = ar.state === 'failed' || nar.state === 'failed' ? 'Training the pair failed.' : 'Stopped. The runs keep their last checkpoints (resume them in Runs).';
+      this.outcome = ar?.state === 'failed' || nar?.state === 'failed' ? 'Training the pair failed.' : 'Stopped. The runs keep their last checkpoints (resume them in Runs).';
     }
     void runs.refresh();
   }

@@ -1,6 +1,8 @@
 import { Methods, type ParamsOf, type RunDetail } from '../../../../core/protocol/messages.ts';
+import { distillSources } from '../distillSources.ts';
 import { DEFAULT_MODEL_FIELDS, modelChoice, modelFields, modelProblems, type ModelFields } from '../modelForm.ts';
 import { notices } from './notices.svelte.ts';
+import { runs } from './runs.svelte.ts';
 import { sampling } from './sampling.svelte.ts';
 import { TrainingJob } from './trainingJob.svelte.ts';
 import { worker } from './worker.svelte.ts';
@@ -23,6 +25,8 @@ export interface TrainForm extends ModelFields {
   evalEvery: number;
   checkpointEvery: number;
   seed: number;
+  /** NAR models: the AR run to distil from ('' = train on the text itself). */
+  distillFrom: string;
 }
 
 export const UPLOAD = '\u0000upload';
@@ -42,6 +46,7 @@ class Training extends TrainingJob {
     evalEvery: 50,
     checkpointEvery: 200,
     seed: 1,
+    distillFrom: '',
   });
   corpora = $state.raw<Corpus[]>([]);
   /** The text file the person opened, if any. */
@@ -59,6 +64,12 @@ class Training extends TrainingJob {
   /** The chosen built-in corpus, if one is chosen. */
   get corpus(): Corpus | undefined {
     return this.corpora.find((c) => c.name === this.form.corpus);
+  }
+
+  /** The runs the NAR model may be distilled from: causal text runs of the chosen text with a checkpoint. */
+  get distillSources() {
+    const dataset = this.form.corpus === UPLOAD ? (this.upload?.name ?? null) : this.form.corpus;
+    return distillSources(runs.list, dataset);
   }
 
   async loadCorpora(): Promise<void> {
@@ -91,8 +102,10 @@ class Training extends TrainingJob {
     else return { ok: false, message: 'open a text file first' };
     const problems = modelProblems(f, f.seq);
     if (problems.length) return { ok: false, message: problems[0]! };
+    const distill = f.family === 'maskPredict' && this.distillSources.some((r) => r.id === f.distillFrom);
     const params = {
       name: f.name.trim() || undefined,
+      ...(distill ? { distillFrom: { runId: f.distillFrom } } : {}),
       config: {
         model: modelChoice(f, f.seq),
         data,
@@ -130,6 +143,7 @@ class Training extends TrainingJob {
       evalEvery: c.evalEvery,
       checkpointEvery: c.checkpointEvery,
       seed: c.seed,
+      distillFrom: run.distillFrom?.runId ?? '',
     });
     if (c.data.kind === 'builtin') {
       this.form.corpus = c.data.name;

@@ -39,6 +39,8 @@ export class TrainingJob {
   latestSample = $state.raw<{ step: number; text: string } | null>(null);
   /** PixelCNN runs: the newest images sampled after a validation (samples × 784 bits). */
   latestImages = $state.raw<{ step: number; samples: number; images: Uint8Array } | null>(null);
+  /** A distilled run's first phase: characters of distillation text written so far, of the total. */
+  distill = $state.raw<{ done: number; total: number } | null>(null);
   /** How the last job ended, in words. */
   outcome = $state<string | null>(null);
   /**
@@ -165,6 +167,7 @@ export class TrainingJob {
     this.checkpointStep = null;
     this.latestSample = null;
     this.latestImages = null;
+    this.distill = null;
     this.pausable = null;
     this.unigramEntropy = null;
     this.totalSteps = totalSteps;
@@ -217,6 +220,9 @@ export class TrainingJob {
         break;
       case 'preview':
         this.latestSample = { step: e.step, text: e.text };
+        break;
+      case 'distill':
+        this.distill = { done: e.done, total: e.total };
         break;
       case 'image-preview':
         this.latestImages = { step: e.step, samples: e.samples, images: e.images };
