@@ -14,7 +14,7 @@ import { STUDIO_HELP, STUDIO_OPTIONS, stringFlags, warnIgnored, type Values } fr
 import { checkAgainst, defined, intValue, optInt, optNumber, required, str } from '../flagValues.ts';
 import { followTraining } from '../followTraining.ts';
 import type { CliIo } from '../io.ts';
-import { aRunOf } from '../runRef.ts';
+import { aRunOf, resolveRun } from '../runRef.ts';
 import { withClient } from '../studioAccess.ts';
 import type { PositionEncoding } from '../../models/positionEncoding.ts';
 
@@ -43,8 +43,8 @@ On a terminal, what the model writes after each validation is printed above the 
   --blocks N          PixelCNN masked 3×3 residual layers (default 5)
   --lr X              peak learning rate (default 0.003)
   --name TEXT         a name for the run
-  --distill-from RUN  sequence-level distillation: train on text that causal run (Transformer or RNN)
-                      writes first, in its vocabulary (--data defaults to that run's data)
+  --distill-from RUN  sequence-level distillation: train on text that causal run (Transformer or RNN;
+                      its id, a unique start or latest) writes first, in its vocabulary (--data defaults to that run's data)
   --distill-temperature X   its sampling temperature (default ${DISTILL_DEFAULTS.temperature})
   --distill-chars N   characters it writes (default: as many as it trained on, at most ${DISTILL_MAX_CHARACTERS})
   --seed N            random seed (default 1; also the distillation text's)
@@ -190,8 +190,9 @@ async function trainText(modelName: string, values: Values, io: CliIo): Promise<
   if (data) checkDataPath(checked.data, modelName);
   const name = str(values, 'name');
   return withClient(values, io, async (client) => {
-    const source = data ? dataSource(data, modelName, io.cwd) : ((await client.request('runs.get', { runId: distillFrom!.runId })).config.data as TrainConfigInput['data']);
-    const params: ParamsOf<'train.start'> = defined({ config: config(source), name, distillFrom });
+    const teacher = distillFrom && { ...distillFrom, runId: (await resolveRun(client, distillFrom.runId, '--distill-from')).id };
+    const source = data ? dataSource(data, modelName, io.cwd) : ((await client.request('runs.get', { runId: teacher!.runId })).config.data as TrainConfigInput['data']);
+    const params: ParamsOf<'train.start'> = defined({ config: config(source), name, distillFrom: teacher });
     return followTraining(client, () => client.request('train.start', params), values, io);
   });
 }
