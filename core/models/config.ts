@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { RNN_CELLS } from '../tensor/rnnCell.ts';
 import { PixelCnnConfig as PixelCnnConfigSchema } from './pixelcnnConfig.ts';
 import { DEFAULT_POSITION_ENCODING, LEGACY_POSITION_ENCODING, PositionEncoding } from './positionEncoding.ts';
+import { DEFAULT_LOCAL_CONTEXT, LEGACY_LOCAL_CONTEXT, LocalContext } from './localContextConfig.ts';
 
 /**
  * Plain, serialisable model configurations. Pure (no tfjs): the renderer reaches these
@@ -47,7 +48,12 @@ export type TransformerConfig = z.infer<typeof TransformerConfig>;
  * (TextModelChoice) defaults to the measured best.
  */
 export const MaskPredictConfig = z
-  .object({ family: z.literal('maskPredict'), ...transformerShape, positions: PositionEncoding.default(LEGACY_POSITION_ENCODING) })
+  .object({
+    family: z.literal('maskPredict'),
+    ...transformerShape,
+    positions: PositionEncoding.default(LEGACY_POSITION_ENCODING),
+    localContext: LocalContext.default(LEGACY_LOCAL_CONTEXT),
+  })
   .refine(headsDivide, headsMessage);
 export type MaskPredictConfig = z.infer<typeof MaskPredictConfig>;
 
@@ -60,7 +66,12 @@ export const TextModelChoice = z.discriminatedUnion('family', [
   RnnConfig.omit({ vocabSize: true }),
   z.object({ family: z.literal('transformer'), ...transformerShape, tiedOutput: z.boolean().default(true) }).omit({ vocabSize: true }).refine(headsDivide, headsMessage),
   z
-    .object({ family: z.literal('maskPredict'), ...transformerShape, positions: PositionEncoding.default(DEFAULT_POSITION_ENCODING) })
+    .object({
+      family: z.literal('maskPredict'),
+      ...transformerShape,
+      positions: PositionEncoding.default(DEFAULT_POSITION_ENCODING),
+      localContext: LocalContext.default(DEFAULT_LOCAL_CONTEXT),
+    })
     .omit({ vocabSize: true })
     .refine(headsDivide, headsMessage),
 ]);

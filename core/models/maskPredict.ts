@@ -4,6 +4,7 @@ import type { MaskPredictConfig } from './config.ts';
 import type { TextModel } from './textModel.ts';
 import { softmaxCrossEntropy } from '../tensor/ops/crossEntropy.ts';
 import { fastDecodersAvailable } from '../tensor/inference/available.ts';
+import { addLocalContext, createLocalTables, localTableName, type LocalTable } from './localContext.ts';
 import { SINUSOID_SCALE, sinusoidalPositions } from './positionEncoding.ts';
 import { createTransformerWeights, embed, EngineCache, outputLogits, transformerBlockNoCache, type TransformerWeights } from './transformerLayers.ts';
 
@@ -56,7 +57,15 @@ export class MaskPredictModel implements TextModel {
   readonly weights: Map<string, tf.Variable>;
   private readonly parts: TransformerWeights;
   private readonly trainRng: Rng;
-  private readonly engines = new EngineCache(() => ({ parts: this.parts, shape: this.config, outputs: this.config.vocabSize, variables: [...this.weights.values()] }));
+  /** Local context tables (config.localContext; none in runs stored before it). */
+  private readonly local: LocalTable[];
+  private readonly engines = new EngineCache(() => ({
+    parts: this.parts,
+    shape: this.config,
+    outputs: this.config.vocabSize,
+    variables: [...this.weights.values()],
+    local: this.local,
+  }));
 
   constructor(
     readonly config: MaskPredictConfig,
@@ -75,6 +84,9 @@ export class MaskPredictModel implements TextModel {
       sinusoid.dispose();
     }
     this.parts = parts;
+    // Rows: the vocabulary and [MASK]; each table adds a padding row after them.
+    this.local = createLocalTables(config.localContext, config.vocabSize + 1, config.dModel, seed);
+    for (const { offset, table } of this.local) named.set(localTableName(offset), table);
     this.weights = named;
     this.trainRng = createRng(seed ^ 0x9e3779b9);
   }
@@ -82,6 +94,11 @@ export class MaskPredictModel implements TextModel {
   /** The id of the [MASK] token (one past the vocabulary). */
   get maskId(): number {
     return this.config.vocabSize;
+  }
+
+  /** The row local context tables use past the sequence's edges (one past [MASK]). */
+  private get padId(): number {
+    return this.config.vocabSize + 1;
   }
 
   /**
@@ -128,7 +145,7 @@ export class MaskPredictModel implements TextModel {
   predictTfjs(ids: tf.Tensor2D, training = false): tf.Tensor3D {
     return tf.tidy(() => {
       if (ids.shape[1] > this.config.context) throw new Error(`a sequence of ${ids.shape[1]} exceeds the context of ${this.config.context}`);
-      let x = embed(this.parts, ids);
+      let x = addLocalContext(embed(this.parts, ids), ids, this.local, this.padId);
       for (const w of this.parts.blocks) x = transformerBlockNoCache(x, w, this.config, false, training);
       return outputLogits(this.parts, x, this.config.vocabSize);
     });

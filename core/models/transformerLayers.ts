@@ -3,6 +3,7 @@ import { selfAttention, splitHeads } from '../tensor/ops/attention.ts';
 import { biasGelu } from '../tensor/ops/gelu.ts';
 import { layerNorm as layerNormOp } from '../tensor/ops/layerNorm.ts';
 import { TransformerEngine, type TransformerEngineWeights } from '../tensor/inference/transformerEngine.ts';
+import type { LocalTable } from './localContext.ts';
 
 /** The sizes shared by the causal and the mask-predict Transformer. */
 export interface TransformerShape {
@@ -229,15 +230,23 @@ export class EngineCache {
   private seen: unknown[] = [];
 
   constructor(
-    private readonly weights: () => { parts: TransformerWeights; shape: TransformerShape; outputs: number; variables: readonly tf.Variable[] },
+    private readonly weights: () => {
+      parts: TransformerWeights;
+      shape: TransformerShape;
+      outputs: number;
+      variables: readonly tf.Variable[];
+      /** Mask-predict's local context tables (see localContext.ts). */
+      local?: readonly LocalTable[];
+    },
   ) {}
 
   get(): TransformerEngine {
-    const { parts, shape, outputs, variables } = this.weights();
+    const { parts, shape, outputs, variables, local } = this.weights();
     const ids = variables.map((v) => v.dataId);
     if (this.engine == null || ids.length !== this.seen.length || ids.some((id, i) => id !== this.seen[i])) {
       this.engine?.dispose();
-      this.engine = new TransformerEngine(engineWeights(parts, shape, outputs));
+      const localData = local?.length ? { local: { offsets: local.map((t) => t.offset), tables: local.map((t) => t.table.dataSync() as Float32Array) } } : {};
+      this.engine = new TransformerEngine({ ...engineWeights(parts, shape, outputs), ...localData });
       this.seen = ids;
     }
     return this.engine;

@@ -46,6 +46,12 @@ export interface TransformerEngineWeights {
   /** [D, outputs] untied output layer, or null (tied to tokEmb). */
   outW: Float32Array | null;
   outB: Float32Array;
+  /**
+   * Local context embeddings (mask-predict): for each offset o, a table [rows + 1, D] whose row for
+   * the token at i + o (the last row where i + o is outside the sequence) is added at position i.
+   * Only for whole bidirectional sequences (past 0).
+   */
+  local?: { offsets: readonly number[]; tables: readonly Float32Array[] };
 }
 
 type Fn = (...args: number[]) => number;
@@ -96,6 +102,7 @@ export class TransformerEngine {
   readonly outputs: number;
   private readonly rows: number;
   private readonly tokEmb: number;
+  private readonly local: { offsets: number[]; tables: Float32Array[] } | null;
   private readonly posEmb: number;
   private readonly blocks: BlockPtrs[] = [];
   private readonly lnFg: number;
@@ -181,6 +188,7 @@ export class TransformerEngine {
       f.packBFull!(ptr, brs, bcs, K, 0, N, out);
       return out;
     };
+    this.local = w.local && w.local.offsets.length > 0 ? { offsets: [...w.local.offsets], tables: w.local.tables.map((t) => Float32Array.from(t)) } : null;
     this.tokEmb = put(w.tokEmb);
     this.posEmb = put(w.posEmb);
     for (const b of w.blocks) {
@@ -278,6 +286,25 @@ export class TransformerEngine {
     }
   }
 
+  /** Adds each offset's embedding of the neighbouring token to every position (see `local`). */
+  private addLocalContext(ids: readonly number[], past: number, causal: boolean): void {
+    if (past !== 0 || causal) throw new Error('local context embeddings need a whole bidirectional sequence');
+    const { D } = this;
+    const f32 = this.k.f32;
+    const T = ids.length;
+    const pad = this.rows;
+    this.local!.offsets.forEach((o, t) => {
+      const table = this.local!.tables[t]!;
+      for (let i = 0; i < T; i++) {
+        const j = i + o;
+        const row = j >= 0 && j < T ? ids[j]! : pad;
+        const src = row * D;
+        const dst = (this.x >> 2) + i * D;
+        for (let d = 0; d < D; d++) f32[dst + d] = f32[dst + d]! + table[src + d]!;
+      }
+    });
+  }
+
   /**
    * Runs `ids` at positions past … past+T−1, attending to the cached positions 0 … past−1 and
    * (causal) to the new ones up to each; bidirectional: every new position sees all. Keys and
@@ -307,6 +334,7 @@ export class TransformerEngine {
       f32.set(f32.subarray((this.tokEmb >> 2) + id * D, (this.tokEmb >> 2) + (id + 1) * D), dst);
     }
     f.addInPlace!(this.x, this.posEmb + past * D * 4, T * D);
+    if (this.local) this.addLocalContext(ids, past, causal);
     const dh = D / this.H;
     const scale = 1 / Math.sqrt(dh);
     let queryPast = past;

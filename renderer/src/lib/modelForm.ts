@@ -29,6 +29,8 @@ export interface ModelFields {
   dropout: number;
   /** NAR Transformer: how positions are encoded (absent: the default for a new run). */
   positions?: Extract<RunModelConfig, { family: 'maskPredict' }>['positions'];
+  /** NAR Transformer: local context width (absent: the default for a new run). */
+  localContext?: number;
 }
 
 /**
@@ -93,6 +95,7 @@ export function modelChoice(f: ModelFields, seq: number): ModelChoiceInput {
         context: effectiveContext(f, seq),
         dropout: f.dropout,
         ...(f.family === 'maskPredict' && f.positions !== undefined ? { positions: f.positions } : {}),
+        ...(f.family === 'maskPredict' && f.localContext !== undefined ? { localContext: f.localContext } : {}),
       };
   }
 }
@@ -112,7 +115,7 @@ export function modelFields(m: RunModelConfig): Partial<ModelFields> {
         ffn: m.ffn,
         context: m.context,
         dropout: m.dropout,
-        ...(m.family === 'maskPredict' ? { positions: m.positions } : {}),
+        ...(m.family === 'maskPredict' ? { positions: m.positions, localContext: m.localContext } : {}),
       };
     default:
       return {};

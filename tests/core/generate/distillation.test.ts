@@ -64,7 +64,7 @@ describe('distillation text', () => {
   });
 
   it('refuses a model that does not write left to right', async () => {
-    const nar = new MaskPredictModel({ family: 'maskPredict', vocabSize: vocab.size, dModel: 16, heads: 2, layers: 1, ffn: 32, context: 16, dropout: 0, positions: 'learned' }, 1);
+    const nar = new MaskPredictModel({ family: 'maskPredict', vocabSize: vocab.size, dModel: 16, heads: 2, layers: 1, ffn: 32, context: 16, dropout: 0, positions: 'learned', localContext: 0 }, 1);
     const generation = generateDistillationText(nar, vocab, { seed: 1, temperature: 1, characters: 10 });
     await expect(generation.next()).rejects.toThrow(/left to right/);
     nar.dispose();

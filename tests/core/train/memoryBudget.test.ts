@@ -65,7 +65,7 @@ const textCases: { name: string; model: TextModelConfig; batch: number; seq: num
     batch: 4,
     seq: 64,
   },
-  { name: 'mask-predict 2×32', model: { family: 'maskPredict', vocabSize, dModel: 32, heads: 4, layers: 2, ffn: 64, context: 32, dropout: 0, positions: 'learned' }, batch: 8, seq: 32 },
+  { name: 'mask-predict 2×32', model: { family: 'maskPredict', vocabSize, dModel: 32, heads: 4, layers: 2, ffn: 64, context: 32, dropout: 0, positions: 'learned', localContext: 0 }, batch: 8, seq: 32 },
 ];
 
 describe('the memory estimate of a training step', () => {

@@ -25,7 +25,7 @@ describe('distillation sources', () => {
   const runs = [
     run('tf', { family: 'transformer', ...shape, tiedOutput: true }),
     run('lstm', { family: 'rnn', cell: 'lstm', vocabSize: 40, embedding: 8, hidden: 16, layers: 1 }),
-    run('nar', { family: 'maskPredict', ...shape, positions: 'learned' }),
+    run('nar', { family: 'maskPredict', ...shape, positions: 'learned', localContext: 0 }),
     run('pixel', { family: 'pixelcnn', channels: 8, residualBlocks: 1 } as RunSummary['model'], 'mnist'),
     run('other-text', { family: 'transformer', ...shape, tiedOutput: true }, 'poems.txt'),
     run('untrained', { family: 'transformer', ...shape, tiedOutput: true }, 'sonnets', null),

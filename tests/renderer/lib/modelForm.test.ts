@@ -81,8 +81,8 @@ describe('modelFields', () => {
     const runs: RunModelConfig[] = [
       { family: 'rnn', cell: 'gru', vocabSize: 50, embedding: 24, hidden: 96, layers: 2 },
       { family: 'transformer', vocabSize: 50, dModel: 64, heads: 4, layers: 3, ffn: 256, context: 48, dropout: 0.1, tiedOutput: true },
-      { family: 'maskPredict', vocabSize: 50, dModel: 32, heads: 2, layers: 1, ffn: 64, context: 32, dropout: 0, positions: 'learned' },
-      { family: 'maskPredict', vocabSize: 50, dModel: 32, heads: 2, layers: 1, ffn: 64, context: 32, dropout: 0, positions: 'sinusoidal' },
+      { family: 'maskPredict', vocabSize: 50, dModel: 32, heads: 2, layers: 1, ffn: 64, context: 32, dropout: 0, positions: 'learned', localContext: 0 },
+      { family: 'maskPredict', vocabSize: 50, dModel: 32, heads: 2, layers: 1, ffn: 64, context: 32, dropout: 0, positions: 'sinusoidal', localContext: 2 },
     ];
     for (const m of runs) {
       const { vocabSize: _v, tiedOutput: _t, ...choice } = m as { vocabSize: number; tiedOutput?: boolean };
