@@ -4,6 +4,7 @@ import { RunModelConfig } from '../models/config.ts';
 import { ImageSource } from '../data/imageSource.ts';
 import { KnownPixels, PixelSamplingMethod, PixelSampleOptions } from '../generate/pixelcnnOptions.ts';
 import { ImageTrainConfig } from '../train/imageConfig.ts';
+import { ImageRaceLaneId, ImageRaceOptions } from '../generate/imageRaceOptions.ts';
 import { RaceLane, RaceOptions, SampleOptions } from '../generate/options.ts';
 
 /**
@@ -93,6 +94,15 @@ export const RunDetail = RunSummary.extend({
   metricsTotal: z.number().int(),
   /** Oldest first; the newest few hundred. */
   previews: z.array(RunPreview),
+  /**
+   * PixelCNN runs that completed: −log p(image) in nats per image on the held-out bundled digits,
+   * stochastically binarized with a fixed seed (the figure the literature reports), with its
+   * bits per pixel and the digits counted; or why it is not available.
+   */
+  testNllStochastic: z.number().optional(),
+  testNllStochasticBitsPerDim: z.number().optional(),
+  testNllStochasticImages: z.number().int().optional(),
+  testNllStochasticUnavailable: z.string().optional(),
 });
 export type RunDetail = z.infer<typeof RunDetail>;
 
@@ -171,6 +181,19 @@ export const LaneResult = z.object({
 });
 export type LaneResult = z.infer<typeof LaneResult>;
 
+export const ImageRaceLaneResult = z.object({
+  lane: ImageRaceLaneId,
+  label: z.string(),
+  /** Sequential model passes (PixelCNN: one a pixel drawn; masked model: mask-predict passes). */
+  passes: z.number().int(),
+  wallMs: z.number(),
+  /** −log p(completion) under the PixelCNN, nats per image, mean over the K samples. */
+  nll: z.number(),
+  nlls: z.array(z.number()),
+  cancelled: z.boolean(),
+});
+export type ImageRaceLaneResult = z.infer<typeof ImageRaceLaneResult>;
+
 export const JobEvent = z.discriminatedUnion('kind', [
   ProgressEvent,
   z.object({ kind: z.literal('state'), state: z.enum(['running', 'paused']) }),
@@ -201,10 +224,26 @@ export const JobEvent = z.discriminatedUnion('kind', [
     images: z.instanceof(Uint8Array),
     nll: z.array(z.number()),
     bitsPerDim: z.array(z.number()),
-    method: PixelSamplingMethod,
+    /** How they were drawn: a PixelCNN method, or mask-predict (masked image models). */
+    method: z.union([PixelSamplingMethod, z.literal('mask-predict')]),
     pixels: z.number().int(),
     elapsedMs: z.number(),
   }),
+  /** Masked image model sampling: the K images after each mask-predict pass (masked: 1 where drawn again next pass). */
+  z.object({ kind: z.literal('image-pass'), pass: z.number().int(), passes: z.number().int(), images: z.instanceof(Uint8Array), masked: z.instanceof(Uint8Array) }),
+  /** Image race: a lane's K images as it draws (pending: 1 where a pixel is not final yet). */
+  z.object({
+    kind: z.literal('image-race-frame'),
+    lane: ImageRaceLaneId,
+    images: z.instanceof(Uint8Array),
+    pending: z.instanceof(Uint8Array),
+    passes: z.number().int(),
+    laneMs: z.number(),
+  }),
+  /** Image race: a lane's end, its K completions and figures (NLL under the PixelCNN, nats per image). */
+  z.object({ kind: z.literal('image-race-lane'), ...ImageRaceLaneResult.shape, images: z.instanceof(Uint8Array) }),
+  /** Image race: every lane's figures, in lane order. */
+  z.object({ kind: z.literal('image-race-results'), lanes: z.array(ImageRaceLaneResult) }),
   /** Training a text model: a short sample after each validation (same seed each time). */
   z.object({ kind: z.literal('preview'), runId: RunId, step: z.number().int(), text: z.string() }),
   /** Training a PixelCNN: a few sampled images after each validation (K × 784 bits, same seed each time). */
@@ -266,6 +305,11 @@ export const Methods = {
   },
   'image.sample.start': {
     params: z.object({ runId: RunId, options: PixelSampleOptions, known: KnownPixels.optional() }),
+    result: JobStarted,
+  },
+  /** The image race: the known pixels completed K ways by a PixelCNN run and by a masked image run (T = 1 and T). */
+  'images.race': {
+    params: z.object({ arRunId: RunId, narRunId: RunId, options: ImageRaceOptions, known: KnownPixels }),
     result: JobStarted,
   },
   'job.pause': { params: z.object({ jobId: Id }), result: z.object({}) },

@@ -31,5 +31,15 @@ export const RunMeta = z.object({
   /** When that process started (core/runs/processIdentity.ts), so a reused pid is not mistaken for it. */
   pidStart: z.string().max(32).nullable().optional(),
   error: z.string().nullable(),
+  /**
+   * PixelCNN runs, once training completes: the test NLL under stochastic binarization
+   * (core/train/testNll.ts), or why there is none (`unavailable`). Absent on older runs.
+   */
+  testNllStochastic: z
+    .union([
+      z.object({ natsPerImage: z.number(), bitsPerDim: z.number(), images: z.number().int(), binarizationSeed: z.number().int() }),
+      z.object({ unavailable: z.string() }),
+    ])
+    .optional(),
 });
 export type RunMeta = z.infer<typeof RunMeta>;

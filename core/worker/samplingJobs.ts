@@ -7,6 +7,7 @@ import type { SampleOptions } from '../generate/options.ts';
 import type { KnownPixels, PixelSampleOptions } from '../generate/pixelcnnOptions.ts';
 import { samplePixelCnn } from '../generate/pixelcnnSampling.ts';
 import { buildTextModel } from '../models/build.ts';
+import { isImageModel } from '../models/config.ts';
 import { MaskPredictModel } from '../models/maskPredict.ts';
 import { PixelCnnModel } from '../models/pixelcnn.ts';
 import type { TextModel } from '../models/textModel.ts';
@@ -15,6 +16,7 @@ import { loadTrainedModel } from '../runs/modelRestore.ts';
 import type { RunStore } from '../runs/runStore.ts';
 import type { BackendChoice } from './backendChoice.ts';
 import { cancellableJob, type UnpausableJob } from './job.ts';
+import { sampleMaskedImageRun } from './maskedImageJobs.ts';
 
 /** A text run's model at its newest good checkpoint, with its vocabulary. */
 export interface LoadedRunModel {
@@ -37,7 +39,7 @@ export class SamplingJobs {
     await this.backend.forTextSampling();
     const run = await this.store.open(runId);
     const runModel = run.meta.model;
-    if (runModel.family === 'pixelcnn') throw new ConfigError(`run ${runId} is a PixelCNN: sample it in the Image lab (or ars sample --out grid.png)`);
+    if (isImageModel(runModel)) throw new ConfigError(`run ${runId} is an image model: sample it in the Image lab (or ars sample --out grid.png)`);
     const { model, checkpointStep, notices } = await loadTrainedModel(run, () => buildTextModel(runModel));
     return { runId, model, vocab: CharVocabulary.fromJSON(run.meta.vocab), checkpointStep, notices };
   }
@@ -66,15 +68,17 @@ export class SamplingJobs {
     });
   }
 
-  /** K PixelCNN samples, or K completions of the known pixels, streamed pixel by pixel. */
+  /** K samples, or K completions of the known pixels: a PixelCNN's pixel by pixel, a masked image model's pass by pass. */
   async sampleImages(runId: string, options: PixelSampleOptions, known?: KnownPixels): Promise<UnpausableJob> {
     const { backend } = await this.backend.info();
     const run = await this.store.open(runId);
-    if (run.meta.model.family !== 'pixelcnn') throw new ConfigError(`run ${runId} is a text model: sample it as text`);
+    if (!isImageModel(run.meta.model)) throw new ConfigError(`run ${runId} is a text model: sample it as text`);
     if (known && (known.values.length !== IMAGE_PIXELS || known.mask.length !== IMAGE_PIXELS)) {
       throw new ConfigError(`known pixels must cover a ${IMAGE_SIDE}×${IMAGE_SIDE} image (${IMAGE_PIXELS} values and ${IMAGE_PIXELS} mask entries)`);
     }
     const runModel = run.meta.model;
+    if (runModel.family === 'masked-image') return sampleMaskedImageRun(run, runModel, options, backend, known);
+    if (runModel.family !== 'pixelcnn') throw new ConfigError(`run ${runId} is a text model: sample it as text`);
     const { model, checkpointStep, notices } = await loadTrainedModel(run, () => new PixelCnnModel(runModel));
     return cancellableJob('sample', runId, notices, () => model.dispose(), async function* (signal) {
       for await (const e of samplePixelCnn(model, { ...options, known, signal })) {

@@ -1,5 +1,6 @@
 import type { FileAccess } from '../data/dataPath.ts';
 import type { ImageSource } from '../data/imageSource.ts';
+import type { ImageRaceOptions } from '../generate/imageRaceOptions.ts';
 import type { RaceOptions, SampleOptions } from '../generate/options.ts';
 import type { KnownPixels, PixelSampleOptions } from '../generate/pixelcnnOptions.ts';
 import type { BackendInfo, MetricRecord, ResultOf, RunDetail, RunSummary } from '../protocol/messages.ts';
@@ -9,6 +10,7 @@ import type { ImageTrainConfig } from '../train/imageConfig.ts';
 import { BackendChoice } from './backendChoice.ts';
 import { DataSources } from './dataSources.ts';
 import type { Job } from './job.ts';
+import { ImageRaceJobs } from './imageRaceJobs.ts';
 import { RaceJobs } from './raceJobs.ts';
 import { RunCatalogue } from './runCatalogue.ts';
 import { SamplingJobs } from './samplingJobs.ts';
@@ -43,6 +45,7 @@ export class Studio {
   private readonly training: TrainingJobs;
   private readonly sampling: SamplingJobs;
   private readonly races: RaceJobs;
+  private readonly imageRaces: ImageRaceJobs;
 
   constructor(options: StudioOptions) {
     this.store = new RunStore(options.home);
@@ -58,6 +61,7 @@ export class Studio {
     });
     this.sampling = new SamplingJobs(this.store, this.backend);
     this.races = new RaceJobs(this.sampling);
+    this.imageRaces = new ImageRaceJobs(this.store, this.backend);
   }
 
   get runsRoot(): string {
@@ -110,6 +114,11 @@ export class Studio {
 
   scaling(arRunId: string, narRunId: string, options: RaceOptions, lengths: readonly number[]): Promise<Job> {
     return this.races.scaling(arRunId, narRunId, options, lengths);
+  }
+
+  /** The image race: known pixels completed K ways by a PixelCNN run and by a masked image run (T = 1 and T). */
+  raceImages(arRunId: string, narRunId: string, options: ImageRaceOptions, known: KnownPixels): Promise<Job> {
+    return this.imageRaces.race(arRunId, narRunId, options, known);
   }
 
   listRuns(): Promise<RunSummary[]> {
