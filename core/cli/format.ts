@@ -84,6 +84,9 @@ export function formatRunDetail(run: RunDetail, validations = 12): string {
     `  created     ${run.createdAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')} on ${run.backend}`,
     `  losses      train ${formatLoss(run.lastTrainLoss)}, validation ${formatLoss(run.lastValLoss)}`,
   ];
+  if (run.testNllStochastic !== undefined) {
+    lines.push(`  test NLL    ${run.testNllStochastic.toFixed(2)} nats per image (${run.testNllStochasticBitsPerDim?.toFixed(4) ?? '-'} bits/dim), ${run.testNllStochasticImages ?? '-'} held-out digits, stochastically binarized`);
+  } else if (run.testNllStochasticUnavailable !== undefined) lines.push(`  test NLL    not available: ${plainText(run.testNllStochasticUnavailable)}`);
   const evaluated = run.metrics.filter((m) => m.valLoss !== undefined);
   if (evaluated.length > 0) {
     lines.push('', '  step      train   validation');
