@@ -10,6 +10,11 @@ export {
   RunModelConfig,
   TextModelChoice,
   PixelCnnConfig,
+  MaskedImageConfig,
+  DEFAULT_MASKED_IMAGE_CONFIG,
+  ImageModelConfig,
+  isImageModel,
 } from '../models/config.ts';
+export { IMAGE_RACE_LANE_IDS, ImageRaceOptions, imageLaneLabel, type ImageRaceLaneId } from '../generate/imageRaceOptions.ts';
 export { RACE_LANES, RaceLane, RaceOptions } from '../generate/options.ts';
 export { laneLabel, type LaneSettings, type RaceLaneId } from '../generate/raceLanes.ts';

@@ -1,3 +1,4 @@
+import { imageRace } from './state/imageRace.svelte.ts';
 import { imageTraining } from './state/imageTraining.svelte.ts';
 import { completion, unconditional } from './state/pixelSampling.svelte.ts';
 import { race } from './state/race.svelte.ts';
@@ -15,6 +16,7 @@ export function startApp(): void {
     imageTraining.connected();
     completion.connected();
     unconditional.connected();
+    imageRace.connected();
   });
   worker.start();
 }
