@@ -1,6 +1,5 @@
 import { ImageDataset } from '../data/imageSet.ts';
 import { errorInfo } from '../errors.ts';
-import type { ImageModelConfig } from '../models/config.ts';
 import { MaskedImageModel } from '../models/maskedImage.ts';
 import { PixelCnnModel } from '../models/pixelcnn.ts';
 import type { JobEvent } from '../protocol/messages.ts';
@@ -17,11 +16,6 @@ import type { PausableJob } from './job.ts';
  * (PixelCNN or masked image model), its training task, the split (with grey values where the
  * set has them, for stochastic binarization), and the PixelCNN's test NLL once it completes.
  */
-
-/** An image model of either family, its weights fresh from `seed`. */
-export function buildImageModel(config: ImageModelConfig, seed = 1): PixelCnnModel | MaskedImageModel {
-  return config.family === 'pixelcnn' ? new PixelCnnModel(config, seed) : new MaskedImageModel(config, seed);
-}
 
 /** The run's split of an image set: same images, valFraction and seed, same split; grey values kept where the set has them. */
 export function imageTrainingSplit(name: string, images: Uint8Array, config: Pick<ImageTrainConfig, 'valFraction' | 'seed'>, grey?: Uint8Array): ImageDataset {
