@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IMAGE_BINARIZATIONS } from '../data/imageSet.ts';
+import { IMAGE_BINARIZATIONS } from '../data/binarization.ts';
 import { ImageSource } from '../data/imageSource.ts';
 import { MaskedImageConfig } from '../models/maskedImageConfig.ts';
 import { PixelCnnConfig } from '../models/pixelcnnConfig.ts';

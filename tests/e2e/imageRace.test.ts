@@ -35,7 +35,9 @@ describe.runIf(HAVE_CHROMIUM)('the image race in the browser', () => {
 
   it('trains a masked image model in the lab, races it against the PixelCNN on a stroke, and shows both rows with their figures', async () => {
     const { page, problems } = await openPage(studio.browser, { width: 1280, height: 1600 });
-    await openApp(page, studio.url);
+    await openApp(page, studio.url).catch((err: unknown) => {
+      throw new Error(`${String(err)}\n${problems.join('\n')}`);
+    });
     await page.getByTestId('tab-images').click();
     await expect.poll(() => page.getByTestId('image-preview-count').textContent(), { timeout: 60_000 }).toMatch(/mnist: 10,000 images/);
 

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { BUILTIN_IMAGE_SETS } from '../../data/imageSource.ts';
 import { BUILTIN_CORPORA } from '../../data/source.ts';
 import { RNN_DEFAULTS, TRANSFORMER_DEFAULTS } from '../../models/defaults.ts';
-import { IMAGE_BINARIZATIONS, type ImageBinarization } from '../../data/imageSet.ts';
+import { IMAGE_BINARIZATIONS, type ImageBinarization } from '../../data/binarization.ts';
 import { DEFAULT_MASKED_IMAGE_CONFIG } from '../../models/maskedImageConfig.ts';
 import { DEFAULT_PIXELCNN_CONFIG } from '../../models/pixelcnnConfig.ts';
 import { TrainConfig, type TrainConfigInput } from '../../train/config.ts';
