@@ -75,7 +75,7 @@ describe.runIf(HAVE_CHROMIUM)('the image race in the browser', () => {
     await expect.poll(() => page.locator('[data-testid=image-race-lane][data-finished=true]').count(), { timeout: 180_000 }).toBe(3);
     expect(await lanes.evaluateAll((ls) => ls.map((l) => l.getAttribute('data-lane')))).toEqual(['pixelcnn', 'nar-t1', 'nar-tk']);
     const passes = await page.getByTestId('image-race-passes').allTextContents();
-    expect(passes).toEqual([`${784 - 14 * SIDE} passes`, '1 passes', '4 passes']);
+    expect(passes).toEqual([`${784 - 14 * SIDE} passes`, '1 pass', '4 passes']);
     for (const nll of await page.getByTestId('image-race-nll').allTextContents()) expect(nll).toMatch(/^NLL \d+\.\d nats$/);
     for (const wall of await page.getByTestId('image-race-wall').allTextContents()) expect(wall).toMatch(/^\d+ ms$/);
 
