@@ -39,7 +39,7 @@ export class SamplingJobs {
     await this.backend.forTextSampling();
     const run = await this.store.open(runId);
     const runModel = run.meta.model;
-    if (isImageModel(runModel)) throw new ConfigError(`run ${runId} is an image model: sample it in the Image lab (or ars sample --out grid.png)`);
+    if (isImageModel(runModel)) throw new ConfigError(`run ${runId} is a ${runModel.family === 'pixelcnn' ? 'PixelCNN' : 'masked image model'}: sample it in the Image lab (or ars sample --out grid.png)`);
     const { model, checkpointStep, notices } = await loadTrainedModel(run, () => buildTextModel(runModel));
     return { runId, model, vocab: CharVocabulary.fromJSON(run.meta.vocab), checkpointStep, notices };
   }
