@@ -5,6 +5,7 @@ import { applyRaceEvent, imageRaceParams, newRaceLanes, type ImageRaceForm, type
 import { JobFollower } from './jobFollower.ts';
 import { notices } from './notices.svelte.ts';
 import { runs } from './runs.svelte.ts';
+import { view } from './view.svelte.ts';
 import { worker } from './worker.svelte.ts';
 
 /**
@@ -46,6 +47,12 @@ class ImageRace {
 
   get narRun(): RunSummary | undefined {
     return this.narChoices.find((r) => r.id === this.narRunId) ?? this.narChoices[0];
+  }
+
+  /** Brings the Image lab up with masked run `runId` chosen for the race (from the Runs tab). */
+  from(runId: string): void {
+    this.narRunId = runId;
+    view.tab = 'images';
   }
 
   async start(known: KnownInput): Promise<void> {
