@@ -89,10 +89,12 @@ export async function followTraining(
   const step = num('step', final?.step ?? null);
   const trainLoss = num('trainLoss', final?.trainLoss ?? null);
   const valLoss = num('valLoss', lastVal ?? null);
-  if (json) writeJson(io, { runId, step, trainLoss, valLoss, state: outcome.reason });
+  const testNll = num('testNllStochastic', null);
+  if (json) writeJson(io, { runId, step, trainLoss, valLoss, state: outcome.reason, ...(testNll === null ? {} : { testNllStochastic: testNll }) });
   else if (outcome.reason === 'completed') {
     const took = final ? `, ${formatDuration(final.elapsedSec)}` : '';
-    io.stdout.write(`completed ${runId}: step ${step ?? '-'}, train loss ${formatLoss(trainLoss)}, val loss ${formatLoss(valLoss)}${took}\n`);
+    const test = testNll === null ? '' : `, test NLL ${testNll.toFixed(2)} nats/image (stochastic binarization)`;
+    io.stdout.write(`completed ${runId}: step ${step ?? '-'}, train loss ${formatLoss(trainLoss)}, val loss ${formatLoss(valLoss)}${test}${took}\n`);
   } else {
     io.stdout.write(`cancelled ${runId} at step ${step ?? '-'} (ars resume --run ${runId} continues it)\n`);
   }

@@ -87,6 +87,9 @@ export function formatRunDetail(run: RunDetail, validations = 12): string {
   ];
   if (run.maskedLoss50 !== undefined) lines.push(`  half masked ${formatLoss(run.maskedLoss50)} (validation, half of each window hidden, no prompt)`);
   if (run.unigramEntropy !== undefined) lines.push(`  unigram     ${formatLoss(run.unigramEntropy)} nats/char (the loss of letter frequencies alone)`);
+  if (run.testNllStochastic !== undefined) {
+    lines.push(`  test NLL    ${run.testNllStochastic.toFixed(2)} nats per image (${run.testNllStochasticBitsPerDim?.toFixed(4) ?? '-'} bits/dim), ${run.testNllStochasticImages ?? '-'} held-out digits, stochastically binarized`);
+  } else if (run.testNllStochasticUnavailable !== undefined) lines.push(`  test NLL    not available: ${plainText(run.testNllStochasticUnavailable)}`);
   const evaluated = run.metrics.filter((m) => m.valLoss !== undefined);
   if (evaluated.length > 0) {
     lines.push('', '  step      train   validation');

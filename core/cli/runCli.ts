@@ -6,6 +6,7 @@ import { exportCommand } from './commands/export.ts';
 import { importCommand } from './commands/import.ts';
 import { infoCommand } from './commands/info.ts';
 import { raceCommand } from './commands/race.ts';
+import { raceImageCommand } from './commands/raceImage.ts';
 import { resumeCommand } from './commands/resume.ts';
 import { runsCommand } from './commands/runs.ts';
 import { sampleCommand } from './commands/sample.ts';
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, Command> = {
   sample: sampleCommand,
   race: raceCommand,
   complete: completeCommand,
+  'race-image': raceImageCommand,
   runs: runsCommand,
   show: showCommand,
   delete: deleteCommand,

@@ -1,9 +1,10 @@
+import { isImageModel } from '../models/config.ts';
 import type { WorkerClient } from '../protocol/client.ts';
 import type { RunSummary } from '../protocol/messages.ts';
 import { UsageError, UserError } from './exitStatus.ts';
 
 /** The kind of run a command needs: `latest` means the newest of that kind. */
-export type RunKind = 'any' | 'text' | 'pixelcnn' | 'transformer' | 'nar';
+export type RunKind = 'any' | 'text' | 'pixelcnn' | 'masked-image' | 'transformer' | 'nar';
 
 /** What a command line may write for a run: a whole id, a unique start of one, or this. */
 export const LATEST = 'latest';
@@ -15,11 +16,12 @@ const KIND_NAME: Record<RunKind, string> = {
   any: 'run',
   text: 'text run (lstm, gru, rnn, transformer or nar)',
   pixelcnn: 'pixelcnn run',
+  'masked-image': 'masked-image run',
   transformer: 'transformer run',
   nar: 'nar run',
 };
 
-/** The model a run trains, as `--model` names it: lstm, gru, rnn, transformer, nar, pixelcnn. */
+/** The model a run trains, as `--model` names it: lstm, gru, rnn, transformer, nar, pixelcnn, masked-image. */
 export function runModelName(run: RunSummary): string {
   const m = run.model;
   if (m.family === 'rnn') return m.cell;
@@ -31,9 +33,11 @@ function isKind(run: RunSummary, kind: RunKind): boolean {
     case 'any':
       return true;
     case 'text':
-      return run.model.family !== 'pixelcnn';
+      return !isImageModel(run.model);
     case 'pixelcnn':
       return run.model.family === 'pixelcnn';
+    case 'masked-image':
+      return run.model.family === 'masked-image';
     case 'transformer':
       return run.model.family === 'transformer';
     case 'nar':

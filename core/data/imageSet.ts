@@ -24,15 +24,9 @@ export interface ImageCollection {
   grey?: Uint8Array;
 }
 
-/**
- * How grey images become bits for training:
- * - threshold: once, at one half (what every set holds as `images`);
- * - stochastic: each pixel is ink with probability equal to its grey value, drawn afresh every
- *   time an image is used (as the PixelCNN literature trains on MNIST). A set without grey values
- *   has only its bits, and a bit is its own stochastic binarization.
- */
-export const IMAGE_BINARIZATIONS = ['threshold', 'stochastic'] as const;
-export type ImageBinarization = (typeof IMAGE_BINARIZATIONS)[number];
+/** How grey images become bits (core/data/binarization.ts, pure so the renderer may use it). */
+export { IMAGE_BINARIZATIONS, type ImageBinarization } from './binarization.ts';
+import type { ImageBinarization } from './binarization.ts';
 
 /**
  * Bits drawn from grey values (0 … 255 bytes): pixel i is 1 with probability grey[i] / 255, one

@@ -19,6 +19,8 @@ export const PixelSampleOptions = z.object({
   method: PixelSamplingMethod.default('fast'),
   /** Divides the logits before the sigmoid: < 1 sharper, > 1 noisier. */
   temperature: z.number().gt(0).max(10).default(1),
+  /** Masked image models only: mask-predict passes (default 8); a PixelCNN ignores it. */
+  passes: z.number().int().min(1).max(784).optional(),
 });
 export type PixelSampleOptions = z.infer<typeof PixelSampleOptions>;
 export type PixelSampleOptionsInput = z.input<typeof PixelSampleOptions>;

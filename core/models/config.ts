@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RNN_CELLS } from '../tensor/rnnCell.ts';
+import { MaskedImageConfig as MaskedImageConfigSchema } from './maskedImageConfig.ts';
 import { PixelCnnConfig as PixelCnnConfigSchema } from './pixelcnnConfig.ts';
 import { DEFAULT_POSITION_ENCODING, LEGACY_POSITION_ENCODING, PositionEncoding } from './positionEncoding.ts';
 import { DEFAULT_LOCAL_CONTEXT, LEGACY_LOCAL_CONTEXT, LocalContext } from './localContextConfig.ts';
@@ -92,13 +93,26 @@ export function describeModel(m: TextModelChoice): string {
 /** The image model family (PixelCNN) lives in its own file; re-exported here with the other families. */
 export { PixelCnnConfig, DEFAULT_PIXELCNN_CONFIG, type PixelCnnConfigInput } from './pixelcnnConfig.ts';
 
-/** Any model a run can hold: the text families and the PixelCNN. */
-export const RunModelConfig = z.discriminatedUnion('family', [RnnConfig, TransformerConfig, MaskPredictConfig, PixelCnnConfigSchema]);
+/** Every image model family: the PixelCNN (autoregressive) and the masked image model (non-autoregressive). */
+export const ImageModelConfig = z.discriminatedUnion('family', [PixelCnnConfigSchema, MaskedImageConfigSchema]);
+export type ImageModelConfig = z.infer<typeof ImageModelConfig>;
+export const IMAGE_MODEL_FAMILIES = ['pixelcnn', 'masked-image'] as const;
+export type ImageModelFamily = (typeof IMAGE_MODEL_FAMILIES)[number];
+
+/** Whether a run's model draws images (a PixelCNN or a masked image model) rather than text. */
+export function isImageModel<M extends { family: string }>(m: M): m is Extract<M, { family: ImageModelFamily }> {
+  return (IMAGE_MODEL_FAMILIES as readonly string[]).includes(m.family);
+}
+
+/** Any model a run can hold: the text families and the image families. */
+export const RunModelConfig = z.discriminatedUnion('family', [RnnConfig, TransformerConfig, MaskPredictConfig, PixelCnnConfigSchema, MaskedImageConfigSchema]);
 export type RunModelConfig = z.infer<typeof RunModelConfig>;
 
 /** describeModel for any run's model. */
 export function describeRunModel(m: RunModelConfig): string {
-  return m.family === 'pixelcnn' ? `PixelCNN ${m.channels} ch, 1+${m.residualBlocks} masked layers` : describeModel(m);
+  if (m.family === 'pixelcnn') return `PixelCNN ${m.channels} ch, 1+${m.residualBlocks} masked layers`;
+  if (m.family === 'masked-image') return `Masked image model ${m.channels} ch, ${m.dilations.length} dilated blocks`;
+  return describeModel(m);
 }
 
 /** The masked image model (the PixelCNN's non-autoregressive counterpart) lives in its own file too. */

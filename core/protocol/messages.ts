@@ -6,6 +6,7 @@ import { KnownPixels, PixelSamplingMethod, PixelSampleOptions } from '../generat
 import { ImageTrainConfig } from '../train/imageConfig.ts';
 import { FRONTIER_STRATEGIES, RaceLane, RaceOptions, SampleOptions } from '../generate/options.ts';
 import { DistillRecord, DistillSettings } from '../generate/distillOptions.ts';
+import { ImageRaceLaneId, ImageRaceOptions } from '../generate/imageRaceOptions.ts';
 
 /**
  * The worker protocol: one schema for every transport (Electron MessagePort, WebSocket,
@@ -102,6 +103,15 @@ export const RunDetail = RunSummary.extend({
   unigramEntropy: z.number().optional(),
   /** Mask-predict runs: maskedLoss50 at the last validation (see MetricRecord). */
   maskedLoss50: z.number().optional(),
+  /**
+   * PixelCNN runs that completed: −log p(image) in nats per image on the held-out bundled digits,
+   * stochastically binarized with a fixed seed (the figure the literature reports), with its
+   * bits per pixel and the digits counted; or why it is not available.
+   */
+  testNllStochastic: z.number().optional(),
+  testNllStochasticBitsPerDim: z.number().optional(),
+  testNllStochasticImages: z.number().int().optional(),
+  testNllStochasticUnavailable: z.string().optional(),
 });
 export type RunDetail = z.infer<typeof RunDetail>;
 
@@ -199,6 +209,18 @@ export const FrontierPoint = z.object({
   nll: z.number(),
 });
 export type FrontierPoint = z.infer<typeof FrontierPoint>;
+export const ImageRaceLaneResult = z.object({
+  lane: ImageRaceLaneId,
+  label: z.string(),
+  /** Sequential model passes (PixelCNN: one a pixel drawn; masked model: mask-predict passes). */
+  passes: z.number().int(),
+  wallMs: z.number(),
+  /** −log p(completion) under the PixelCNN, nats per image, mean over the K samples. */
+  nll: z.number(),
+  nlls: z.array(z.number()),
+  cancelled: z.boolean(),
+});
+export type ImageRaceLaneResult = z.infer<typeof ImageRaceLaneResult>;
 
 export const JobEvent = z.discriminatedUnion('kind', [
   ProgressEvent,
@@ -234,12 +256,28 @@ export const JobEvent = z.discriminatedUnion('kind', [
     images: z.instanceof(Uint8Array),
     nll: z.array(z.number()),
     bitsPerDim: z.array(z.number()),
-    method: PixelSamplingMethod,
+    /** How they were drawn: a PixelCNN method, or mask-predict (masked image models). */
+    method: z.union([PixelSamplingMethod, z.literal('mask-predict')]),
     pixels: z.number().int(),
     elapsedMs: z.number(),
   }),
   /** Training a distilled run: the AR run has written `done` of the `total` characters it trains on. */
   z.object({ kind: z.literal('distill'), runId: RunId, done: z.number().int(), total: z.number().int() }),
+  /** Masked image model sampling: the K images after each mask-predict pass (masked: 1 where drawn again next pass). */
+  z.object({ kind: z.literal('image-pass'), pass: z.number().int(), passes: z.number().int(), images: z.instanceof(Uint8Array), masked: z.instanceof(Uint8Array) }),
+  /** Image race: a lane's K images as it draws (pending: 1 where a pixel is not final yet). */
+  z.object({
+    kind: z.literal('image-race-frame'),
+    lane: ImageRaceLaneId,
+    images: z.instanceof(Uint8Array),
+    pending: z.instanceof(Uint8Array),
+    passes: z.number().int(),
+    laneMs: z.number(),
+  }),
+  /** Image race: a lane's end, its K completions and figures (NLL under the PixelCNN, nats per image). */
+  z.object({ kind: z.literal('image-race-lane'), ...ImageRaceLaneResult.shape, images: z.instanceof(Uint8Array) }),
+  /** Image race: every lane's figures, in lane order. */
+  z.object({ kind: z.literal('image-race-results'), lanes: z.array(ImageRaceLaneResult) }),
   /** Training a text model: a short sample after each validation (same seed each time). */
   z.object({ kind: z.literal('preview'), runId: RunId, step: z.number().int(), text: z.string() }),
   /** Training a PixelCNN: a few sampled images after each validation (K × 784 bits, same seed each time). */
@@ -321,6 +359,11 @@ export const Methods = {
   },
   'image.sample.start': {
     params: z.object({ runId: RunId, options: PixelSampleOptions, known: KnownPixels.optional() }),
+    result: JobStarted,
+  },
+  /** The image race: the known pixels completed K ways by a PixelCNN run and by a masked image run (T = 1 and T). */
+  'images.race': {
+    params: z.object({ arRunId: RunId, narRunId: RunId, options: ImageRaceOptions, known: KnownPixels }),
     result: JobStarted,
   },
   'job.pause': { params: z.object({ jobId: Id }), result: z.object({}) },

@@ -10,6 +10,11 @@ export {
   RunModelConfig,
   TextModelChoice,
   PixelCnnConfig,
+  MaskedImageConfig,
+  DEFAULT_MASKED_IMAGE_CONFIG,
+  ImageModelConfig,
+  isImageModel,
 } from '../models/config.ts';
 export { FRONTIER_DRAFTS, FRONTIER_ITERATIONS, frontierSettings, RACE_LANES, RaceLane, RaceOptions } from '../generate/options.ts';
 export { frontierLabel, laneLabel, type LaneSettings, type RaceLaneId } from '../generate/raceLanes.ts';
+export { IMAGE_RACE_LANE_IDS, ImageRaceOptions, imageLaneLabel, type ImageRaceLaneId } from '../generate/imageRaceOptions.ts';

@@ -1,3 +1,4 @@
+import { isImageModel } from '../models/config.ts';
 import * as tf from '@tensorflow/tfjs';
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -121,7 +122,7 @@ export async function importRunArchive(
     const issue = meta.error.issues[0];
     throw new RunStoreError(`${source} has a run.json this version cannot read (${issue ? `${issue.path.join('.') || 'run'}: ${issue.message}` : 'invalid'})`);
   }
-  const needs = meta.data.model.family === 'pixelcnn' ? 'images.bin' : 'corpus.txt';
+  const needs = isImageModel(meta.data.model) ? 'images.bin' : 'corpus.txt';
   if (!files.has(needs)) throw new RunStoreError(`${source} lacks ${needs}, the run's training ${needs === 'images.bin' ? 'images' : 'text'}`);
 
   return store.adopt(files, async (dir) => {

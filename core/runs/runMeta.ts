@@ -34,5 +34,15 @@ export const RunMeta = z.object({
   error: z.string().nullable(),
   /** A distilled run: the AR run whose generated text (corpus.txt) it trains on, and how that text was written. */
   distillFrom: DistillRecord.optional(),
+  /**
+   * PixelCNN runs, once training completes: the test NLL under stochastic binarization
+   * (core/train/testNll.ts), or why there is none (`unavailable`). Absent on older runs.
+   */
+  testNllStochastic: z
+    .union([
+      z.object({ natsPerImage: z.number(), bitsPerDim: z.number(), images: z.number().int(), binarizationSeed: z.number().int() }),
+      z.object({ unavailable: z.string() }),
+    ])
+    .optional(),
 });
 export type RunMeta = z.infer<typeof RunMeta>;

@@ -1,13 +1,16 @@
 import { z } from 'zod';
-import { IMAGE_BINARIZATIONS } from '../data/imageSet.ts';
+import { IMAGE_BINARIZATIONS } from '../data/binarization.ts';
 import { ImageSource } from '../data/imageSource.ts';
 import { MaskedImageConfig } from '../models/maskedImageConfig.ts';
 import { PixelCnnConfig } from '../models/pixelcnnConfig.ts';
 import { LrSchedule } from './config.ts';
 
-/** Everything a PixelCNN training run needs; stored verbatim (data made storable) in run.json. */
+/**
+ * Everything an image model's training run needs (a PixelCNN, or a masked image model);
+ * stored verbatim (data made storable) in run.json.
+ */
 export const ImageTrainConfig = z.object({
-  model: PixelCnnConfig,
+  model: z.discriminatedUnion('family', [PixelCnnConfig, MaskedImageConfig]),
   data: ImageSource,
   steps: z.number().int().min(1).max(10_000_000),
   batch: z.number().int().min(1).max(1024).default(32),
@@ -29,6 +32,10 @@ export const ImageTrainConfig = z.object({
 });
 export type ImageTrainConfig = z.infer<typeof ImageTrainConfig>;
 export type ImageTrainConfigInput = z.input<typeof ImageTrainConfig>;
+
+/** A PixelCNN's training run (ImageTrainConfig with that model). */
+export const PixelCnnTrainConfig = ImageTrainConfig.extend({ model: PixelCnnConfig });
+export type PixelCnnTrainConfig = z.infer<typeof PixelCnnTrainConfig>;
 
 /**
  * Everything a masked image model's training run needs: the same settings as the PixelCNN's,

@@ -1,4 +1,5 @@
 import type { MaskPredictConfig, RnnConfig, RunModelConfig, TransformerConfig } from '../models/config.ts';
+import type { MaskedImageConfig } from '../models/maskedImageConfig.ts';
 import type { PixelCnnConfig } from '../models/pixelcnnConfig.ts';
 
 /**
@@ -113,8 +114,19 @@ const pixelcnn: FamilyEstimator<PixelCnnConfig> = {
   },
 };
 
+const maskedImage: FamilyEstimator<MaskedImageConfig> = {
+  // 3×3 input layer (value and mask channels), one 3×3 block a dilation, the 1×1 head.
+  parameters: (c) => 9 * 2 * c.channels + c.channels + c.dilations.length * (9 * c.channels * c.channels + c.channels) + c.channels * c.hiddenOut + 2 * c.hiddenOut + 1,
+  activationValues: (c, shape) => {
+    const pixels = shape.batch * PIXELS;
+    // Each block's input, its rearrangement into sub-grids and back (dilated taps), output and ReLU.
+    const live = pixels * ((c.dilations.length + 1) * 6 * c.channels + 3 * c.hiddenOut + 6);
+    return shape.mode === 'train' ? 2 * live : live;
+  },
+};
+
 /** One estimator per family; a new model family adds its entry here. */
-export const MEMORY_ESTIMATORS: { [F in Family]: FamilyEstimator<ConfigOf<F>> } = { rnn, transformer, maskPredict, pixelcnn };
+export const MEMORY_ESTIMATORS: { [F in Family]: FamilyEstimator<ConfigOf<F>> } = { rnn, transformer, maskPredict, pixelcnn, 'masked-image': maskedImage };
 
 /** The memory a training or sampling job of `model` needs at `shape`. */
 export function estimateJobMemory(model: RunModelConfig, shape: JobShape): MemoryEstimate {

@@ -31,6 +31,7 @@ export type StudioLike = Pick<
   | 'imagePreview'
   | 'startImageTraining'
   | 'sampleImages'
+  | 'raceImages'
   | 'listRuns'
   | 'getRun'
   | 'deleteRun'
@@ -175,6 +176,7 @@ export function serveClient(pipe: MessagePipe, studio: StudioLike, options: Serv
       const job = await studio.sampleImages(runId, sampleOptions, known);
       return startJob(job);
     },
+    'images.race': async ({ arRunId, narRunId, options: raceOptions, known }) => startJob(await studio.raceImages(arRunId, narRunId, raceOptions, known)),
     // A job that cannot pause (sampling, a race) answers NOT_PAUSABLE rather than pretending to.
     'job.pause': ({ jobId }) => ownJob(jobId, (j) => pausableJob(j).pause()),
     'job.resume': ({ jobId }) => ownJob(jobId, (j) => pausableJob(j).resume()),

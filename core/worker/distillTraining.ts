@@ -38,7 +38,9 @@ export async function openTeacher(store: RunStore, runId: string): Promise<Disti
     throw err;
   }
   const family = run.meta.model.family;
-  if (family === 'pixelcnn') throw new ConfigError(`cannot distil from run ${runId}: it is a PixelCNN (images); choose a causal text run (Transformer or RNN)`);
+  if (family === 'pixelcnn' || family === 'masked-image') {
+    throw new ConfigError(`cannot distil from run ${runId}: it is an image model; choose a causal text run (Transformer or RNN)`);
+  }
   if (family === 'maskPredict') {
     throw new ConfigError(`cannot distil from run ${runId}: it is a mask-predict (non-autoregressive) model; choose a causal text run (Transformer or RNN)`);
   }

@@ -1,4 +1,5 @@
 import { ConfigError, RunStoreError } from '../errors.ts';
+import { isImageModel } from '../models/config.ts';
 import type { MetricRecord, ResultOf, RunDetail, RunSummary } from '../protocol/messages.ts';
 import { ownerAlive } from '../runs/processIdentity.ts';
 import { exportRunArchive, importRunArchive } from '../runs/runArchive.ts';
@@ -45,7 +46,7 @@ export class RunCatalogue {
     const metrics = thinMetrics(all, MAX_DETAIL_METRICS).map(metricRecord);
     const previews = (await run.readPreviews(MAX_DETAIL_PREVIEWS)) as RunDetail['previews'];
     const distill = run.meta.distillFrom ? { distillFrom: run.meta.distillFrom } : {};
-    return { ...runSummary(run.meta), config, ...distill, metrics, metricsTotal: all.length, previews, ...(await textRunFigures(run, all)) };
+    return { ...runSummary(run.meta), config, ...distill, metrics, metricsTotal: all.length, previews, ...(await textRunFigures(run, all)), ...testNllFields(run.meta) };
   }
 
   /** Every metric record of a run (detail thins a long run's), for exports. */
@@ -90,9 +91,17 @@ export class RunCatalogue {
   }
 }
 
+/** The stored test NLL (PixelCNN runs) as RunDetail carries it. */
+function testNllFields(meta: RunMeta): Partial<RunDetail> {
+  const t = meta.testNllStochastic;
+  if (!t) return {};
+  if ('unavailable' in t) return { testNllStochasticUnavailable: t.unavailable };
+  return { testNllStochastic: t.natsPerImage, testNllStochasticBitsPerDim: t.bitsPerDim, testNllStochasticImages: t.images };
+}
+
 /** The training configuration stored in a run's run.json, checked; RunStoreError where it is damaged. */
 export function storedConfig(run: RunHandle): TrainConfig | ImageTrainConfig {
-  const config = (run.meta.model.family === 'pixelcnn' ? ImageTrainConfig : TrainConfig).safeParse(run.meta.config);
+  const config = (isImageModel(run.meta.model) ? ImageTrainConfig : TrainConfig).safeParse(run.meta.config);
   if (!config.success) throw new RunStoreError(`run ${run.id} has a damaged configuration in run.json`);
   return config.data;
 }

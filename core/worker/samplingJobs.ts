@@ -7,6 +7,7 @@ import type { SampleOptions } from '../generate/options.ts';
 import type { KnownPixels, PixelSampleOptions } from '../generate/pixelcnnOptions.ts';
 import { samplePixelCnn } from '../generate/pixelcnnSampling.ts';
 import { buildTextModel } from '../models/build.ts';
+import { isImageModel } from '../models/config.ts';
 import { MaskPredictModel } from '../models/maskPredict.ts';
 import { PixelCnnModel } from '../models/pixelcnn.ts';
 import type { TextModel } from '../models/textModel.ts';
@@ -16,6 +17,7 @@ import type { RunStore } from '../runs/runStore.ts';
 import type { BackendChoice } from './backendChoice.ts';
 import { cancellableJob, type UnpausableJob } from './job.ts';
 import { checkMemoryBudget } from './memoryBudgets.ts';
+import { sampleMaskedImageRun } from './maskedImageJobs.ts';
 
 /** A text run's model at its newest good checkpoint, with its vocabulary. */
 export interface LoadedRunModel {
@@ -38,7 +40,7 @@ export class SamplingJobs {
     const { backend } = await this.backend.forTextSampling();
     const run = await this.store.open(runId);
     const runModel = run.meta.model;
-    if (runModel.family === 'pixelcnn') throw new ConfigError(`run ${runId} is a PixelCNN: sample it in the Image lab (or ars sample --out grid.png)`);
+    if (isImageModel(runModel)) throw new ConfigError(`run ${runId} is a ${runModel.family === 'pixelcnn' ? 'PixelCNN' : 'masked image model'}: sample it in the Image lab (or ars sample --out grid.png)`);
     checkMemoryBudget(runModel, { batch: 1, seq: 'context' in runModel ? runModel.context : 1, mode: 'sample' }, backend);
     const { model, checkpointStep, notices } = await loadTrainedModel(run, () => buildTextModel(runModel));
     return { runId, model, vocab: CharVocabulary.fromJSON(run.meta.vocab), checkpointStep, notices };
@@ -68,15 +70,17 @@ export class SamplingJobs {
     });
   }
 
-  /** K PixelCNN samples, or K completions of the known pixels, streamed pixel by pixel. */
+  /** K samples, or K completions of the known pixels: a PixelCNN's pixel by pixel, a masked image model's pass by pass. */
   async sampleImages(runId: string, options: PixelSampleOptions, known?: KnownPixels): Promise<UnpausableJob> {
     const { backend } = await this.backend.info();
     const run = await this.store.open(runId);
-    if (run.meta.model.family !== 'pixelcnn') throw new ConfigError(`run ${runId} is a text model: sample it as text`);
+    if (!isImageModel(run.meta.model)) throw new ConfigError(`run ${runId} is a text model: sample it as text`);
     if (known && (known.values.length !== IMAGE_PIXELS || known.mask.length !== IMAGE_PIXELS)) {
       throw new ConfigError(`known pixels must cover a ${IMAGE_SIDE}×${IMAGE_SIDE} image (${IMAGE_PIXELS} values and ${IMAGE_PIXELS} mask entries)`);
     }
     const runModel = run.meta.model;
+    if (runModel.family === 'masked-image') return sampleMaskedImageRun(run, runModel, options, backend, known);
+    if (runModel.family !== 'pixelcnn') throw new ConfigError(`run ${runId} is a text model: sample it as text`);
     checkMemoryBudget(runModel, { batch: options.samples, seq: 1, mode: 'sample' }, backend);
     const { model, checkpointStep, notices } = await loadTrainedModel(run, () => new PixelCnnModel(runModel));
     return cancellableJob('sample', runId, notices, () => model.dispose(), async function* (signal) {

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { FileAccess } from '../data/dataPath.ts';
 import type { ImageSource } from '../data/imageSource.ts';
+import type { ImageRaceOptions } from '../generate/imageRaceOptions.ts';
 import type { RaceOptions, SampleOptions } from '../generate/options.ts';
 import type { KnownPixels, PixelSampleOptions } from '../generate/pixelcnnOptions.ts';
 import type { BackendInfo, MetricRecord, ResultOf, RunDetail, RunSummary } from '../protocol/messages.ts';
@@ -10,6 +11,7 @@ import type { ImageTrainConfig } from '../train/imageConfig.ts';
 import { BackendChoice } from './backendChoice.ts';
 import { DataSources } from './dataSources.ts';
 import type { Job } from './job.ts';
+import { ImageRaceJobs } from './imageRaceJobs.ts';
 import { RaceJobs } from './raceJobs.ts';
 import { readSettings } from './settings.ts';
 import { RunCatalogue } from './runCatalogue.ts';
@@ -49,6 +51,7 @@ export class Studio {
   private readonly sampling: SamplingJobs;
   private readonly races: RaceJobs;
   private readonly concurrentTrainings: number;
+  private readonly imageRaces: ImageRaceJobs;
 
   constructor(options: StudioOptions) {
     this.concurrentTrainings = options.maxConcurrentTrainings ?? readSettings(options.home).maxConcurrentTrainings ?? availableParallelism();
@@ -65,6 +68,7 @@ export class Studio {
     });
     this.sampling = new SamplingJobs(this.store, this.backend);
     this.races = new RaceJobs(this.sampling);
+    this.imageRaces = new ImageRaceJobs(this.store, this.backend);
   }
 
   /** How many trainings the worker runs at once; the dispatcher queues the others (jobRegistry.ts). */
@@ -124,6 +128,11 @@ export class Studio {
 
   scaling(arRunId: string, narRunId: string, options: RaceOptions, lengths: readonly number[]): Promise<Job> {
     return this.races.scaling(arRunId, narRunId, options, lengths);
+  }
+
+  /** The image race: known pixels completed K ways by a PixelCNN run and by a masked image run (T = 1 and T). */
+  raceImages(arRunId: string, narRunId: string, options: ImageRaceOptions, known: KnownPixels): Promise<Job> {
+    return this.imageRaces.race(arRunId, narRunId, options, known);
   }
 
   listRuns(): Promise<RunSummary[]> {

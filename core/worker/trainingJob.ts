@@ -31,9 +31,12 @@ export interface TrainingParts {
 export function trainingJob(parts: TrainingParts, options: { progressIntervalMs?: number; ended: () => void }): PausableJob {
   const { run, model, optimizer, task, config, startStep, notices } = parts;
   const runId = run.id;
-  /** PixelCNN validation NLL also in nats per image and bits per pixel (the loss is mean nats per pixel). */
+  /**
+   * PixelCNN validation NLL also in nats per image and bits per pixel (the loss is mean nats per
+   * pixel). Not for a masked image model: its loss is over the masked pixels only, no image's NLL.
+   */
   const imageFigures = (valLoss: number | undefined) =>
-    task.unit === 'images' && valLoss !== undefined ? { valNatsPerImage: natsPerImage(valLoss), valBitsPerDim: bitsPerDim(valLoss) } : {};
+    task.unit === 'images' && run.meta.model.family === 'pixelcnn' && valLoss !== undefined ? { valNatsPerImage: natsPerImage(valLoss), valBitsPerDim: bitsPerDim(valLoss) } : {};
   const trainer = new Trainer({
     task,
     optimizer,

@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { ImageDataset } from '../data/imageSet.ts';
 import { TextDataset } from '../data/textDataset.ts';
 import { CharVocabulary } from '../data/vocabulary.ts';
 import { ConfigError } from '../errors.ts';
 import { buildTextModel } from '../models/build.ts';
-import { describeModel, describeRunModel, type TextModelConfig } from '../models/config.ts';
+import { describeModel, describeRunModel, isImageModel, type TextModelConfig } from '../models/config.ts';
 import { PixelCnnModel } from '../models/pixelcnn.ts';
 import type { BackendInfo } from '../protocol/messages.ts';
 import type { OwnedModel } from '../runs/checkpointContents.ts';
@@ -14,12 +13,13 @@ import type { NewRun, RunHandle, RunStore } from '../runs/runStore.ts';
 import { AdamOptimizer } from '../train/adam.ts';
 import type { TrainConfig } from '../train/config.ts';
 import type { ImageTrainConfig } from '../train/imageConfig.ts';
-import { imageTrainingTask, textTrainingTask, type TrainingTask } from '../train/task.ts';
+import { textTrainingTask, type TrainingTask } from '../train/task.ts';
 import type { BackendChoice } from './backendChoice.ts';
 import type { DataSources } from './dataSources.ts';
 import { removeRunIfStartFails } from './failedStart.ts';
 import { checkMemoryBudget } from './memoryBudgets.ts';
 import { distilledParts, distilledTrainingJob, distillRecord, openTeacher, type DistillRequest } from './distillTraining.ts';
+import { imageModelAndTask, imageTrainingSplit, withTestNll } from './imageTraining.ts';
 import type { PausableJob } from './job.ts';
 import { storedConfig, type RunCatalogue } from './runCatalogue.ts';
 import { trainingJob, type TrainingParts } from './trainingJob.ts';
@@ -109,11 +109,11 @@ export class TrainingJobs {
     return job;
   }
 
-  /** A new PixelCNN run on an image set. */
+  /** A new image run (PixelCNN or masked image model) on an image set. */
   async startImages(config: ImageTrainConfig, name?: string): Promise<PausableJob> {
     const backend = await this.deps.backend.info();
     const set = await this.deps.data.images(config.data);
-    const dataset = ImageDataset.fromImages(set.name, set.images, { valFraction: config.valFraction, seed: config.seed });
+    const dataset = imageTrainingSplit(set.name, set.images, config, set.grey);
     checkMemoryBudget(config.model, { batch: config.batch, seq: 1, mode: 'train' }, backend.backend); // before anything is allocated
     const stored = { ...config, data: config.data.kind === 'upload' ? { kind: 'file', path: 'images.bin' } : config.data };
     const run = await this.deps.store.create({
@@ -123,9 +123,9 @@ export class TrainingJobs {
       meta: freshRunMeta(backend, { totalSteps: config.steps, config: stored, model: config.model, vocab: [] }),
     });
     return removeRunIfStartFails(this.deps.store, run.id, () => {
-      const model = new PixelCnnModel(config.model, config.seed);
-      const task = imageTrainingTask(model, dataset, config, { preview: true });
-      return this.start({ run, model, optimizer: new AdamOptimizer(model.weights), task, config, startStep: 0, notices: [] });
+      const { model, task } = imageModelAndTask(config, dataset);
+      const job = this.start({ run, model, optimizer: new AdamOptimizer(model.weights), task, config, startStep: 0, notices: [] });
+      return model instanceof PixelCnnModel ? withTestNll(job, run, model, config) : job;
     });
   }
 
@@ -156,14 +156,15 @@ export class TrainingJobs {
     }
     let model: OwnedModel;
     let task: TrainingTask;
+    let imageConfig: ImageTrainConfig | null = null;
     const config = { ...stored, steps: total };
     try {
-      if (runModel.family === 'pixelcnn') {
-        const imageConfig = config as ImageTrainConfig;
-        const dataset = ImageDataset.fromImages(run.meta.dataset, await run.readImages(), { valFraction: imageConfig.valFraction, seed: imageConfig.seed });
-        const pixelModel = new PixelCnnModel(runModel, imageConfig.seed);
-        model = pixelModel;
-        task = imageTrainingTask(pixelModel, dataset, imageConfig, { preview: true });
+      if (isImageModel(runModel)) {
+        imageConfig = config as ImageTrainConfig;
+        // The bundled digits' grey values are not stored with the run: read them again (stochastic binarization).
+        const grey = imageConfig.data.kind === 'builtin' ? (await this.deps.data.images(imageConfig.data)).grey : undefined;
+        const dataset = imageTrainingSplit(run.meta.dataset, await run.readImages(), imageConfig, grey);
+        ({ model, task } = imageModelAndTask(imageConfig, dataset));
       } else {
         const textConfig = config as TrainConfig;
         const vocab = CharVocabulary.fromJSON(run.meta.vocab);
@@ -182,7 +183,8 @@ export class TrainingJobs {
     await run.update({ totalSteps: total, step: startStep, config: { ...run.meta.config, steps: total } });
     const notices = skipped.map((s) => `Skipped the damaged checkpoint at step ${s.step}: ${s.reason}`);
     if (!checkpoint) notices.push('This run has no usable checkpoint: training starts again from step 0.');
-    return this.start({ run, model, optimizer, task, config, startStep, notices });
+    const job = this.start({ run, model, optimizer, task, config, startStep, notices });
+    return imageConfig && model instanceof PixelCnnModel ? withTestNll(job, run, model, imageConfig) : job;
   }
 
   private start(parts: TrainingParts): PausableJob {

@@ -116,7 +116,7 @@ With --json: one line { "runId", "prompt", "text", "tokens", "probs", "state", "
       const run = await resolveRun(client, ref, '--run');
       const model = runModelName(run);
       const here = `for ${aRunOf(model)}`;
-      if (model === 'pixelcnn') {
+      if (model === 'pixelcnn' || model === 'masked-image') {
         warnIgnored(values, io, TEXT_ONLY_FLAGS, here);
         return drawImages(client, run.id, values, io, 'sample');
       }

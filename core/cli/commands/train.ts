@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { BUILTIN_IMAGE_SETS } from '../../data/imageSource.ts';
 import { BUILTIN_CORPORA } from '../../data/source.ts';
 import { RNN_DEFAULTS, TRANSFORMER_DEFAULTS } from '../../models/defaults.ts';
+import { IMAGE_BINARIZATIONS, type ImageBinarization } from '../../data/binarization.ts';
+import { DEFAULT_MASKED_IMAGE_CONFIG } from '../../models/maskedImageConfig.ts';
 import { DEFAULT_PIXELCNN_CONFIG } from '../../models/pixelcnnConfig.ts';
 import { DISTILL_DEFAULTS, DISTILL_MAX_CHARACTERS } from '../../generate/distillOptions.ts';
 import { Methods, type ParamsOf } from '../../protocol/messages.ts';
@@ -18,15 +20,16 @@ import { aRunOf, resolveRun } from '../runRef.ts';
 import { withClient } from '../studioAccess.ts';
 import type { PositionEncoding } from '../../models/positionEncoding.ts';
 
-const HELP = `Usage: ars train --model lstm|gru|rnn|transformer|nar|pixelcnn --data sonnets|mnist|PATH --steps N [options]
+const HELP = `Usage: ars train --model lstm|gru|rnn|transformer|nar|pixelcnn|masked-image --data sonnets|mnist|PATH --steps N [options]
 
 Trains a new run and shows its progress. Ctrl-C cancels (the run keeps its last checkpoint).
 On a terminal, what the model writes after each validation is printed above the progress bar.
 
   --model NAME        lstm, gru or rnn (recurrent), transformer (causal, autoregressive),
-                      nar (mask-predict Transformer, non-autoregressive), or pixelcnn (images)
+                      nar (mask-predict Transformer, non-autoregressive), pixelcnn (images,
+                      autoregressive) or masked-image (images, non-autoregressive: mask-predict)
   --data SOURCE       text models: a built-in corpus (${BUILTIN_CORPORA.join(', ')}) or a UTF-8 text file;
-                      pixelcnn: ${BUILTIN_IMAGE_SETS.join(', ')}, a folder of PNG images, or one PNG or IDX file
+                      image models: ${BUILTIN_IMAGE_SETS.join(', ')}, a folder of PNG images, or one PNG or IDX file
                       (write ./NAME for a file named like a built-in set)
   --steps N           training steps
   --batch N           sequences per batch (default 32)
@@ -39,8 +42,11 @@ On a terminal, what the model writes after each validation is printed above the 
   --ffn N             feed-forward width (default ${TRANSFORMER_DEFAULTS.ffn})
   --context N         Transformer context length (default: --seq)
   --positions NAME    nar position encoding: learned (default), sinusoidal or learnedSinusoidal
-  --channels N        PixelCNN feature maps (default 64)
-  --blocks N          PixelCNN masked 3×3 residual layers (default 5)
+  --channels N        image model feature maps (default: pixelcnn ${DEFAULT_PIXELCNN_CONFIG.channels}, masked-image ${DEFAULT_MASKED_IMAGE_CONFIG.channels})
+  --blocks N          PixelCNN masked 3×3 residual layers (default ${DEFAULT_PIXELCNN_CONFIG.residualBlocks})
+  --binarize HOW      image models: threshold (grey values cut at one half, default) or
+                      stochastic (each pixel ink with probability its grey value, drawn
+                      afresh every time; sets without grey values keep their bits)
   --lr X              peak learning rate (default 0.003)
   --name TEXT         a name for the run
   --distill-from RUN  sequence-level distillation: train on text that causal run (Transformer or RNN;
@@ -51,7 +57,7 @@ On a terminal, what the model writes after each validation is printed above the 
 ${STUDIO_HELP}
 
 A flag the chosen model does not read (--heads for an lstm, --hidden for a transformer, --seq
-for pixelcnn, …) is ignored with a warning on stderr. Progress goes to stderr, the outcome to stdout.
+for pixelcnn, --blocks for masked-image, …) is ignored with a warning on stderr. Progress goes to stderr, the outcome to stdout.
 
 With --json: one JSON progress event a line, then { "runId", "step", "trainLoss", "valLoss", "state" }.`;
 
@@ -78,15 +84,17 @@ const TRAIN_FLAGS: Record<string, string> = {
 /** A Transformer's context when neither --context nor --seq is given: TrainConfig's default sequence length. */
 const DEFAULT_CONTEXT = 64;
 
-const MODELS: readonly string[] = ['lstm', 'gru', 'rnn', 'transformer', 'nar', 'pixelcnn'];
-const unknownModel = (name: string) => new UsageError(`--model must be lstm, gru, rnn, transformer, nar or pixelcnn (got '${name}')`);
+const MODELS: readonly string[] = ['lstm', 'gru', 'rnn', 'transformer', 'nar', 'pixelcnn', 'masked-image'];
+const IMAGE_MODELS: readonly string[] = ['pixelcnn', 'masked-image'];
+const unknownModel = (name: string) => new UsageError(`--model must be lstm, gru, rnn, transformer, nar, pixelcnn or masked-image (got '${name}')`);
 
 /** Which flags each model reads, besides --data, --steps, --batch, --lr and --name: the rest it ignores. */
 const MODEL_FLAGS: Record<string, readonly string[]> = {
   rnn: ['seq', 'hidden', 'embedding', 'layers'],
   transformer: ['seq', 'layers', 'd-model', 'heads', 'ffn', 'context'],
   nar: ['seq', 'layers', 'd-model', 'heads', 'ffn', 'context', 'positions'],
-  pixelcnn: ['channels', 'blocks'],
+  pixelcnn: ['channels', 'blocks', 'binarize'],
+  'masked-image': ['channels', 'binarize'],
 };
 /** What each model-specific flag is for, in warnings. */
 const FLAG_USERS: Record<string, string> = {
@@ -99,8 +107,9 @@ const FLAG_USERS: Record<string, string> = {
   ffn: 'transformer and nar',
   context: 'transformer and nar',
   positions: 'nar',
-  channels: 'pixelcnn',
+  channels: 'pixelcnn and masked-image',
   blocks: 'pixelcnn',
+  binarize: 'pixelcnn and masked-image',
 };
 
 /** Warns about each given flag that `model` ignores. */
@@ -128,9 +137,9 @@ function checkDataPath(data: { kind: string; path?: string }, model: string): vo
   const path = data.path;
   if (!existsSync(path)) throw new UserError(`--data: file not found: ${path}`);
   const folder = statSync(path).isDirectory();
-  if (model !== 'pixelcnn' && folder) throw new UserError(`--data: ${path} is a folder; ${model} trains on text: ${TEXT_DATA}`);
-  if (model === 'pixelcnn' && !folder && /\.(txt|text|md|csv|json)$/i.test(path)) {
-    throw new UserError(`--data: ${path} is a text file; pixelcnn trains on images: ${IMAGE_DATA}`);
+  if (!IMAGE_MODELS.includes(model) && folder) throw new UserError(`--data: ${path} is a folder; ${model} trains on text: ${TEXT_DATA}`);
+  if (IMAGE_MODELS.includes(model) && !folder && /\.(txt|text|md|csv|json)$/i.test(path)) {
+    throw new UserError(`--data: ${path} is a text file; ${model} trains on images: ${IMAGE_DATA}`);
   }
 }
 
@@ -197,27 +206,37 @@ async function trainText(modelName: string, values: Values, io: CliIo): Promise<
   });
 }
 
-function imageSource(raw: string, cwd: string): ImageTrainConfigInput['data'] {
+function imageSource(raw: string, model: string, cwd: string): ImageTrainConfigInput['data'] {
   if (isBuiltinImageSet(raw)) return { kind: 'builtin', name: raw as (typeof BUILTIN_IMAGE_SETS)[number] };
-  if (isBuiltinCorpus(raw)) throw new UsageError(`${raw} is a text corpus; pixelcnn trains on images: ${IMAGE_DATA}`);
+  if (isBuiltinCorpus(raw)) throw new UsageError(`${raw} is a text corpus; ${model} trains on images: ${IMAGE_DATA}`);
   const path = resolve(cwd, raw);
   return existsSync(path) && statSync(path).isDirectory() ? { kind: 'folder', path } : { kind: 'file', path };
 }
 
-async function trainImages(values: Values, io: CliIo): Promise<number> {
+function imageModelChoice(model: string, values: Values): ImageTrainConfigInput['model'] {
+  if (model === 'masked-image') return { ...DEFAULT_MASKED_IMAGE_CONFIG, channels: optInt(values, 'channels') ?? DEFAULT_MASKED_IMAGE_CONFIG.channels };
+  return {
+    family: 'pixelcnn' as const,
+    channels: optInt(values, 'channels') ?? DEFAULT_PIXELCNN_CONFIG.channels,
+    residualBlocks: optInt(values, 'blocks') ?? DEFAULT_PIXELCNN_CONFIG.residualBlocks,
+  };
+}
+
+async function trainImages(model: string, values: Values, io: CliIo): Promise<number> {
+  const binarize = str(values, 'binarize');
+  if (binarize !== undefined && !(IMAGE_BINARIZATIONS as readonly string[]).includes(binarize)) {
+    throw new UsageError(`--binarize must be ${IMAGE_BINARIZATIONS.join(' or ')} (got '${binarize}')`);
+  }
   const config: ImageTrainConfigInput = defined({
-    model: {
-      family: 'pixelcnn' as const,
-      channels: optInt(values, 'channels') ?? DEFAULT_PIXELCNN_CONFIG.channels,
-      residualBlocks: optInt(values, 'blocks') ?? DEFAULT_PIXELCNN_CONFIG.residualBlocks,
-    },
-    data: imageSource(required(values, 'data', 'train'), io.cwd),
+    model: imageModelChoice(model, values),
+    data: imageSource(required(values, 'data', 'train'), model, io.cwd),
     steps: intValue('steps', required(values, 'steps', 'train')),
     batch: optInt(values, 'batch'),
     lr: optNumber(values, 'lr'),
+    binarization: binarize as ImageBinarization | undefined,
   });
   checkAgainst(ImageTrainConfig, config, { steps: '--steps', batch: '--batch', lr: '--lr', 'model.channels': '--channels', 'model.residualBlocks': '--blocks', data: '--data' });
-  checkDataPath(config.data, 'pixelcnn');
+  checkDataPath(config.data, model);
   const name = str(values, 'name');
   return withClient(values, io, (client) =>
     followTraining(client, () => client.request('image.train.start', name === undefined ? { config } : { config, name }), values, io),
@@ -225,10 +244,10 @@ async function trainImages(values: Values, io: CliIo): Promise<number> {
 }
 
 export const trainCommand: Command = {
-  summary: 'train a new model: character-level text, or PixelCNN images',
+  summary: 'train a new model: character-level text, or images (PixelCNN, masked image model)',
   help: HELP,
   options: {
-    ...stringFlags('model', 'data', 'steps', 'batch', 'seq', 'hidden', 'embedding', 'layers', 'd-model', 'heads', 'ffn', 'context', 'positions', 'channels', 'blocks', 'lr', 'name'),
+    ...stringFlags('model', 'data', 'steps', 'batch', 'seq', 'hidden', 'embedding', 'layers', 'd-model', 'heads', 'ffn', 'context', 'positions', 'channels', 'blocks', 'binarize', 'lr', 'name'),
     ...stringFlags('distill-from', 'distill-temperature', 'distill-chars', 'seed'),
     ...STUDIO_OPTIONS,
   },
@@ -236,6 +255,6 @@ export const trainCommand: Command = {
     const model = required(values, 'model', 'train');
     if (!MODELS.includes(model)) throw unknownModel(model);
     warnIgnoredFlags(model, values, io);
-    return model === 'pixelcnn' ? trainImages(values, io) : trainText(model, values, io);
+    return IMAGE_MODELS.includes(model) ? trainImages(model, values, io) : trainText(model, values, io);
   },
 };

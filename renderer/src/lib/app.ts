@@ -1,3 +1,4 @@
+import { imageRace } from './state/imageRace.svelte.ts';
 import { imageTraining } from './state/imageTraining.svelte.ts';
 import { completion, unconditional } from './state/pixelSampling.svelte.ts';
 import { race } from './state/race.svelte.ts';
@@ -17,6 +18,7 @@ export function startApp(): void {
     completion.connected();
     unconditional.connected();
     void followRunningTrainings();
+    imageRace.connected();
   });
   worker.start();
 }

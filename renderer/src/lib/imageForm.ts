@@ -1,18 +1,25 @@
 /**
- * The Image lab's forms, turned into protocol requests: PixelCNN training and PixelCNN
- * sampling. Pure (no runes); the checks are the protocol's own schemas, with field names a
+ * The Image lab's forms, turned into protocol requests: image model training (PixelCNN or
+ * masked image model) and PixelCNN sampling. Pure (no runes); the checks are the protocol's own schemas, with field names a
  * person reads.
  */
 import type { z } from 'zod';
 import { Methods, type ParamsOf } from '../../../core/protocol/messages.ts';
-import { PixelCnnConfig } from '../../../core/protocol/schemas.ts';
+import { DEFAULT_MASKED_IMAGE_CONFIG, ImageModelConfig } from '../../../core/protocol/schemas.ts';
 
 /** Where the training images come from: the built-in digits or the files the person opened. */
 export type ImageDataChoice = 'mnist' | 'upload';
 
+/** Which image model the form trains: the PixelCNN (autoregressive) or the masked image model (non-autoregressive). */
+export type ImageModelFamilyChoice = 'pixelcnn' | 'masked-image';
+/** How grey images become bits: cut at one half, or drawn afresh each time (stochastic). */
+export type BinarizationChoice = 'threshold' | 'stochastic';
+
 export interface ImageTrainForm {
   name: string;
   data: ImageDataChoice;
+  family: ImageModelFamilyChoice;
+  binarization: BinarizationChoice;
   channels: number;
   residualBlocks: number;
   hiddenOut: number;
@@ -72,14 +79,17 @@ export function issueSentence(issue: z.core.$ZodIssue | undefined): string {
   return `${FIELD_LABELS[key] ?? (key || 'Settings')}: ${plainIssue(issue?.message ?? 'invalid')}`;
 }
 
-/** The PixelCNN the form describes. */
-export function pixelCnnChoice(f: Pick<ImageTrainForm, 'channels' | 'residualBlocks' | 'hiddenOut'>): z.input<typeof PixelCnnConfig> {
+type ModelFields = Pick<ImageTrainForm, 'channels' | 'residualBlocks' | 'hiddenOut'> & Partial<Pick<ImageTrainForm, 'family'>>;
+
+/** The image model the form describes (a PixelCNN where no family is chosen); the masked model keeps its default dilations. */
+export function pixelCnnChoice(f: ModelFields): z.input<typeof ImageModelConfig> {
+  if (f.family === 'masked-image') return { family: 'masked-image', channels: f.channels, dilations: [...DEFAULT_MASKED_IMAGE_CONFIG.dilations], hiddenOut: f.hiddenOut };
   return { family: 'pixelcnn', channels: f.channels, residualBlocks: f.residualBlocks, hiddenOut: f.hiddenOut };
 }
 
 /** Everything wrong with the model fields, as sentences (empty when nothing is). */
-export function pixelCnnProblems(f: Pick<ImageTrainForm, 'channels' | 'residualBlocks' | 'hiddenOut'>): string[] {
-  const parsed = PixelCnnConfig.safeParse(pixelCnnChoice(f));
+export function pixelCnnProblems(f: ModelFields): string[] {
+  const parsed = ImageModelConfig.safeParse(pixelCnnChoice(f));
   return parsed.success ? [] : [...new Set(parsed.error.issues.map((i) => issueSentence(i)))];
 }
 
@@ -112,6 +122,7 @@ export function imageTrainParams(f: ImageTrainForm, files: readonly UploadedFile
       evalBatches: f.evalBatches,
       checkpointEvery: f.checkpointEvery,
       seed: f.seed,
+      ...(f.binarization ? { binarization: f.binarization } : {}),
     },
   };
   const checked = Methods['image.train.start'].params.safeParse(params);

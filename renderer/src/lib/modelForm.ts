@@ -166,6 +166,7 @@ export function describeModel(model: ModelChoiceInput | TextModelChoice | RunMod
     case 'maskPredict':
       return describeChoice(m);
     case 'pixelcnn':
+    case 'masked-image':
       return describeRunModel(m);
     default:
       // A family this screen does not know yet: its name at least.

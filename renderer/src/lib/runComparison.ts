@@ -45,9 +45,9 @@ export function comparisonSeries(runs: readonly RunDetail[], metric: CompareMetr
 export function comparisonCaveats(runs: readonly RunDetail[]): string[] {
   const out: string[] = [];
   const families = new Set(runs.map((r) => r.model.family));
-  const images = families.has('pixelcnn');
-  if (images && families.size > 1) out.push('PixelCNN losses are nats per pixel, text losses nats per character: the scales do not compare.');
-  const text = runs.filter((r) => r.model.family !== 'pixelcnn');
+  const images = families.has('pixelcnn') || families.has('masked-image');
+  if (images && families.size > 1) out.push('Image losses are nats per pixel (a masked image model\'s over its masked pixels only), text losses nats per character: the scales do not compare.');
+  const text = runs.filter((r) => r.model.family !== 'pixelcnn' && r.model.family !== 'masked-image');
   if (text.some((r) => r.model.family === 'maskPredict') && text.some((r) => r.model.family !== 'maskPredict')) {
     out.push("A mask-predict (NAR) model's loss is over the hidden characters only, with the rest of the window visible: a different task from next-character prediction, so a lower curve is not a better model.");
   }

@@ -33,7 +33,7 @@ describe('ars (the real entry, in a child process)', () => {
   it('train --help exits 0', async () => {
     const r = await spawnArs(['train', '--help']);
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('Usage: ars train --model lstm|gru|rnn|transformer|nar|pixelcnn --data sonnets|mnist|PATH --steps N');
+    expect(r.stdout).toContain('Usage: ars train --model lstm|gru|rnn|transformer|nar|pixelcnn|masked-image --data sonnets|mnist|PATH --steps N');
   });
 
   it('an unknown command exits 2 with one line', async () => {
@@ -66,7 +66,7 @@ describe('ars (in-process, with a fake Studio)', () => {
     const cases: [string[], RegExp][] = [
       [[], /Usage: ars <command>/],
       [['train', '--data', 'sonnets', '--steps', '5'], /^error: --model is required/],
-      [['train', '--model', 'gpt', '--data', 'sonnets', '--steps', '5'], /^error: --model must be lstm, gru, rnn, transformer, nar or pixelcnn/],
+      [['train', '--model', 'gpt', '--data', 'sonnets', '--steps', '5'], /^error: --model must be lstm, gru, rnn, transformer, nar, pixelcnn or masked-image/],
       [['train', '--model', 'lstm', '--data', 'sonnets', '--steps', '5', '--hidden', '2'], /^error: --hidden must be a whole number of at least 4, got 2\n$/],
       [['train', '--model', 'lstm', '--data', 'sonnets', '--steps', '5', '--lr', 'fast'], /^error: --lr must be a number/],
       [['train', '--model', 'lstm', '--data', 'sonnets', '--steps', '5', 'extra'], /^error: unexpected argument 'extra'/],

@@ -146,7 +146,7 @@ describe('flags a model does not read', () => {
     expect(lstm.stderr.split('\n').filter((l) => l.startsWith('warning:'))).toEqual([
       'warning: --d-model does nothing for an lstm model (it is for transformer and nar)',
       'warning: --heads does nothing for an lstm model (it is for transformer and nar)',
-      'warning: --channels does nothing for an lstm model (it is for pixelcnn)',
+      'warning: --channels does nothing for an lstm model (it is for pixelcnn and masked-image)',
     ]);
     expect(studio.trainConfigs[0]!.model).not.toHaveProperty('heads');
     const transformer = await ars(studio, 'train', '--model', 'transformer', '--data', 'sonnets', '--steps', '2', '--hidden', '32', '--embedding', '8', '--layers', '2');

@@ -221,6 +221,10 @@ export class FakeStudio implements StudioLike {
     throw new RunStoreError(`there is no image run ${runId}`);
   }
 
+  async raceImages(arRunId: string): Promise<Job> {
+    throw new RunStoreError(`there is no image run ${arRunId}`);
+  }
+
   async listRuns(): Promise<RunSummary[]> {
     if (this.breakRunsList) return [{ id: 'no spaces allowed' } as unknown as RunSummary];
     return [...this.runs.values()];

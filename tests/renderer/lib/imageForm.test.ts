@@ -4,6 +4,8 @@ import { imageSource, imageTrainParams, MAX_UPLOAD_BYTES, nllLabel, pixelCnnProb
 const form: ImageTrainForm = {
   name: '',
   data: 'mnist',
+  family: 'pixelcnn',
+  binarization: 'threshold',
   channels: 8,
   residualBlocks: 1,
   hiddenOut: 16,
@@ -24,6 +26,16 @@ describe('imageTrainParams', () => {
     expect(r.params.config.model).toEqual({ family: 'pixelcnn', channels: 8, residualBlocks: 1, hiddenOut: 16 });
     expect(r.params.config.data).toEqual({ kind: 'builtin', name: 'mnist' });
     expect(r.params.name).toBeUndefined();
+  });
+
+  it('builds a masked image model request with its binarization', () => {
+    const r = imageTrainParams({ ...form, family: 'masked-image', binarization: 'stochastic' }, []);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.params.config.model).toEqual({ family: 'masked-image', channels: 8, dilations: [1, 2, 4, 7, 1, 2, 4, 7], hiddenOut: 16 });
+    expect(r.params.config.binarization).toBe('stochastic');
+    // The masked model has no residual-block count: a PixelCNN's wrong one does not stop it.
+    expect(pixelCnnProblems({ ...form, family: 'masked-image', residualBlocks: 99 })).toEqual([]);
   });
 
   it('sends opened files as an upload, and needs some', () => {

@@ -1,6 +1,7 @@
 import type { ResultOf, RunDetail } from '../../../../core/protocol/messages.ts';
 import { imageSource, imageTrainParams, pixelCnnProblems, type ImageTrainForm, type UploadedFile } from '../imageForm.ts';
 import { notices } from './notices.svelte.ts';
+import { imageRace } from './imageRace.svelte.ts';
 import { imageRun } from './pixelSampling.svelte.ts';
 import { TrainingJob } from './trainingJob.svelte.ts';
 import { worker } from './worker.svelte.ts';
@@ -10,11 +11,13 @@ export type ImagePreview = ResultOf<'images.preview'>;
 /** Images the preview (and the digit picker) shows. */
 export const PREVIEW_LIMIT = 64;
 
-/** The Image lab's PixelCNN training: the form, the training images and their preview, the live job. */
+/** The Image lab's image model training (PixelCNN or masked image model): the form, the training images and their preview, the live job. */
 class ImageTraining extends TrainingJob {
   form = $state<ImageTrainForm>({
     name: '',
     data: 'mnist',
+    family: 'pixelcnn',
+    binarization: 'threshold',
     channels: 32,
     residualBlocks: 3,
     hiddenOut: 32,
@@ -94,12 +97,14 @@ class ImageTraining extends TrainingJob {
    * Returns what the person should know, or null.
    */
   useSettings(run: RunDetail): string | null {
-    if (this.busy || run.model.family !== 'pixelcnn' || 'seq' in run.config) return null;
+    if (this.busy || (run.model.family !== 'pixelcnn' && run.model.family !== 'masked-image') || 'seq' in run.config) return null;
     const c = run.config;
     Object.assign(this.form, {
       name: '',
+      family: run.model.family,
+      binarization: c.binarization,
       channels: run.model.channels,
-      residualBlocks: run.model.residualBlocks,
+      ...(run.model.family === 'pixelcnn' ? { residualBlocks: run.model.residualBlocks } : {}),
       hiddenOut: run.model.hiddenOut,
       steps: c.steps,
       batch: c.batch,
@@ -127,7 +132,9 @@ class ImageTraining extends TrainingJob {
   }
 
   protected override attached(runId: string): void {
-    imageRun.runId = runId;
+    // The completion panels sample PixelCNNs; a masked image run is picked in the image race.
+    if (this.form.family === 'masked-image') imageRace.narRunId = runId;
+    else imageRun.runId = runId;
   }
 }
 

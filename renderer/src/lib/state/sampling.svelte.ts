@@ -36,7 +36,7 @@ class Sampling {
 
   /** The runs this panel samples from: the text models (PixelCNN runs belong to the Image lab). */
   get choices() {
-    return runs.list.filter((r) => r.model.family !== 'pixelcnn');
+    return runs.list.filter((r) => r.model.family !== 'pixelcnn' && r.model.family !== 'masked-image');
   }
 
   /** Whether the chosen run is non-autoregressive (fills a canvas in T passes). */

@@ -132,7 +132,7 @@ class Training extends TrainingJob {
    * should know, or null.
    */
   useSettings(run: RunDetail): string | null {
-    if (this.busy || run.model.family === 'pixelcnn' || !('seq' in run.config)) return null;
+    if (this.busy || run.model.family === 'pixelcnn' || run.model.family === 'masked-image' || !('seq' in run.config)) return null;
     const c = run.config;
     Object.assign(this.form, modelFields(run.model), {
       name: '',
