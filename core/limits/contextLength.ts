@@ -24,14 +24,14 @@ export interface ContextScale {
 }
 
 export const CONTEXT_FULL: ContextScale = {
-  context: 32,
+  context: 16,
   transformer: { dModel: 64, heads: 4, layers: 2, ffn: 128, dropout: 0, tiedOutput: true },
   lstm: { embedding: 32, hidden: 128, layers: 1 },
-  lstmTrainLength: 64,
-  steps: { transformer: 400, lstm: 300 },
-  batch: 32,
-  lr: 3e-3,
-  lengths: [4, 8, 12, 15, 24, 32, 48, 64],
+  lstmTrainLength: 32,
+  steps: { transformer: 700, lstm: 400 },
+  batch: 16,
+  lr: 5e-3,
+  lengths: [4, 6, 7, 12, 16, 24, 32],
   examples: 48,
 };
 
