@@ -5,6 +5,7 @@ import { deleteCommand } from './commands/delete.ts';
 import { exportCommand } from './commands/export.ts';
 import { importCommand } from './commands/import.ts';
 import { infoCommand } from './commands/info.ts';
+import { limitsCommand } from './commands/limits.ts';
 import { raceCommand } from './commands/race.ts';
 import { resumeCommand } from './commands/resume.ts';
 import { runsCommand } from './commands/runs.ts';
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, Command> = {
   sample: sampleCommand,
   race: raceCommand,
   complete: completeCommand,
+  limits: limitsCommand,
   runs: runsCommand,
   show: showCommand,
   delete: deleteCommand,

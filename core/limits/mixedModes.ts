@@ -125,8 +125,8 @@ function modesResult(strategies: ModesPoint[]): LimitsResult {
   const rate = (s: ModesStrategy) => strategies.find((p) => p.strategy === s)?.mixRate;
   const caption =
     `Writing every position at once, the NAR model mixes the two right answers in ${pct(rate('nar-1'))} of its outputs against ${pct(rate('ar'))} for ` +
-    `the AR model, which commits to one with its first character; mask-predict brings that down to ${pct(rate('mask-predict-10'))} in 10 passes, ` +
-    `and a NAR model trained on the AR model's own outputs (distillation) to ${pct(rate('nar-distilled'))} in one.`;
+    `the AR model, which commits to one with its first character; mask-predict's 10 passes leave ${pct(rate('mask-predict-10'))} mixed, ` +
+    `and a NAR model trained on the AR model's own outputs (distillation) ${pct(rate('nar-distilled'))} in one pass.`;
   return { experiment: 'modes', answers: [MODE_UNITS[0], MODE_UNITS[1]], strategies, caption };
 }
 

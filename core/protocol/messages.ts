@@ -5,6 +5,7 @@ import { ImageSource } from '../data/imageSource.ts';
 import { KnownPixels, PixelSamplingMethod, PixelSampleOptions } from '../generate/pixelcnnOptions.ts';
 import { ImageTrainConfig } from '../train/imageConfig.ts';
 import { RaceLane, RaceOptions, SampleOptions } from '../generate/options.ts';
+import { LimitsExperiment, LimitsResult, LimitsSettings } from '../limits/schemas.ts';
 
 /**
  * The worker protocol: one schema for every transport (Electron MessagePort, WebSocket,
@@ -210,6 +211,10 @@ export const JobEvent = z.discriminatedUnion('kind', [
   /** Training a PixelCNN: a few sampled images after each validation (K × 784 bits, same seed each time). */
   z.object({ kind: z.literal('image-preview'), runId: RunId, step: z.number().int(), samples: z.number().int(), images: z.instanceof(Uint8Array) }),
   z.object({ kind: z.literal('scaling-point'), lane: RaceLane, length: z.number().int(), ms: z.number(), steps: z.number().int() }),
+  /** Limits lab: where an experiment is (training a model, measuring), step of total in that phase. */
+  z.object({ kind: z.literal('limits-progress'), experiment: LimitsExperiment, phase: z.string(), step: z.number().int(), total: z.number().int() }),
+  /** Limits lab: an experiment's measurements and its caption. */
+  z.object({ kind: z.literal('limits-result'), result: LimitsResult }),
   z.object({
     kind: z.literal('done'),
     reason: z.enum(['completed', 'cancelled']),
@@ -268,6 +273,8 @@ export const Methods = {
     params: z.object({ runId: RunId, options: PixelSampleOptions, known: KnownPixels.optional() }),
     result: JobStarted,
   },
+  /** Runs one Limits lab experiment (it trains its own small models): a job that can be cancelled, not paused. */
+  'limits.run': { params: LimitsSettings, result: JobStarted },
   'job.pause': { params: z.object({ jobId: Id }), result: z.object({}) },
   'job.resume': { params: z.object({ jobId: Id }), result: z.object({}) },
   'job.cancel': { params: z.object({ jobId: Id }), result: z.object({}) },

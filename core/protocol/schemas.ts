@@ -13,3 +13,14 @@ export {
 } from '../models/config.ts';
 export { RACE_LANES, RaceLane, RaceOptions } from '../generate/options.ts';
 export { laneLabel, type LaneSettings, type RaceLaneId } from '../generate/raceLanes.ts';
+export {
+  LIMITS_EXPERIMENTS,
+  MODES_STRATEGIES,
+  LimitsExperiment,
+  LimitsResult,
+  LimitsSettings,
+  type AccumulationPoint,
+  type ContextPoint,
+  type ModesPoint,
+  type ModesStrategy,
+} from '../limits/schemas.ts';

@@ -34,6 +34,7 @@ export type StudioLike = Pick<
   | 'exportRun'
   | 'importRun'
   | 'runMetrics'
+  | 'limits'
 >;
 
 export interface ServeOptions {
@@ -169,6 +170,7 @@ export function serveClient(pipe: MessagePipe, studio: StudioLike, options: Serv
       const job = await studio.sampleImages(runId, sampleOptions, known);
       return startJob(job);
     },
+    'limits.run': async (settings) => startJob(await studio.limits(settings)),
     // A job that cannot pause (sampling, a race) answers NOT_PAUSABLE rather than pretending to.
     'job.pause': ({ jobId }) => ownJob(jobId, (j) => pausableJob(j).pause()),
     'job.resume': ({ jobId }) => ownJob(jobId, (j) => pausableJob(j).resume()),

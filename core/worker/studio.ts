@@ -6,8 +6,10 @@ import type { BackendInfo, MetricRecord, ResultOf, RunDetail, RunSummary } from 
 import { RunStore } from '../runs/runStore.ts';
 import type { TrainConfig } from '../train/config.ts';
 import type { ImageTrainConfig } from '../train/imageConfig.ts';
+import type { LimitsSettings } from '../limits/schemas.ts';
 import { BackendChoice } from './backendChoice.ts';
 import { DataSources } from './dataSources.ts';
+import { LimitsJobs } from './limitsJobs.ts';
 import type { Job } from './job.ts';
 import { RaceJobs } from './raceJobs.ts';
 import { RunCatalogue } from './runCatalogue.ts';
@@ -43,6 +45,7 @@ export class Studio {
   private readonly training: TrainingJobs;
   private readonly sampling: SamplingJobs;
   private readonly races: RaceJobs;
+  private readonly limitsJobs: LimitsJobs;
 
   constructor(options: StudioOptions) {
     this.store = new RunStore(options.home);
@@ -58,6 +61,7 @@ export class Studio {
     });
     this.sampling = new SamplingJobs(this.store, this.backend);
     this.races = new RaceJobs(this.sampling);
+    this.limitsJobs = new LimitsJobs(this.backend);
   }
 
   get runsRoot(): string {
@@ -110,6 +114,11 @@ export class Studio {
 
   scaling(arRunId: string, narRunId: string, options: RaceOptions, lengths: readonly number[]): Promise<Job> {
     return this.races.scaling(arRunId, narRunId, options, lengths);
+  }
+
+  /** One Limits lab experiment: it trains its own small models on a synthetic task and measures them. */
+  limits(settings: LimitsSettings): Promise<Job> {
+    return this.limitsJobs.run(settings);
   }
 
   listRuns(): Promise<RunSummary[]> {
