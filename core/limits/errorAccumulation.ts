@@ -22,7 +22,7 @@ export interface AccumulationScale {
 
 export const ACCUMULATION_FULL: AccumulationScale = {
   transformer: { dModel: 64, heads: 4, layers: 2, ffn: 128, context: 16, dropout: 0, tiedOutput: true },
-  steps: 250,
+  steps: 400,
   batch: 32,
   lr: 5e-3,
   promptNumbers: 2,
