@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { encodePng, imageGrid } from '../data/imageSet.ts';
+import { imageGrid } from '../data/imageSet.ts';
+import { encodePng } from '../data/pngImage.ts';
 import { PixelSampleOptions, type PixelSampleOptionsInput } from '../generate/pixelcnnOptions.ts';
 import type { WorkerClient } from '../protocol/client.ts';
 import type { JobEvent } from '../protocol/messages.ts';

@@ -5,6 +5,7 @@ import { deleteCommand } from './commands/delete.ts';
 import { exportCommand } from './commands/export.ts';
 import { importCommand } from './commands/import.ts';
 import { infoCommand } from './commands/info.ts';
+import { limitsCommand } from './commands/limits.ts';
 import { raceCommand } from './commands/race.ts';
 import { raceImageCommand } from './commands/raceImage.ts';
 import { resumeCommand } from './commands/resume.ts';
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, Command> = {
   race: raceCommand,
   complete: completeCommand,
   'race-image': raceImageCommand,
+  limits: limitsCommand,
   runs: runsCommand,
   show: showCommand,
   delete: deleteCommand,

@@ -1,8 +1,6 @@
 import { DatasetError } from '../errors.ts';
 import { createRng, type Rng } from '../rng.ts';
 
-export { encodePng } from './pngImage.ts';
-
 /** Every image set holds binarized IMAGE_SIDE × IMAGE_SIDE images (MNIST's size). */
 export const IMAGE_SIDE = 28;
 export const IMAGE_PIXELS = IMAGE_SIDE * IMAGE_SIDE;

@@ -7,6 +7,7 @@ import { ImageTrainConfig } from '../train/imageConfig.ts';
 import { FRONTIER_STRATEGIES, RaceLane, RaceOptions, SampleOptions } from '../generate/options.ts';
 import { DistillRecord, DistillSettings } from '../generate/distillOptions.ts';
 import { ImageRaceLaneId, ImageRaceOptions } from '../generate/imageRaceOptions.ts';
+import { LimitsExperiment, LimitsResult, LimitsSettings } from '../limits/schemas.ts';
 
 /**
  * The worker protocol: one schema for every transport (Electron MessagePort, WebSocket,
@@ -283,6 +284,10 @@ export const JobEvent = z.discriminatedUnion('kind', [
   /** Training a PixelCNN: a few sampled images after each validation (K × 784 bits, same seed each time). */
   z.object({ kind: z.literal('image-preview'), runId: RunId, step: z.number().int(), samples: z.number().int(), images: z.instanceof(Uint8Array) }),
   z.object({ kind: z.literal('scaling-point'), lane: RaceLane, length: z.number().int(), ms: z.number(), steps: z.number().int() }),
+  /** Limits lab: where an experiment is (training a model, measuring), step of total in that phase. */
+  z.object({ kind: z.literal('limits-progress'), experiment: LimitsExperiment, phase: z.string(), step: z.number().int(), total: z.number().int() }),
+  /** Limits lab: an experiment's measurements and its caption. */
+  z.object({ kind: z.literal('limits-result'), result: LimitsResult }),
   z.object({
     kind: z.literal('done'),
     reason: z.enum(['completed', 'cancelled']),
@@ -302,7 +307,7 @@ export const JobStarted = z.object({ jobId: Id, pausable: z.boolean() });
 /** A job the worker is running (or holds in its training queue), as `jobs.list` and `job.attach` report it. */
 export const JobSummary = z.object({
   jobId: Id,
-  kind: z.enum(['train', 'sample', 'race']),
+  kind: z.enum(['train', 'sample', 'race', 'limits']),
   runId: z.string(),
   pausable: z.boolean(),
   state: z.enum(['queued', 'running', 'paused']),
@@ -366,6 +371,8 @@ export const Methods = {
     params: z.object({ arRunId: RunId, narRunId: RunId, options: ImageRaceOptions, known: KnownPixels }),
     result: JobStarted,
   },
+  /** Runs one Limits lab experiment (it trains its own small models): a job that can be cancelled, not paused. */
+  'limits.run': { params: LimitsSettings, result: JobStarted },
   'job.pause': { params: z.object({ jobId: Id }), result: z.object({}) },
   'job.resume': { params: z.object({ jobId: Id }), result: z.object({}) },
   'job.cancel': { params: z.object({ jobId: Id }), result: z.object({}) },

@@ -18,3 +18,14 @@ export {
 export { FRONTIER_DRAFTS, FRONTIER_ITERATIONS, frontierSettings, RACE_LANES, RaceLane, RaceOptions } from '../generate/options.ts';
 export { frontierLabel, laneLabel, type LaneSettings, type RaceLaneId } from '../generate/raceLanes.ts';
 export { IMAGE_RACE_LANE_IDS, ImageRaceOptions, imageLaneLabel, type ImageRaceLaneId } from '../generate/imageRaceOptions.ts';
+export {
+  LIMITS_EXPERIMENTS,
+  MODES_STRATEGIES,
+  LimitsExperiment,
+  LimitsResult,
+  LimitsSettings,
+  type AccumulationPoint,
+  type ContextPoint,
+  type ModesPoint,
+  type ModesStrategy,
+} from '../limits/schemas.ts';

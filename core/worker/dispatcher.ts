@@ -38,6 +38,7 @@ export type StudioLike = Pick<
   | 'exportRun'
   | 'importRun'
   | 'runMetrics'
+  | 'limits'
 >;
 
 export interface ServeOptions {
@@ -177,6 +178,7 @@ export function serveClient(pipe: MessagePipe, studio: StudioLike, options: Serv
       return startJob(job);
     },
     'images.race': async ({ arRunId, narRunId, options: raceOptions, known }) => startJob(await studio.raceImages(arRunId, narRunId, raceOptions, known)),
+    'limits.run': async (settings) => startJob(await studio.limits(settings)),
     // A job that cannot pause (sampling, a race) answers NOT_PAUSABLE rather than pretending to.
     'job.pause': ({ jobId }) => ownJob(jobId, (j) => pausableJob(j).pause()),
     'job.resume': ({ jobId }) => ownJob(jobId, (j) => pausableJob(j).resume()),

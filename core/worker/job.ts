@@ -3,7 +3,7 @@ import type { JobEvent } from '../protocol/messages.ts';
 import { isFatalBackendError, reportFatalBackendError } from './fatalErrors.ts';
 
 interface JobBase {
-  readonly kind: 'train' | 'sample' | 'race';
+  readonly kind: 'train' | 'sample' | 'race' | 'limits';
   readonly runId: string;
   /** The job's events, ending with exactly one `done` or `error` event. Iterate once. */
   events(): AsyncIterable<JobEvent>;
@@ -25,7 +25,7 @@ export interface UnpausableJob extends JobBase {
 /** A long-running piece of work (training or sampling). Every job can be cancelled; `pausable` says whether it can pause. */
 export type Job = PausableJob | UnpausableJob;
 
-const WHAT: Record<Job['kind'], string> = { train: 'training', sample: 'sampling', race: 'a race' };
+const WHAT: Record<Job['kind'], string> = { train: 'training', sample: 'sampling', race: 'a race', limits: 'a Limits lab experiment' };
 
 /** The job, as one that can pause; NotPausableError ("this job cannot be paused") where it cannot. */
 export function pausableJob(job: Job): PausableJob {

@@ -8,8 +8,10 @@ import type { BackendInfo, MetricRecord, ResultOf, RunDetail, RunSummary } from 
 import { RunStore } from '../runs/runStore.ts';
 import type { TrainConfig } from '../train/config.ts';
 import type { ImageTrainConfig } from '../train/imageConfig.ts';
+import type { LimitsSettings } from '../limits/schemas.ts';
 import { BackendChoice } from './backendChoice.ts';
 import { DataSources } from './dataSources.ts';
+import { LimitsJobs } from './limitsJobs.ts';
 import type { Job } from './job.ts';
 import { ImageRaceJobs } from './imageRaceJobs.ts';
 import { RaceJobs } from './raceJobs.ts';
@@ -52,6 +54,7 @@ export class Studio {
   private readonly races: RaceJobs;
   private readonly concurrentTrainings: number;
   private readonly imageRaces: ImageRaceJobs;
+  private readonly limitsJobs: LimitsJobs;
 
   constructor(options: StudioOptions) {
     this.concurrentTrainings = options.maxConcurrentTrainings ?? readSettings(options.home).maxConcurrentTrainings ?? availableParallelism();
@@ -69,6 +72,7 @@ export class Studio {
     this.sampling = new SamplingJobs(this.store, this.backend);
     this.races = new RaceJobs(this.sampling);
     this.imageRaces = new ImageRaceJobs(this.store, this.backend);
+    this.limitsJobs = new LimitsJobs(this.backend);
   }
 
   /** How many trainings the worker runs at once; the dispatcher queues the others (jobRegistry.ts). */
@@ -133,6 +137,11 @@ export class Studio {
   /** The image race: known pixels completed K ways by a PixelCNN run and by a masked image run (T = 1 and T). */
   raceImages(arRunId: string, narRunId: string, options: ImageRaceOptions, known: KnownPixels): Promise<Job> {
     return this.imageRaces.race(arRunId, narRunId, options, known);
+  }
+
+  /** One Limits lab experiment: it trains its own small models on a synthetic task and measures them. */
+  limits(settings: LimitsSettings): Promise<Job> {
+    return this.limitsJobs.run(settings);
   }
 
   listRuns(): Promise<RunSummary[]> {

@@ -1,5 +1,6 @@
 import { basename, resolve } from 'node:path';
-import { encodePng, IMAGE_PIXELS, IMAGE_SIDE, ImageDataset, imageGrid } from '../../data/imageSet.ts';
+import { IMAGE_PIXELS, IMAGE_SIDE, ImageDataset, imageGrid } from '../../data/imageSet.ts';
+import { encodePng } from '../../data/pngImage.ts';
 import { loadMnistDigits } from '../../data/mnistDigits.ts';
 import { pngToBinary } from '../../data/pngImage.ts';
 import { ImageRaceOptions, type ImageRaceOptionsInput } from '../../generate/imageRaceOptions.ts';

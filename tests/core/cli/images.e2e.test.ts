@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodePng } from '../../../core/data/imageSet.ts';
+import { encodePng } from '../../../core/data/pngImage.ts';
 import { spawnArs } from './cliHarness.ts';
 
 let dir: string;

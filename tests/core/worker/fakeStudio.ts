@@ -1,6 +1,7 @@
 import { DatasetError, RunStoreError } from '../../../core/errors.ts';
 import type { RaceOptions, SampleOptions } from '../../../core/generate/options.ts';
 import type { BackendInfo, JobEvent, MetricRecord, ResultOf, RunDetail, RunSummary } from '../../../core/protocol/messages.ts';
+import type { LimitsSettings } from '../../../core/limits/schemas.ts';
 import type { TrainConfig } from '../../../core/train/config.ts';
 import type { StudioLike } from '../../../core/worker/dispatcher.ts';
 import type { Job } from '../../../core/worker/studio.ts';
@@ -198,6 +199,23 @@ export class FakeStudio implements StudioLike {
     const job = new FakeJob('race', arRunId, async function* () {
       for (const length of lengths) yield { kind: 'scaling-point', lane: 'ar-cache', length, ms: length, steps: length };
       yield { kind: 'done', reason: 'completed', summary: { arRunId, narRunId, points: lengths.length, draft: options.draft } };
+    });
+    this.jobs.push(job);
+    return job;
+  }
+
+  /** A Limits lab experiment: two progress events, then a one-point result (context only). */
+  async limits(settings: LimitsSettings): Promise<Job> {
+    const job = new FakeJob('limits', '', async function* (self) {
+      for (let step = 1; step <= 2; step++) {
+        if (self.cancelled) break;
+        yield { kind: 'limits-progress', experiment: settings.experiment, phase: 'training', step, total: 2 };
+        await delay(1);
+      }
+      if (!self.cancelled && settings.experiment === 'context') {
+        yield { kind: 'limits-result', result: { experiment: 'context', context: 8, fits: 3, points: [{ model: 'lstm', length: 4, accuracy: 1 }], caption: 'fake' } };
+      }
+      yield { kind: 'done', reason: self.cancelled ? 'cancelled' : 'completed', summary: { experiment: settings.experiment, seed: settings.seed } };
     });
     this.jobs.push(job);
     return job;
