@@ -102,7 +102,8 @@ export class TransformerEngine {
   readonly outputs: number;
   private readonly rows: number;
   private readonly tokEmb: number;
-  private readonly local: { offsets: number[]; tables: Float32Array[] } | null;
+  /** Local context tables (pointers, [rows + 1, D] each) and their offsets. */
+  private readonly local: { offsets: number[]; tables: number[] } | null;
   private readonly posEmb: number;
   private readonly blocks: BlockPtrs[] = [];
   private readonly lnFg: number;
@@ -137,7 +138,9 @@ export class TransformerEngine {
     this.context = C;
     this.outputs = V;
     this.rows = w.tokEmb.length / D;
+    const localTables = w.local?.tables ?? [];
     const weightFloats =
+      localTables.reduce((n, t) => n + t.length, 0) +
       w.tokEmb.length + w.posEmb.length + w.lnFg.length + w.lnFb.length + (w.outW?.length ?? 0) + w.outB.length +
       w.blocks.reduce((n, b) => n + Object.values(b).reduce((m: number, a: Float32Array) => m + a.length, 0) + 2 * C * D, 0);
     const rt = options.shared === false ? null : kernelRuntime();
@@ -146,7 +149,7 @@ export class TransformerEngine {
     // weights twice (as given for matrix–vector products, packed for the GEMM; panels pad to 16)
     const packedFloats = weightFloats + w.blocks.length * 16 * (4 * D + 2 * F) + 16 * (D + V) + V * D;
     // every carved piece is 64-byte aligned: allow for that
-    const pieces = 16 + w.blocks.length * 20 + 2 * threads;
+    const pieces = 16 + w.blocks.length * 20 + 2 * threads + localTables.length;
     const bytes = (weightFloats + packedFloats + scratchFloats) * 4 + pieces * 64;
     let k: WasmKernels | null = null;
     let next = 0;
@@ -188,7 +191,7 @@ export class TransformerEngine {
       f.packBFull!(ptr, brs, bcs, K, 0, N, out);
       return out;
     };
-    this.local = w.local && w.local.offsets.length > 0 ? { offsets: [...w.local.offsets], tables: w.local.tables.map((t) => Float32Array.from(t)) } : null;
+    this.local = w.local && w.local.offsets.length > 0 ? { offsets: [...w.local.offsets], tables: w.local.tables.map(put) } : null;
     this.tokEmb = put(w.tokEmb);
     this.posEmb = put(w.posEmb);
     for (const b of w.blocks) {
@@ -289,18 +292,14 @@ export class TransformerEngine {
   /** Adds each offset's embedding of the neighbouring token to every position (see `local`). */
   private addLocalContext(ids: readonly number[], past: number, causal: boolean): void {
     if (past !== 0 || causal) throw new Error('local context embeddings need a whole bidirectional sequence');
-    const { D } = this;
-    const f32 = this.k.f32;
+    const { D, f } = this;
     const T = ids.length;
     const pad = this.rows;
     this.local!.offsets.forEach((o, t) => {
       const table = this.local!.tables[t]!;
       for (let i = 0; i < T; i++) {
         const j = i + o;
-        const row = j >= 0 && j < T ? ids[j]! : pad;
-        const src = row * D;
-        const dst = (this.x >> 2) + i * D;
-        for (let d = 0; d < D; d++) f32[dst + d] = f32[dst + d]! + table[src + d]!;
+        f.addInPlace!(this.x + i * D * 4, table + (j >= 0 && j < T ? ids[j]! : pad) * D * 4, D);
       }
     });
   }
