@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { HAVE_CHROMIUM, openApp, openPage, useStudio, warnIfNoChromium } from './harness.ts';
+import { HAVE_CHROMIUM, openApp, openPage, screenshotPaths, useStudio, warnIfNoChromium } from './harness.ts';
 
 warnIfNoChromium('the re-attach browser test');
 
@@ -47,6 +47,15 @@ async function startTextTraining(page: Page, steps: number): Promise<void> {
   await page.getByTestId('train-eval-every').fill('50');
   await page.getByTestId('train-checkpoint-every').fill('100');
   await page.getByTestId('train-button').click();
+}
+
+/** Starts a tiny PixelCNN in the Image lab: 20 steps of 8 MNIST digits. */
+async function startTinyPixelCnn(page: Page): Promise<void> {
+  await page.getByTestId('image-channels').fill('8');
+  await page.getByTestId('image-blocks').fill('1');
+  await page.getByTestId('image-steps').fill('20');
+  await page.getByTestId('image-batch').fill('8');
+  await page.getByTestId('image-train-button').click();
 }
 
 function strictlyIncreasing(xs: number[]): boolean {
@@ -113,7 +122,7 @@ describe.skipIf(!HAVE_CHROMIUM)('Trainings outlive their page, in Chromium (web 
     await fresh.page.close();
   }, 600_000);
 
-  it('a second training waits in the queue, says where, and is cancelled there (also after a reload)', async () => {
+  it('a second training waits in the queue, says where, is cancelled there (also after a reload), and starts when the slot frees', async () => {
     const a = await openPage(studio.browser, { width: 1280, height: 1000 });
     await openApp(a.page, studio.url);
     await startTextTraining(a.page, 5000);
@@ -127,11 +136,7 @@ describe.skipIf(!HAVE_CHROMIUM)('Trainings outlive their page, in Chromium (web 
     await b.page.getByTestId('tab-images').click();
     await b.page.getByTestId('image-data').selectOption('mnist');
     await expect.poll(() => b.page.getByTestId('image-preview-count').textContent(), { timeout: 60_000 }).toMatch(/mnist: 10,000 images/);
-    await b.page.getByTestId('image-channels').fill('8');
-    await b.page.getByTestId('image-blocks').fill('1');
-    await b.page.getByTestId('image-steps').fill('20');
-    await b.page.getByTestId('image-batch').fill('8');
-    await b.page.getByTestId('image-train-button').click();
+    await startTinyPixelCnn(b.page);
     const status = b.page.getByTestId('image-train-status');
     await expect.poll(() => status.textContent(), { timeout: 60_000 }).toBe('Waiting: 1st in the training queue.');
     expect(await b.page.getByTestId('image-stop-button').textContent()).toBe('Cancel');
@@ -144,6 +149,7 @@ describe.skipIf(!HAVE_CHROMIUM)('Trainings outlive their page, in Chromium (web 
     await b.page.getByTestId('tab-images').click();
     await expect.poll(() => status.textContent(), { timeout: 60_000 }).toBe('Waiting: 1st in the training queue.');
     expect(await shownStep(b.page, 'image-')).toBe(0);
+    for (const path of screenshotPaths('trainingQueued.png')) await b.page.getByTestId('image-stop-button').locator('xpath=ancestor::section[1]').screenshot({ path });
 
     // Cancelled in the queue: it ends at once, and the first training goes on.
     await b.page.getByTestId('image-stop-button').click();
@@ -153,9 +159,14 @@ describe.skipIf(!HAVE_CHROMIUM)('Trainings outlive their page, in Chromium (web 
     await expect.poll(() => shownStep(a.page), { timeout: 60_000 }).toBeGreaterThan(step);
     expect(await a.page.getByTestId('train-status').textContent()).toBe('Training…');
 
-    // Stopping the first from the page that started it.
+    // Queued again, it starts once the first training is stopped (from the page that started it).
+    await startTinyPixelCnn(b.page);
+    await expect.poll(() => status.textContent(), { timeout: 60_000 }).toBe('Waiting: 1st in the training queue.');
     await a.page.getByTestId('stop-button').click();
     await expect.poll(() => a.page.getByTestId('train-status').textContent(), { timeout: 60_000 }).toMatch(/^Stopped at step \d+\.$/);
+    await expect.poll(() => status.textContent(), { timeout: 120_000 }).toBe('Completed 20 steps.');
+    expect(await shownStep(b.page, 'image-')).toBe(20);
+    expect(await b.page.getByTestId('image-stop-button').textContent()).toBe('Stop');
     for (const p of [a, b]) {
       expect(await p.page.locator('[data-testid=notice][role=alert]').allTextContents()).toEqual([]);
       expect(p.problems).toEqual([]);
