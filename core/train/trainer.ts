@@ -69,6 +69,12 @@ export interface TrainerOptions {
   hooks: TrainerHooks;
   /** Minimum time between progress events (ms); validation and final steps always report. */
   progressIntervalMs?: number;
+  /**
+   * Longest time (ms) step metrics wait before they are recorded (default 1000); also recorded
+   * every 200 steps and at each checkpoint. A page that follows the run from its stored metrics
+   * then misses at most this much of the curve.
+   */
+  metricsFlushMs?: number;
 }
 
 /**
@@ -100,6 +106,7 @@ export class Trainer {
     const { task, config, hooks } = this.options;
     task.check();
     const interval = this.options.progressIntervalMs ?? 100;
+    const flushInterval = this.options.metricsFlushMs ?? 1000;
     const tokensPerStep = task.unitsPerStep;
     // A different batch stream after a resume, but reproducible for the same (seed, start step).
     const rng = createRng((config.seed * 1_000_003 + this.options.startStep) >>> 0);
@@ -109,6 +116,7 @@ export class Trainer {
     let lastTrainLoss: number | null = null;
     let lastValLoss: number | null = null;
     let pending: StepMetric[] = [];
+    let lastFlush = performance.now();
     let step = this.options.startStep;
     let savedStep = this.options.startStep;
     let previewAllowedAt = 0;
@@ -118,6 +126,7 @@ export class Trainer {
       if (pending.length > 0) {
         const records = pending;
         pending = [];
+        lastFlush = performance.now();
         await hooks.recordMetrics(records);
       }
     };
@@ -185,7 +194,7 @@ export class Trainer {
           yield { kind: 'preview', step, preview };
         }
       }
-      if (pending.length >= 200) await flush();
+      if (pending.length >= 200 || performance.now() - lastFlush >= flushInterval) await flush();
       if (step % config.checkpointEvery === 0) yield* checkpoint();
       // Let messages (pause, cancel, other clients) through between steps.
       await new Promise((r) => setTimeout(r, 0));

@@ -441,3 +441,15 @@ export function placeLabels(
   }
   return out;
 }
+
+/**
+ * Adds a live point to a curve in step order: points at or after its step go first. A followed
+ * job's first events may repeat steps already drawn from the run's stored metrics, and a resumed
+ * run repeats the steps after its checkpoint; neither is drawn twice.
+ */
+export function plotStep(points: Point[], point: Point): void {
+  let keep = points.length;
+  while (keep > 0 && points[keep - 1]!.x >= point.x) keep--;
+  if (keep < points.length) points.splice(keep);
+  points.push(point);
+}

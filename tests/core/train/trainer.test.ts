@@ -137,6 +137,34 @@ describe('Trainer', () => {
     optimizer.dispose();
   });
 
+  it('records step metrics as training goes, not only at checkpoints (a following page reads them)', async () => {
+    const run = async (metricsFlushMs: number | undefined) => {
+      const { config, dataset, model, optimizer } = setup({ steps: 8, evalEvery: 4, checkpointEvery: 100 });
+      const metrics: StepMetric[] = [];
+      const trainer = new Trainer({
+        task: textTrainingTask(model, dataset, config),
+        optimizer,
+        config,
+        startStep: 0,
+        progressIntervalMs: 0,
+        ...(metricsFlushMs === undefined ? {} : { metricsFlushMs }),
+        hooks: { saveCheckpoint: async () => undefined, recordMetrics: async (r) => void metrics.push(...r) },
+      });
+      // How many steps were recorded when each step's progress was reported.
+      const recordedAt: number[] = [];
+      await collect(trainer.run(), (e) => e.kind === 'progress' && recordedAt.push(metrics.length));
+      model.dispose();
+      optimizer.dispose();
+      return { recordedAt, metrics };
+    };
+    const eager = await run(0);
+    expect(eager.recordedAt).toEqual([0, 1, 2, 3, 4, 5, 6, 7]); // each step is recorded before the next one reports
+    expect(eager.metrics.map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const batched = await run(60_000);
+    expect(batched.recordedAt).toEqual([0, 0, 0, 0, 0, 0, 0, 0]); // fast steps: recorded together at the end
+    expect(batched.metrics.map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
   it('leaks no tensors across training steps and sampling', async () => {
     const { trainer, model, optimizer, dataset } = setup({ steps: 40, evalEvery: 10, checkpointEvery: 20 });
     const counts: number[] = [];

@@ -3,6 +3,7 @@ import {
   ceil125,
   decimate,
   halvePoints,
+  plotStep,
   floor125,
   layoutChart,
   layoutLogChart,
@@ -276,5 +277,34 @@ describe('placeLabels', () => {
     const boxes = placed.slice(0, 3).map((p, i) => ({ x0: p!.x, x1: p!.x + labels[i]!.length * 6, y: p!.y }));
     for (const [i, a] of boxes.entries())
       for (const b of boxes.slice(i + 1)) expect(a.x0 < b.x1 && b.x0 < a.x1 && Math.abs(a.y - b.y) < 12).toBe(false);
+  });
+});
+
+describe('plotStep', () => {
+  const xs = (points: { x: number }[]) => points.map((p) => p.x);
+
+  it('appends a later step', () => {
+    const points = [{ x: 1, y: 3 }, { x: 2, y: 2.5 }];
+    plotStep(points, { x: 5, y: 2 });
+    expect(xs(points)).toEqual([1, 2, 5]);
+  });
+
+  it('draws a step already drawn once, with the newer value', () => {
+    const points = [{ x: 1, y: 3 }, { x: 2, y: 2.5 }, { x: 3, y: 2.4 }];
+    plotStep(points, { x: 3, y: 2.3 });
+    expect(points).toEqual([{ x: 1, y: 3 }, { x: 2, y: 2.5 }, { x: 3, y: 2.3 }]);
+  });
+
+  it('cuts the curve back to a repeated step (a resume from an earlier checkpoint)', () => {
+    const points = [1, 2, 3, 4, 5].map((x) => ({ x, y: 1 }));
+    plotStep(points, { x: 3, y: 0.5 });
+    expect(xs(points)).toEqual([1, 2, 3]);
+    expect(points.at(-1)!.y).toBe(0.5);
+  });
+
+  it('starts an empty curve', () => {
+    const points: { x: number; y: number }[] = [];
+    plotStep(points, { x: 0, y: 4 });
+    expect(points).toEqual([{ x: 0, y: 4 }]);
   });
 });

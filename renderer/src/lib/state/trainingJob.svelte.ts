@@ -1,5 +1,5 @@
 import type { JobEvent, JobSummary, ProgressEvent, RunDetail } from '../../../../core/protocol/messages.ts';
-import { halvePoints, type Point } from '../chart.ts';
+import { halvePoints, plotStep, type Point } from '../chart.ts';
 import { JobFollower } from './jobFollower.ts';
 import { notices } from './notices.svelte.ts';
 import { runs } from './runs.svelte.ts';
@@ -112,14 +112,22 @@ export class TrainingJob {
     try {
       const attached = await worker.request('job.attach', { jobId: summary.jobId });
       this.attach({ jobId: summary.jobId, runId: summary.runId, pausable: attached.pausable });
+      // Where it stands now (steps taken since the run was read fill the gap; none is drawn twice).
+      this.queuePosition = attached.position ?? null;
+      if (attached.progress) this.handle(attached.progress);
       if (attached.state === 'paused') this.phase = 'paused';
     } catch {
       this.phase = 'idle'; // it ended meanwhile: the run list shows how
     }
   }
 
+  /** Whether the job waits in the worker's training queue (it can be cancelled there, not paused). */
+  get queued(): boolean {
+    return this.queuePosition !== null && (this.phase === 'running' || this.phase === 'stopping');
+  }
+
   async pause(): Promise<void> {
-    if (!this.job.id || this.phase !== 'running' || this.pausable === false) return;
+    if (!this.job.id || this.phase !== 'running' || this.pausable === false || this.queued) return;
     if ((await this.job.control('job.pause', 'Could not pause')) && this.phase === 'running') this.phase = 'paused';
   }
 
@@ -182,7 +190,8 @@ export class TrainingJob {
       event: (e) => this.handle(e),
       done: (e) => {
         const step = this.progress?.step ?? 0;
-        this.outcome = e.reason === 'completed' ? `Completed ${step} steps.` : `Stopped at step ${step}.`;
+        if (this.queuePosition !== null && e.reason !== 'completed') this.outcome = 'Cancelled while waiting in the training queue.';
+        else this.outcome = e.reason === 'completed' ? `Completed ${step} steps.` : `Stopped at step ${step}.`;
         this.finish();
       },
       failed: () => {
@@ -202,10 +211,10 @@ export class TrainingJob {
         this.queuePosition = null;
         this.progress = e;
         this.totalSteps = e.totalSteps;
-        this.trainPoints.push({ x: e.step, y: e.trainLoss });
+        plotStep(this.trainPoints, { x: e.step, y: e.trainLoss });
         // A long run: keep every other point once there are many (the chart has far fewer pixels).
         if (this.trainPoints.length > MAX_LIVE_POINTS) this.trainPoints = halvePoints(this.trainPoints);
-        if (e.valLoss !== undefined) this.valPoints.push({ x: e.step, y: e.valLoss });
+        if (e.valLoss !== undefined) plotStep(this.valPoints, { x: e.step, y: e.valLoss });
         if (e.unigramEntropy !== undefined) this.unigramEntropy = e.unigramEntropy;
         if (e.valNatsPerImage !== undefined && e.valBitsPerDim !== undefined) {
           this.evaluation = { step: e.step, natsPerImage: e.valNatsPerImage, bitsPerDim: e.valBitsPerDim };
@@ -234,6 +243,7 @@ export class TrainingJob {
 
   private finish(): void {
     this.job.release();
+    this.queuePosition = null;
     this.phase = 'idle';
     void runs.refresh();
   }
