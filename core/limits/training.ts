@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CharVocabulary } from '../data/vocabulary.ts';
 import { softmaxCrossEntropy } from '../tensor/ops/crossEntropy.ts';
-import type { MaskedBatch, MaskPredictModel } from '../models/maskPredict.ts';
+import { hidePositions, type MaskedBatch, type MaskPredictModel } from '../models/maskPredict.ts';
 import type { TextModel } from '../models/textModel.ts';
 import type { Rng } from '../rng.ts';
 import { AdamOptimizer } from '../train/adam.ts';
@@ -70,16 +70,7 @@ export function maskAnswers(ids: Int32Array, batch: number, length: number, prom
   const masked = ids.slice();
   const weight = new Float32Array(batch * length);
   const targets = length - promptLength;
-  for (let b = 0; b < batch; b++) {
-    const n = Math.max(1, Math.round(rng.next() * targets));
-    const pos = Array.from({ length: targets }, (_, i) => promptLength + i);
-    for (let i = 0; i < n; i++) {
-      const j = i + Math.floor(rng.next() * (targets - i));
-      [pos[i], pos[j]] = [pos[j]!, pos[i]!];
-      masked[b * length + pos[i]!] = maskId;
-      weight[b * length + pos[i]!] = 1;
-    }
-  }
+  for (let b = 0; b < batch; b++) hidePositions(masked, weight, b * length, promptLength, length, Math.max(1, Math.round(rng.next() * targets)), maskId, rng);
   return { masked, original: ids, weight, batch, length };
 }
 

@@ -1,5 +1,5 @@
 import type { Rng } from '../rng.ts';
-import type { MaskedBatch } from './maskPredict.ts';
+import { hidePositions, type MaskedBatch } from './maskPredict.ts';
 
 /**
  * The fixed evaluation corruption of windows [B, T]: no prompt, the whole window, and exactly
@@ -12,15 +12,6 @@ export function maskHalf(ids: Int32Array, batch: number, seq: number, maskId: nu
   const masked = original.slice();
   const weight = new Float32Array(batch * seq);
   const hidden = Math.floor(seq / 2);
-  for (let b = 0; b < batch; b++) {
-    // Partial Fisher–Yates: `hidden` distinct positions of row b.
-    const pos = Array.from({ length: seq }, (_, i) => i);
-    for (let i = 0; i < hidden; i++) {
-      const j = i + Math.floor(rng.next() * (seq - i));
-      [pos[i], pos[j]] = [pos[j]!, pos[i]!];
-      masked[b * seq + pos[i]!] = maskId;
-      weight[b * seq + pos[i]!] = 1;
-    }
-  }
+  for (let b = 0; b < batch; b++) hidePositions(masked, weight, b * seq, 0, seq, hidden, maskId, rng);
   return { masked, original, weight, batch, length: seq };
 }

@@ -34,18 +34,24 @@ export function maskBatch(ids: Int32Array, batch: number, seq: number, maskId: n
   const weight = new Float32Array(batch * L);
   for (let b = 0; b < batch; b++) {
     const p = Math.floor(rng.next() * (Math.floor(L / 2) + 1));
-    const targets = L - p;
-    const n = Math.max(1, Math.round(rng.next() * targets));
-    // Partial Fisher–Yates: n distinct target positions.
-    const pos = Array.from({ length: targets }, (_, i) => p + i);
-    for (let i = 0; i < n; i++) {
-      const j = i + Math.floor(rng.next() * (targets - i));
-      [pos[i], pos[j]] = [pos[j]!, pos[i]!];
-      masked[b * L + pos[i]!] = maskId;
-      weight[b * L + pos[i]!] = 1;
-    }
+    hidePositions(masked, weight, b * L, p, L, Math.max(1, Math.round(rng.next() * (L - p))), maskId, rng);
   }
   return { masked, original, weight, batch, length: L };
+}
+
+/**
+ * Hides `n` distinct positions of [from, to) of the row that starts at `rowStart`, chosen with
+ * `rng` (partial Fisher–Yates): [MASK] in `masked`, weight 1 in `weight`.
+ */
+export function hidePositions(masked: Int32Array, weight: Float32Array, rowStart: number, from: number, to: number, n: number, maskId: number, rng: Rng): void {
+  const count = to - from;
+  const pos = Array.from({ length: count }, (_, i) => from + i);
+  for (let i = 0; i < n; i++) {
+    const j = i + Math.floor(rng.next() * (count - i));
+    [pos[i], pos[j]] = [pos[j]!, pos[i]!];
+    masked[rowStart + pos[i]!] = maskId;
+    weight[rowStart + pos[i]!] = 1;
+  }
 }
 
 /**

@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { randomKnownMasks } from '../data/imageMasks.ts';
 import type { ImageBinarization, ImageDataset } from '../data/imageSet.ts';
 import { imagesAndMasksToTensors, type MaskedImageModel } from '../models/maskedImage.ts';
-import { maskedImageTrainingPreview, PREVIEW_IMAGES } from '../generate/trainingPreview.ts';
+import { maskedImageTrainingPreview } from '../generate/trainingPreview.ts';
 import type { Rng } from '../rng.ts';
-import { meanLoss, type BatchShape, type TrainingTask } from './task.ts';
+import { imageTask, type BatchShape, type TrainingTask } from './task.ts';
 
 /**
  * Training of a masked image model: every image of a batch gets its own random known-mask
@@ -27,13 +27,5 @@ export function maskedImageTrainingTask(
       return model.loss(t.images, t.known);
     });
   };
-  return {
-    weights: model.weights,
-    unit: 'images',
-    unitsPerStep: shape.batch,
-    check: () => undefined, // ImageDataset.fromImages already refused sets too small to split
-    trainLoss: (rng) => lossOf('train', rng),
-    validationLoss: () => meanLoss(shape, (rng) => lossOf('validation', rng)),
-    ...(options.preview ? { preview: async () => ({ images: await maskedImageTrainingPreview(model), samples: PREVIEW_IMAGES }) } : {}),
-  };
+  return imageTask(model.weights, shape, lossOf, options.preview ? () => maskedImageTrainingPreview(model) : undefined);
 }

@@ -91,13 +91,26 @@ export function imageTrainingTask(
     const batch = dataset.batch(split, shape.batch, rng, shape.binarization);
     return tf.tidy(() => model.loss(imagesToTensor(batch, shape.batch)));
   };
+  return imageTask(model.weights, shape, lossOf, options.preview ? () => imageTrainingPreview(model) : undefined);
+}
+
+/**
+ * A task on an image dataset whose batch loss (a split's batch drawn with `rng`) is `lossOf`;
+ * with `previewImages`, the images sampled after each validation.
+ */
+export function imageTask(
+  weights: ReadonlyMap<string, tf.Variable>,
+  shape: Pick<BatchShape, 'batch' | 'evalBatches' | 'seed'>,
+  lossOf: (split: 'train' | 'validation', rng: Rng) => tf.Scalar,
+  previewImages?: () => Promise<Uint8Array>,
+): TrainingTask {
   return {
-    weights: model.weights,
+    weights,
     unit: 'images',
     unitsPerStep: shape.batch,
     check: () => undefined, // ImageDataset.fromImages already refused sets too small to split
     trainLoss: (rng) => lossOf('train', rng),
     validationLoss: () => meanLoss(shape, (rng) => lossOf('validation', rng)),
-    ...(options.preview ? { preview: async () => ({ images: await imageTrainingPreview(model), samples: PREVIEW_IMAGES }) } : {}),
+    ...(previewImages ? { preview: async () => ({ images: await previewImages(), samples: PREVIEW_IMAGES }) } : {}),
   };
 }

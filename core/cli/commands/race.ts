@@ -4,13 +4,13 @@ import { frontierLabel, laneLabel } from '../../generate/raceLanes.ts';
 import type { FrontierPoint, LaneResult } from '../../protocol/messages.ts';
 import type { Command } from '../command.ts';
 import { STUDIO_HELP, STUDIO_OPTIONS, stringFlags } from '../flags.ts';
-import { checkAgainst, defined, intValue, optInt, optNumber, required, str } from '../flagValues.ts';
+import { checkAgainst, defined, intValue, optInt, required, str } from '../flagValues.ts';
 import { followJob, jobExitStatus } from '../followJob.ts';
 import { formatFrontierTable, formatRaceTable } from '../format.ts';
 import { writeJson } from '../io.ts';
 import { resolveRun, RUN_REF_HELP } from '../runRef.ts';
 import { withClient } from '../studioAccess.ts';
-import { SAMPLE_FLAGS } from './sample.ts';
+import { SAMPLE_FLAGS, sampleFlagOptions } from './sample.ts';
 
 type RaceOptionsInput = z.input<typeof RaceOptions>;
 
@@ -47,16 +47,8 @@ ${STUDIO_HELP}`,
     const arRef = required(values, 'ar', 'race');
     const narRef = required(values, 'nar', 'race');
     const drafterRef = str(values, 'drafter');
-    const options: RaceOptionsInput = defined({
-      length: intValue('length', required(values, 'length', 'race')),
-      prompt: str(values, 'prompt'),
-      temperature: optNumber(values, 'temperature'),
-      topK: optInt(values, 'top-k'),
-      topP: optNumber(values, 'top-p'),
-      seed: optInt(values, 'seed'),
-      iterations: optInt(values, 'iterations'),
-      draft: optInt(values, 'draft'),
-    });
+    const length = intValue('length', required(values, 'length', 'race'));
+    const options: RaceOptionsInput = defined({ ...sampleFlagOptions(values), length, draft: optInt(values, 'draft') });
     checkAgainst(RaceOptions, options, { ...SAMPLE_FLAGS, draft: '--draft' });
     const settings = RaceOptions.parse(options);
     return withClient(values, io, async (client) => {

@@ -21,9 +21,9 @@ export const SAMPLE_FLAGS: Record<string, string> = {
   iterations: '--iterations',
 };
 
-/** The text-sampling options the flags give (--length is checked as required once the run is known). */
-function textOptions(values: Values): SampleOptionsInput {
-  const options: SampleOptionsInput = defined({
+/** The sampling options the flags give, those not given left out (not yet checked against a schema). */
+export function sampleFlagOptions(values: Values): SampleOptionsInput {
+  return defined({
     length: optInt(values, 'length'),
     prompt: str(values, 'prompt'),
     temperature: optNumber(values, 'temperature'),
@@ -32,6 +32,11 @@ function textOptions(values: Values): SampleOptionsInput {
     seed: optInt(values, 'seed'),
     iterations: optInt(values, 'iterations'),
   });
+}
+
+/** The text-sampling options the flags give (--length is checked as required once the run is known). */
+function textOptions(values: Values): SampleOptionsInput {
+  const options = sampleFlagOptions(values);
   checkAgainst(SampleOptions, options, SAMPLE_FLAGS);
   return options;
 }

@@ -14,13 +14,25 @@ export interface Tick {
   label: string;
 }
 
-export interface ChartLayout {
+/** The plotting area inside the axes, in pixels. */
+export interface PlotArea {
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+}
+
+/** What every chart's geometry has: its size, its plotting area and the ticks of both axes. */
+export interface ChartFrame {
   width: number;
   height: number;
-  /** The plotting area inside the axes. */
-  plot: { left: number; top: number; right: number; bottom: number };
+  plot: PlotArea;
   xTicks: Tick[];
   yTicks: Tick[];
+}
+
+export interface ChartLayout extends ChartFrame {
+  /** One SVG path a series. */
   paths: string[];
   /** Each series' points in pixels, for markers; empty for series too long to mark. */
   markers: Point[][];
@@ -30,6 +42,16 @@ export interface ChartLayout {
 export const MAX_MARKERS = 100;
 
 export const MARGIN = { left: 48, right: 12, top: 10, bottom: 28 } as const;
+
+/** The plotting area of a `width` × `height` chart: inside MARGIN, at least 10 pixels each way. */
+export function plotArea(width: number, height: number): PlotArea {
+  return {
+    left: MARGIN.left,
+    top: MARGIN.top,
+    right: Math.max(MARGIN.left + 10, width - MARGIN.right),
+    bottom: Math.max(MARGIN.top + 10, height - MARGIN.bottom),
+  };
+}
 
 /**
  * A round step (1, 2, 2.5 or 5 × 10^k) that cuts [min, max] into about `count` parts; with
@@ -129,12 +151,7 @@ export interface LayoutInput {
 }
 
 export function layoutChart({ width, height, series, xMax, integerX = true }: LayoutInput): ChartLayout {
-  const plot = {
-    left: MARGIN.left,
-    top: MARGIN.top,
-    right: Math.max(MARGIN.left + 10, width - MARGIN.right),
-    bottom: Math.max(MARGIN.top + 10, height - MARGIN.bottom),
-  };
+  const plot = plotArea(width, height);
   let x0 = Infinity;
   let x1 = -Infinity;
   let y0 = Infinity;
@@ -190,15 +207,10 @@ export interface LogSeries {
   points: readonly Point[];
 }
 
-export interface LogChartLayout {
-  width: number;
-  height: number;
-  plot: { left: number; top: number; right: number; bottom: number };
+export interface LogChartLayout extends ChartFrame {
   /** The data range each axis shows (powers of ten or 1-2-5 steps around the data). */
   xDomain: { lo: number; hi: number };
   yDomain: { lo: number; hi: number };
-  xTicks: Tick[];
-  yTicks: Tick[];
   /** One SVG path a series, its points sorted by x. */
   paths: string[];
   /** Each series' points in pixels. */
@@ -303,12 +315,7 @@ export interface LogLayoutInput {
 
 /** Geometry of a log–log chart (latency against length): both axes logarithmic. */
 export function layoutLogChart({ width, height, series, xTickValues, xExtent }: LogLayoutInput): LogChartLayout {
-  const plot = {
-    left: MARGIN.left,
-    top: MARGIN.top,
-    right: Math.max(MARGIN.left + 10, width - MARGIN.right),
-    bottom: Math.max(MARGIN.top + 10, height - MARGIN.bottom),
-  };
+  const plot = plotArea(width, height);
   const positive = series.map((s) =>
     s.points.filter((p) => p.x > 0 && p.y > 0 && Number.isFinite(p.x) && Number.isFinite(p.y)).sort((a, b) => a.x - b.x),
   );
@@ -359,14 +366,9 @@ export function layoutLogChart({ width, height, series, xTickValues, xExtent }: 
 
 // ---------------------------------------------------------------- scatter: log x, linear y
 
-export interface ScatterLayout {
-  width: number;
-  height: number;
-  plot: { left: number; top: number; right: number; bottom: number };
+export interface ScatterLayout extends ChartFrame {
   xDomain: { lo: number; hi: number };
   yDomain: { lo: number; hi: number };
-  xTicks: Tick[];
-  yTicks: Tick[];
   /** Each point in pixels (null for a point that cannot be drawn: x ≤ 0 or not finite). */
   markers: (Point | null)[];
 }
@@ -377,12 +379,7 @@ export interface ScatterLayout {
  * widened; the y range is rounded out to nice steps.
  */
 export function layoutScatter({ width, height, points }: { width: number; height: number; points: readonly Point[] }): ScatterLayout {
-  const plot = {
-    left: MARGIN.left,
-    top: MARGIN.top,
-    right: Math.max(MARGIN.left + 10, width - MARGIN.right),
-    bottom: Math.max(MARGIN.top + 10, height - MARGIN.bottom),
-  };
+  const plot = plotArea(width, height);
   const ok = (p: Point) => p.x > 0 && Number.isFinite(p.x) && Number.isFinite(p.y);
   const shown = points.filter(ok);
   const xs = shown.map((p) => p.x);
@@ -420,7 +417,7 @@ export interface PlacedLabel {
 export function placeLabels(
   markers: readonly (Point | null)[],
   labels: readonly string[],
-  plot: { left: number; top: number; right: number; bottom: number },
+  plot: PlotArea,
   charWidth = 6,
   lineHeight = 12,
 ): (PlacedLabel | null)[] {

@@ -2,32 +2,16 @@
  * Geometry of the Limits lab's charts: accuracy (or a rate) from 0 to 1 against a linear x, and
  * horizontal bars of a rate. Pure, so the components only draw what these return.
  */
-import { MARGIN, niceStep, ticksBetween, tickLabel, type Point, type Tick } from './chart.ts';
+import { MARGIN, niceStep, plotArea, ticksBetween, tickLabel, type ChartLayout, type Point, type Tick } from './chart.ts';
 
 export interface UnitSeries {
   points: readonly Point[];
 }
 
-export interface UnitChartLayout {
-  width: number;
-  height: number;
-  plot: { left: number; top: number; right: number; bottom: number };
-  xTicks: Tick[];
-  yTicks: Tick[];
-  /** One SVG path a series, its points sorted by x. */
-  paths: string[];
-  markers: Point[][];
+/** Its paths have their points sorted by x. */
+export interface UnitChartLayout extends ChartLayout {
   /** x (data) → pixels, for marks drawn over the plot (a window's edge). */
   toX(x: number): number;
-}
-
-function plotArea(width: number, height: number) {
-  return {
-    left: MARGIN.left,
-    top: MARGIN.top,
-    right: Math.max(MARGIN.left + 10, width - MARGIN.right),
-    bottom: Math.max(MARGIN.top + 10, height - MARGIN.bottom),
-  };
 }
 
 const Y_TICKS = [0, 0.25, 0.5, 0.75, 1];

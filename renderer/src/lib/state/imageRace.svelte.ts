@@ -2,7 +2,7 @@ import type { JobEvent, RunSummary } from '../../../../core/protocol/messages.ts
 import { frameBatch } from '../frameBatch.ts';
 import type { KnownInput } from '../imageForm.ts';
 import { applyRaceEvent, imageRaceParams, newRaceLanes, type ImageRaceForm, type RaceLaneView } from '../imageRace.ts';
-import { JobFollower } from './jobFollower.ts';
+import { endingWith, JobFollower } from './jobFollower.ts';
 import { notices } from './notices.svelte.ts';
 import { runs } from './runs.svelte.ts';
 import { view } from './view.svelte.ts';
@@ -69,27 +69,17 @@ class ImageRace {
     this.outcome = null;
     this.phase = 'starting';
     this.frame += 1;
-    try {
-      const { jobId } = await worker.request('images.race', req.params);
-      this.phase = 'running';
-      this.job.follow(jobId, 'The image race failed', {
-        event: (e: JobEvent) => {
-          if (applyRaceEvent(this.lanes, e)) this.batch.request();
-        },
-        done: (e) => {
-          this.outcome = e.reason === 'completed' ? 'Done.' : 'Stopped.';
-          this.finish();
-        },
-        failed: () => {
-          this.outcome = 'The race failed.';
-          this.finish();
-        },
-      });
-    } catch (err) {
-      this.phase = 'idle';
-      this.outcome = 'Could not start.';
-      notices.error(err, 'Could not start the image race');
-    }
+    await this.job.start(() => worker.request('images.race', req.params), { startFailure: 'Could not start the image race', failure: 'The image race failed' }, {
+      started: () => (this.phase = 'running'),
+      event: (e: JobEvent) => {
+        if (applyRaceEvent(this.lanes, e)) this.batch.request();
+      },
+      ...endingWith({ completed: 'Done.', cancelled: 'Stopped.', failed: 'The race failed.' }, (line) => this.finish(line)),
+      notStarted: () => {
+        this.phase = 'idle';
+        this.outcome = 'Could not start.';
+      },
+    });
   }
 
   async stop(): Promise<void> {
@@ -101,11 +91,11 @@ class ImageRace {
   /** After a (re)connection: the jobs of an old connection are gone. */
   connected(): void {
     if (this.phase === 'idle' || !this.job.stale) return;
-    this.outcome = 'The connection to the worker was lost.';
-    this.finish();
+    this.finish('The connection to the worker was lost.');
   }
 
-  private finish(): void {
+  private finish(outcome: string): void {
+    this.outcome = outcome;
     this.job.release();
     this.phase = 'idle';
     this.batch.flushNow();

@@ -17,6 +17,29 @@ export interface JobHandlers {
   failed(e: ErrorEvent): void;
 }
 
+/** What a screen does with a job it starts (see JobFollower.start). */
+export interface StartHandlers extends JobHandlers {
+  /** The worker took the job: it is followed from now on. */
+  started(): void;
+  /** The job could not be started; the error is already shown. */
+  notStarted(): void;
+}
+
+/** The line a screen shows for each way a job can end. */
+export interface EndLines {
+  completed: string;
+  cancelled: string;
+  failed: string;
+}
+
+/** The `done` and `failed` handlers of a job whose end shows one of `lines`, passed to `end`. */
+export function endingWith(lines: EndLines, end: (line: string) => void): Pick<JobHandlers, 'done' | 'failed'> {
+  return {
+    done: (e) => end(e.reason === 'completed' ? lines.completed : lines.cancelled),
+    failed: () => end(lines.failed),
+  };
+}
+
 /**
  * One worker job followed from the screen: the job it is, its event subscription and the
  * connection it was started on. Not reactive: the state that owns it keeps its own phase.
@@ -63,6 +86,28 @@ export class JobFollower {
             handlers.event(e);
         }
       }) ?? null;
+  }
+
+  /**
+   * Starts a job with `request` and follows it (see follow; `titles.failure` titles its error).
+   * `started` is called once the worker has taken it; if it cannot be started, `notStarted` is
+   * called and the error is shown titled `titles.startFailure`.
+   */
+  async start(
+    request: () => Promise<{ jobId: string }>,
+    titles: { startFailure: string; failure: string },
+    handlers: StartHandlers,
+  ): Promise<void> {
+    let jobId: string;
+    try {
+      ({ jobId } = await request());
+    } catch (err) {
+      handlers.notStarted();
+      notices.error(err, titles.startFailure);
+      return;
+    }
+    handlers.started();
+    this.follow(jobId, titles.failure, handlers);
   }
 
   /** Stops following (the job ended or its connection is gone). */

@@ -1,7 +1,6 @@
 import { LIMITS_EXPERIMENTS, type LimitsExperiment, type LimitsResult } from '../../../../core/protocol/schemas.ts';
 import type { JobEvent } from '../../../../core/protocol/messages.ts';
 import { JobFollower } from './jobFollower.ts';
-import { notices } from './notices.svelte.ts';
 import { worker } from './worker.svelte.ts';
 
 export type LimitsPhase = 'idle' | 'starting' | 'running' | 'stopping';
@@ -42,18 +41,14 @@ class Limits {
     view.phase = 'starting';
     view.progress = null;
     view.outcome = null;
-    try {
-      const { jobId } = await worker.request('limits.run', { experiment, seed: this.form.seed, quick: this.form.quick });
-      view.phase = 'running';
-      this.job.follow(jobId, 'The experiment failed', {
-        event: (e) => this.handle(view, e),
-        done: (e) => this.finish(view, e.reason),
-        failed: () => this.finish(view, 'failed'),
-      });
-    } catch (err) {
-      this.finish(view, null);
-      notices.error(err, 'Could not start the experiment');
-    }
+    const params = { experiment, seed: this.form.seed, quick: this.form.quick };
+    await this.job.start(() => worker.request('limits.run', params), { startFailure: 'Could not start the experiment', failure: 'The experiment failed' }, {
+      started: () => (view.phase = 'running'),
+      event: (e) => this.handle(view, e),
+      done: (e) => this.finish(view, e.reason),
+      failed: () => this.finish(view, 'failed'),
+      notStarted: () => this.finish(view, null),
+    });
   }
 
   async stop(): Promise<void> {

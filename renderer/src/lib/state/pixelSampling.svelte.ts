@@ -12,7 +12,7 @@ import {
   type CurrentPixel,
   type SampleBuffers,
 } from '../pixelSamples.ts';
-import { JobFollower } from './jobFollower.ts';
+import { endingWith, JobFollower } from './jobFollower.ts';
 import { notices } from './notices.svelte.ts';
 import { runs } from './runs.svelte.ts';
 import { view } from './view.svelte.ts';
@@ -120,25 +120,15 @@ export class PixelSampler {
     this.outcome = null;
     this.phase = 'starting';
     this.flush();
-    try {
-      const { jobId } = await worker.request('image.sample.start', req.params);
-      this.phase = 'running';
-      this.job.follow(jobId, 'Sampling failed', {
-        event: (e) => this.handle(e),
-        done: (e) => {
-          this.outcome = e.reason === 'completed' ? 'Done.' : 'Stopped.';
-          this.finish();
-        },
-        failed: () => {
-          this.outcome = 'Sampling failed.';
-          this.finish();
-        },
-      });
-    } catch (err) {
-      this.phase = 'idle';
-      this.outcome = 'Could not start.';
-      notices.error(err, 'Could not start sampling');
-    }
+    await this.job.start(() => worker.request('image.sample.start', req.params), { startFailure: 'Could not start sampling', failure: 'Sampling failed' }, {
+      started: () => (this.phase = 'running'),
+      event: (e) => this.handle(e),
+      ...endingWith({ completed: 'Done.', cancelled: 'Stopped.', failed: 'Sampling failed.' }, (line) => this.finish(line)),
+      notStarted: () => {
+        this.phase = 'idle';
+        this.outcome = 'Could not start.';
+      },
+    });
   }
 
   async stop(): Promise<void> {
@@ -150,8 +140,7 @@ export class PixelSampler {
   /** After a (re)connection: the jobs of an old connection are gone. */
   connected(): void {
     if (this.phase === 'idle' || !this.job.stale) return;
-    this.outcome = 'The connection to the worker was lost.';
-    this.finish();
+    this.finish('The connection to the worker was lost.');
   }
 
   private handle(e: JobEvent): void {
@@ -164,7 +153,8 @@ export class PixelSampler {
     }
   }
 
-  private finish(): void {
+  private finish(outcome: string): void {
+    this.outcome = outcome;
     this.job.release();
     this.phase = 'idle';
     this.batch.flushNow();

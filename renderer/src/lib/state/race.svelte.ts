@@ -2,7 +2,7 @@ import type { RaceOptions } from '../../../../core/protocol/schemas.ts';
 import { Methods, type FrontierPoint, type JobEvent, type LaneResult, type ParamsOf, type RunSummary } from '../../../../core/protocol/messages.ts';
 import { logLogSlope, type Point } from '../chart.ts';
 import { applyLaneEvent, laneLabel, LANES, newLaneView, scalingLengths, SLOW_SCALING_LENGTH, type LaneView, type RaceLane } from '../race.ts';
-import { JobFollower } from './jobFollower.ts';
+import { endingWith, JobFollower } from './jobFollower.ts';
 import { notices } from './notices.svelte.ts';
 import { runs } from './runs.svelte.ts';
 import { worker } from './worker.svelte.ts';
@@ -177,26 +177,16 @@ class Race {
     this.outcome = null;
     this.raced = { arRunId, narRunId, prompt: o.prompt, length: o.length, ...settings };
     this.phase = 'starting';
-    try {
-      const { jobId } = await worker.request('race.start', req.params);
-      this.phase = 'running';
-      this.job.follow(jobId, 'The race failed', {
-        event: (e) => this.handle(e),
-        done: (e) => {
-          this.outcome = e.reason === 'completed' ? 'Every lane finished.' : 'The race was stopped.';
-          this.finish();
-        },
-        failed: () => {
-          this.outcome = 'The race failed.';
-          this.finish();
-        },
-      });
-    } catch (err) {
-      this.phase = 'idle';
-      this.lanes = [];
-      this.raced = null;
-      notices.error(err, 'Could not start the race');
-    }
+    await this.job.start(() => worker.request('race.start', req.params), { startFailure: 'Could not start the race', failure: 'The race failed' }, {
+      started: () => (this.phase = 'running'),
+      event: (e) => this.handle(e),
+      ...endingWith({ completed: 'Every lane finished.', cancelled: 'The race was stopped.', failed: 'The race failed.' }, (line) => this.finish(line)),
+      notStarted: () => {
+        this.phase = 'idle';
+        this.lanes = [];
+        this.raced = null;
+      },
+    });
   }
 
   async stop(): Promise<void> {
@@ -242,7 +232,8 @@ class Race {
     }
   }
 
-  private finish(): void {
+  private finish(outcome: string): void {
+    this.outcome = outcome;
     this.job.release();
     this.phase = 'idle';
   }
@@ -294,26 +285,14 @@ class Race {
     this.scalingOutcome = null;
     this.scalingSettings = { arRunId: req.params.arRunId, narRunId: req.params.narRunId, prompt: o.prompt, length: o.length, iterations: o.iterations, draft: o.draft };
     this.scalingPhase = 'starting';
-    try {
-      const { jobId } = await worker.request('race.scaling', params.data);
-      this.scalingPhase = 'running';
-      this.scalingJob.follow(jobId, 'Measuring latency failed', {
-        event: (e) => {
-          if (e.kind === 'scaling-point') this.scalingPoints.push({ lane: e.lane, length: e.length, ms: e.ms, steps: e.steps });
-        },
-        done: (e) => {
-          this.scalingOutcome = e.reason === 'completed' ? 'Measured.' : 'Stopped.';
-          this.finishScaling();
-        },
-        failed: () => {
-          this.scalingOutcome = 'Measuring failed.';
-          this.finishScaling();
-        },
-      });
-    } catch (err) {
-      this.scalingPhase = 'idle';
-      notices.error(err, 'Could not start measuring');
-    }
+    await this.scalingJob.start(() => worker.request('race.scaling', params.data), { startFailure: 'Could not start measuring', failure: 'Measuring latency failed' }, {
+      started: () => (this.scalingPhase = 'running'),
+      event: (e) => {
+        if (e.kind === 'scaling-point') this.scalingPoints.push({ lane: e.lane, length: e.length, ms: e.ms, steps: e.steps });
+      },
+      ...endingWith({ completed: 'Measured.', cancelled: 'Stopped.', failed: 'Measuring failed.' }, (line) => this.finishScaling(line)),
+      notStarted: () => (this.scalingPhase = 'idle'),
+    });
   }
 
   async stopMeasuring(): Promise<void> {
@@ -322,7 +301,8 @@ class Race {
     await this.scalingJob.control('job.cancel', 'Could not stop measuring');
   }
 
-  private finishScaling(): void {
+  private finishScaling(outcome: string): void {
+    this.scalingOutcome = outcome;
     this.scalingJob.release();
     this.scalingPhase = 'idle';
   }
@@ -330,12 +310,10 @@ class Race {
   /** After a (re)connection: jobs of the old connection are gone, so nothing is running any more. */
   connected(): void {
     if (this.phase !== 'idle' && this.job.stale) {
-      this.outcome = 'The connection to the worker was lost during the race.';
-      this.finish();
+      this.finish('The connection to the worker was lost during the race.');
     }
     if (this.scalingPhase !== 'idle' && this.scalingJob.stale) {
-      this.scalingOutcome = 'The connection to the worker was lost while measuring.';
-      this.finishScaling();
+      this.finishScaling('The connection to the worker was lost while measuring.');
     }
   }
 

@@ -72,23 +72,20 @@ class Sampling {
     this.summary = null;
     this.prompt = params.data.options.prompt;
     this.sampledSeed = params.data.options.seed;
-    try {
-      const { jobId } = await worker.request('sample.start', params.data);
-      this.phase = 'running';
-      this.job.follow(jobId, 'Sampling failed', {
-        event: (e) => this.handle(e),
-        done: (e) => {
-          this.summary = e.summary;
-          if (this.canvas) this.canvas = this.canvas.map((c) => ({ ...c, fresh: false }));
-          this.finish();
-        },
-        failed: () => this.finish(),
-      });
-    } catch (err) {
-      this.phase = 'idle';
-      this.canvas = null;
-      notices.error(err, 'Could not start sampling');
-    }
+    await this.job.start(() => worker.request('sample.start', params.data), { startFailure: 'Could not start sampling', failure: 'Sampling failed' }, {
+      started: () => (this.phase = 'running'),
+      event: (e) => this.handle(e),
+      done: (e) => {
+        this.summary = e.summary;
+        if (this.canvas) this.canvas = this.canvas.map((c) => ({ ...c, fresh: false }));
+        this.finish();
+      },
+      failed: () => this.finish(),
+      notStarted: () => {
+        this.phase = 'idle';
+        this.canvas = null;
+      },
+    });
   }
 
   /** The seed the shown text was sampled with. */
