@@ -19,6 +19,7 @@ import type { CliIo } from '../io.ts';
 import { aRunOf, resolveRun } from '../runRef.ts';
 import { withClient } from '../studioAccess.ts';
 import type { PositionEncoding } from '../../models/positionEncoding.ts';
+import { DEFAULT_LOCAL_CONTEXT } from '../../models/localContextConfig.ts';
 
 const HELP = `Usage: ars train --model lstm|gru|rnn|transformer|nar|pixelcnn|masked-image --data sonnets|mnist|PATH --steps N [options]
 
@@ -42,6 +43,7 @@ On a terminal, what the model writes after each validation is printed above the 
   --ffn N             feed-forward width (default ${TRANSFORMER_DEFAULTS.ffn})
   --context N         Transformer context length (default: --seq)
   --positions NAME    nar position encoding: learned (default), sinusoidal or learnedSinusoidal
+  --local-context N   nar: each position also sees its N nearest tokens on each side in its input (default ${DEFAULT_LOCAL_CONTEXT}; 0: none)
   --channels N        image model feature maps (default: pixelcnn ${DEFAULT_PIXELCNN_CONFIG.channels}, masked-image ${DEFAULT_MASKED_IMAGE_CONFIG.channels})
   --blocks N          PixelCNN masked 3×3 residual layers (default ${DEFAULT_PIXELCNN_CONFIG.residualBlocks})
   --binarize HOW      image models: threshold (grey values cut at one half, default) or
@@ -76,6 +78,7 @@ const TRAIN_FLAGS: Record<string, string> = {
   'model.ffn': '--ffn',
   'model.context': '--context',
   'model.positions': '--positions',
+  'model.localContext': '--local-context',
   data: '--data',
   'data.path': '--data',
   'data.name': '--data',
@@ -92,7 +95,7 @@ const unknownModel = (name: string) => new UsageError(`--model must be lstm, gru
 const MODEL_FLAGS: Record<string, readonly string[]> = {
   rnn: ['seq', 'hidden', 'embedding', 'layers'],
   transformer: ['seq', 'layers', 'd-model', 'heads', 'ffn', 'context'],
-  nar: ['seq', 'layers', 'd-model', 'heads', 'ffn', 'context', 'positions'],
+  nar: ['seq', 'layers', 'd-model', 'heads', 'ffn', 'context', 'positions', 'local-context'],
   pixelcnn: ['channels', 'blocks', 'binarize'],
   'masked-image': ['channels', 'binarize'],
 };
@@ -107,6 +110,7 @@ const FLAG_USERS: Record<string, string> = {
   ffn: 'transformer and nar',
   context: 'transformer and nar',
   positions: 'nar',
+  'local-context': 'nar',
   channels: 'pixelcnn and masked-image',
   blocks: 'pixelcnn',
   binarize: 'pixelcnn and masked-image',
@@ -162,6 +166,7 @@ function modelChoice(name: string, values: Values): TrainConfigInput['model'] {
       ffn: optInt(values, 'ffn') ?? TRANSFORMER_DEFAULTS.ffn,
       context: optInt(values, 'context') ?? optInt(values, 'seq') ?? DEFAULT_CONTEXT,
       ...(name === 'nar' && str(values, 'positions') !== undefined ? { positions: str(values, 'positions') as PositionEncoding } : {}),
+      ...(name === 'nar' && str(values, 'local-context') !== undefined ? { localContext: intValue('local-context', str(values, 'local-context')!) } : {}),
     };
   }
   throw unknownModel(name);
@@ -247,7 +252,7 @@ export const trainCommand: Command = {
   summary: 'train a new model: character-level text, or images (PixelCNN, masked image model)',
   help: HELP,
   options: {
-    ...stringFlags('model', 'data', 'steps', 'batch', 'seq', 'hidden', 'embedding', 'layers', 'd-model', 'heads', 'ffn', 'context', 'positions', 'channels', 'blocks', 'binarize', 'lr', 'name'),
+    ...stringFlags('model', 'data', 'steps', 'batch', 'seq', 'hidden', 'embedding', 'layers', 'd-model', 'heads', 'ffn', 'context', 'positions', 'local-context', 'channels', 'blocks', 'binarize', 'lr', 'name'),
     ...stringFlags('distill-from', 'distill-temperature', 'distill-chars', 'seed'),
     ...STUDIO_OPTIONS,
   },
