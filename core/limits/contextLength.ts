@@ -1,12 +1,12 @@
 import { buildTextModel } from '../models/build.ts';
 import type { RnnConfig, TransformerConfig } from '../models/config.ts';
 import type { TextModel } from '../models/textModel.ts';
-import { createRng } from '../rng.ts';
+import { createRng, type Rng } from '../rng.ts';
 import { accuracy } from './metrics.ts';
 import { teacherForced } from './predictions.ts';
-import type { ContextPoint, LimitsEvent, LimitsResult } from './schemas.ts';
+import type { ContextPoint, LimitsResult } from './schemas.ts';
 import { copyRow, copyStart, copyWeights, copyText, copyVocabulary, randomSource } from './tasks.ts';
-import { rowsTask, trainForLimits } from './training.ts';
+import { rowsTask, trainForLimits, type ExperimentEvent } from './training.ts';
 
 /** The sizes of the context experiment (full, and quick for tests). */
 export interface ContextScale {
@@ -58,26 +58,33 @@ export function longestFitting(context: number): number {
  * the accuracy of the copied part (each token given the true text before it) against the
  * string's length, up to twice the window.
  */
-export async function* contextExperiment(seed: number, scale: ContextScale, signal?: AbortSignal): AsyncGenerator<LimitsEvent> {
+export async function* contextExperiment(seed: number, scale: ContextScale, signal?: AbortSignal): AsyncGenerator<ExperimentEvent> {
   const vocab = copyVocabulary();
   const C = scale.context;
   const fits = longestFitting(C);
-  const transformer = buildTextModel({ family: 'transformer', vocabSize: vocab.size, context: C, ...scale.transformer }, seed);
+  const transformerConfig = { family: 'transformer', vocabSize: vocab.size, context: C, ...scale.transformer } as const;
+  const transformer = buildTextModel(transformerConfig, seed);
   const lstmSeq = 2 * scale.lstmTrainLength + 2;
-  const lstm = buildTextModel({ family: 'rnn', cell: 'lstm', vocabSize: vocab.size, ...scale.lstm }, seed + 1);
+  const lstmConfig = { family: 'rnn', cell: 'lstm', vocabSize: vocab.size, ...scale.lstm } as const;
+  const lstm = buildTextModel(lstmConfig, seed + 1);
+  const dataset = `copy task (seed ${seed})`;
+  const transformerRow = (rng: Rng) => copyRow(C + 1, 1, fits, rng);
+  const lstmRow = (rng: Rng) => copyRow(lstmSeq + 1, 1, scale.lstmTrainLength, rng);
   try {
     yield* trainForLimits(
-      rowsTask(transformer, vocab, (rng) => copyRow(C + 1, 1, fits, rng), { batch: scale.batch, seq: C, seed }, copyWeights),
+      rowsTask(transformer, vocab, transformerRow, { batch: scale.batch, seq: C, seed }, copyWeights),
       { steps: scale.steps.transformer, lr: scale.lr, seed },
       'training the Transformer',
       signal,
+      { role: 'transformer', name: 'Limits · context · Transformer', dataset, model: transformer, config: transformerConfig, vocab, makeRow: transformerRow, batch: scale.batch, seq: C },
     );
     if (signal?.aborted) return;
     yield* trainForLimits(
-      rowsTask(lstm, vocab, (rng) => copyRow(lstmSeq + 1, 1, scale.lstmTrainLength, rng), { batch: scale.batch, seq: lstmSeq, seed }, copyWeights),
+      rowsTask(lstm, vocab, lstmRow, { batch: scale.batch, seq: lstmSeq, seed }, copyWeights),
       { steps: scale.steps.lstm, lr: scale.lr, seed: seed + 1 },
       'training the LSTM',
       signal,
+      { role: 'lstm', name: 'Limits · context · LSTM', dataset, model: lstm, config: lstmConfig, vocab, makeRow: lstmRow, batch: scale.batch, seq: lstmSeq },
     );
     if (signal?.aborted) return;
     const points: ContextPoint[] = [];

@@ -1,13 +1,13 @@
 import { generateAutoregressive } from '../generate/autoregressive.ts';
 import { buildTextModel } from '../models/build.ts';
 import type { TransformerConfig } from '../models/config.ts';
-import { createRng } from '../rng.ts';
+import { createRng, type Rng } from '../rng.ts';
 import { finalTokens } from './generated.ts';
 import { chunksRight, firstError, perPositionAccuracy } from './metrics.ts';
 import { teacherForced } from './predictions.ts';
-import type { AccumulationPoint, LimitsEvent, LimitsResult } from './schemas.ts';
+import type { AccumulationPoint, LimitsResult } from './schemas.ts';
 import { COUNT_DIGITS, COUNT_WIDTH, countingRow, countingText, countingVocabulary, randomInt, START } from './tasks.ts';
-import { rowsTask, trainForLimits } from './training.ts';
+import { rowsTask, trainForLimits, type ExperimentEvent } from './training.ts';
 
 export interface AccumulationScale {
   transformer: Omit<TransformerConfig, 'family' | 'vocabSize'>;
@@ -46,12 +46,24 @@ export const ACCUMULATION_QUICK: AccumulationScale = {
  * the model is given the true count before it (teacher forcing) and when it runs on its own
  * output (free running), both sampling at temperature 1. Position i is the i-th number written.
  */
-export async function* accumulationExperiment(seed: number, scale: AccumulationScale, signal?: AbortSignal): AsyncGenerator<LimitsEvent> {
+export async function* accumulationExperiment(seed: number, scale: AccumulationScale, signal?: AbortSignal): AsyncGenerator<ExperimentEvent> {
   const vocab = countingVocabulary();
-  const model = buildTextModel({ family: 'transformer', vocabSize: vocab.size, ...scale.transformer }, seed);
+  const config = { family: 'transformer', vocabSize: vocab.size, ...scale.transformer } as const;
+  const model = buildTextModel(config, seed);
   const seq = scale.transformer.context;
+  const makeRow = (rng: Rng) => countingRow(seq + 1, rng);
   try {
-    yield* trainForLimits(rowsTask(model, vocab, (rng) => countingRow(seq + 1, rng), { batch: scale.batch, seq, seed }), { steps: scale.steps, lr: scale.lr, seed }, 'training the Transformer', signal);
+    yield* trainForLimits(rowsTask(model, vocab, makeRow, { batch: scale.batch, seq, seed }), { steps: scale.steps, lr: scale.lr, seed }, 'training the Transformer', signal, {
+      role: 'transformer',
+      name: 'Limits · accumulation · Transformer',
+      dataset: `counting task (seed ${seed})`,
+      model,
+      config,
+      vocab,
+      makeRow,
+      batch: scale.batch,
+      seq,
+    });
     if (signal?.aborted) return;
     const rng = createRng((seed * 31337 + 1) >>> 0);
     const teacher: boolean[][] = [];

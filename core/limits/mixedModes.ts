@@ -7,9 +7,9 @@ import type { TextModel } from '../models/textModel.ts';
 import { createRng, type Rng } from '../rng.ts';
 import { finalTokens } from './generated.ts';
 import { mixCounts } from './metrics.ts';
-import type { LimitsEvent, LimitsResult, ModesPoint, ModesStrategy } from './schemas.ts';
+import type { LimitsResult, ModesPoint, ModesStrategy } from './schemas.ts';
 import { MODE_PROMPTS, MODE_UNITS, modesExample, modesText, modesVocabulary, START } from './tasks.ts';
-import { maskedRowsTask, rowsTask, trainForLimits } from './training.ts';
+import { maskedRowsTask, rowsTask, trainForLimits, type ExperimentEvent } from './training.ts';
 
 type Shape = Omit<TransformerConfig, 'family' | 'vocabSize' | 'context' | 'tiedOutput'>;
 
@@ -51,22 +51,42 @@ const PROMPT = 2;
  * the AR model's greedy outputs instead (distillation). Each strategy then writes answers at
  * temperature 1, and the share that is neither answer (a mixture of the two) is counted.
  */
-export async function* modesExperiment(seed: number, scale: ModesScale, signal?: AbortSignal): AsyncGenerator<LimitsEvent> {
+export async function* modesExperiment(seed: number, scale: ModesScale, signal?: AbortSignal): AsyncGenerator<ExperimentEvent> {
   const vocab = modesVocabulary();
   const width = PROMPT + scale.length;
   const context = width;
-  const ar = buildTextModel({ family: 'transformer', vocabSize: vocab.size, context, tiedOutput: true, ...scale.model }, seed);
-  const nar = new MaskPredictModel({ family: 'maskPredict', vocabSize: vocab.size, context, positions: 'learned', localContext: 0, ...scale.model }, seed + 1);
-  const distilled = new MaskPredictModel({ family: 'maskPredict', vocabSize: vocab.size, context, positions: 'learned', localContext: 0, ...scale.model }, seed + 2);
+  const arConfig = { family: 'transformer', vocabSize: vocab.size, context, tiedOutput: true, ...scale.model } as const;
+  const narConfig = { family: 'maskPredict', vocabSize: vocab.size, context, positions: 'learned', localContext: 0, ...scale.model } as const;
+  const ar = buildTextModel(arConfig, seed);
+  const nar = new MaskPredictModel(narConfig, seed + 1);
+  const distilled = new MaskPredictModel(narConfig, seed + 2);
   const taskRow = (rng: Rng) => modesText(modesExample(scale.length, rng));
+  const kept = (role: string, label: string, model: TextModel, config: typeof arConfig | typeof narConfig, makeRow: (rng: Rng) => string) => ({
+    role,
+    name: `Limits · modes · ${label}`,
+    dataset: `two-answer task (seed ${seed})`,
+    model,
+    config,
+    vocab,
+    makeRow,
+    batch: scale.batch,
+    seq: width - 1,
+  });
   try {
-    yield* trainForLimits(rowsTask(ar, vocab, taskRow, { batch: scale.batch, seq: width - 1, seed }), { steps: scale.steps.ar, lr: scale.lr, seed }, 'training the AR model', signal);
+    yield* trainForLimits(
+      rowsTask(ar, vocab, taskRow, { batch: scale.batch, seq: width - 1, seed }),
+      { steps: scale.steps.ar, lr: scale.lr, seed },
+      'training the AR model',
+      signal,
+      kept('ar', 'AR Transformer', ar, arConfig, taskRow),
+    );
     if (signal?.aborted) return;
     yield* trainForLimits(
       maskedRowsTask(nar, vocab, taskRow, { batch: scale.batch, length: width, promptLength: PROMPT, seed }),
       { steps: scale.steps.nar, lr: scale.lr, seed: seed + 1 },
       'training the NAR model',
       signal,
+      kept('nar', 'NAR Transformer', nar, narConfig, taskRow),
     );
     if (signal?.aborted) return;
     // Distillation: the AR model's greedy answer to every prompt is the NAR's training text.
@@ -81,6 +101,7 @@ export async function* modesExperiment(seed: number, scale: ModesScale, signal?:
       { steps: scale.steps.distilled, lr: scale.lr, seed: seed + 2 },
       'training the distilled NAR model',
       signal,
+      kept('distilled', 'distilled NAR Transformer', distilled, narConfig, (rng) => distilledRow(teacher, rng)),
     );
     if (signal?.aborted) return;
 

@@ -1,14 +1,15 @@
 import { ACCUMULATION_FULL, ACCUMULATION_QUICK, accumulationExperiment } from './errorAccumulation.ts';
 import { CONTEXT_FULL, CONTEXT_QUICK, contextExperiment } from './contextLength.ts';
 import { MODES_FULL, MODES_QUICK, modesExperiment } from './mixedModes.ts';
-import type { LimitsEvent, LimitsSettings } from './schemas.ts';
+import type { LimitsSettings } from './schemas.ts';
+import type { ExperimentEvent } from './training.ts';
 
 /**
  * Runs one of the Limits lab's experiments: it makes its own seeded data, trains the small
- * models it needs, measures, and streams progress then one result. Stops (without a result)
- * when `signal` aborts.
+ * models it needs (each, once trained, as a `trained` event for the worker to keep as a run),
+ * measures, and streams progress then one result. Stops (without a result) when `signal` aborts.
  */
-export function runLimitsExperiment(settings: LimitsSettings, signal?: AbortSignal): AsyncGenerator<LimitsEvent> {
+export function runLimitsExperiment(settings: LimitsSettings, signal?: AbortSignal): AsyncGenerator<ExperimentEvent> {
   const { seed, quick } = settings;
   switch (settings.experiment) {
     case 'context':

@@ -7,6 +7,7 @@ import type { Rng } from '../rng.ts';
 import { AdamOptimizer } from '../train/adam.ts';
 import { meanLoss, type TrainingTask } from '../train/task.ts';
 import { Trainer } from '../train/trainer.ts';
+import type { TextModelConfig } from '../models/config.ts';
 import type { LimitsEvent } from './schemas.ts';
 
 /** Draws one training row (a whole text of the task, `width` characters) with `rng`. */
@@ -102,11 +103,59 @@ export interface TrainSettings {
   seed: number;
 }
 
+/** How a model an experiment trains is kept as an ordinary run once trained. */
+export interface KeepAsRun {
+  /** Who it is in the experiment ("transformer", "lstm", "ar", "nar", "distilled"). */
+  role: string;
+  /** The run's name, e.g. "Limits · context · Transformer". */
+  name: string;
+  /** The run's dataset label, e.g. "copy task (seed 1)". */
+  dataset: string;
+  model: TextModel;
+  config: TextModelConfig;
+  vocab: CharVocabulary;
+  /** Rows of the task, as the model trained on (the run's corpus.txt is made of them). */
+  makeRow: RowMaker;
+  batch: number;
+  seq: number;
+}
+
+/** A point of training kept for the run's metrics. */
+export interface TrainedPoint {
+  step: number;
+  trainLoss: number;
+  valLoss?: number;
+}
+
 /**
- * Trains on `task` with the app's Trainer (Adam, warm-up, cosine schedule, clipping), nothing
- * saved; streams progress as `phase`. Stops between steps when `signal` aborts.
+ * An experiment's model, trained to its last step: the worker keeps it as a run (weights and
+ * optimiser state as a checkpoint, the losses as metrics). The optimiser is live until the
+ * experiment goes on, so it is saved before the next event is asked for.
  */
-export async function* trainForLimits(task: TrainingTask, settings: TrainSettings, phase: string, signal?: AbortSignal): AsyncGenerator<LimitsEvent> {
+export interface TrainedModelEvent {
+  kind: 'trained';
+  keep: KeepAsRun;
+  optimizer: AdamOptimizer;
+  settings: TrainSettings;
+  points: TrainedPoint[];
+  elapsedSec: number;
+}
+
+/** What an experiment streams inside the worker: its LimitsEvents, and each model once trained. */
+export type ExperimentEvent = LimitsEvent | TrainedModelEvent;
+
+/**
+ * Trains on `task` with the app's Trainer (Adam, warm-up, cosine schedule, clipping); streams
+ * progress as `phase`, then, when training went to its last step, one `trained` event for the
+ * model to be kept as a run (`keep`). Stops between steps when `signal` aborts.
+ */
+export async function* trainForLimits(
+  task: TrainingTask,
+  settings: TrainSettings,
+  phase: string,
+  signal: AbortSignal | undefined,
+  keep: KeepAsRun,
+): AsyncGenerator<ExperimentEvent> {
   const optimizer = new AdamOptimizer(task.weights);
   const trainer = new Trainer({
     task,
@@ -129,9 +178,19 @@ export async function* trainForLimits(task: TrainingTask, settings: TrainSetting
   signal?.addEventListener('abort', stop);
   try {
     if (signal?.aborted) return;
+    const points: TrainedPoint[] = [];
+    const started = performance.now();
+    let completed = false;
     for await (const e of trainer.run()) {
-      if (e.kind === 'progress') yield { kind: 'progress', phase, step: e.step, total: e.totalSteps };
+      if (e.kind === 'progress') {
+        points.push({ step: e.step, trainLoss: e.trainLoss, ...(e.valLoss !== undefined ? { valLoss: e.valLoss } : {}) });
+        yield { kind: 'progress', phase, step: e.step, total: e.totalSteps };
+      } else if (e.kind === 'done') {
+        completed = e.reason === 'completed' && e.step >= settings.steps;
+        if (e.trainLoss !== null && points.at(-1)?.step !== e.step) points.push({ step: e.step, trainLoss: e.trainLoss, ...(e.valLoss !== null ? { valLoss: e.valLoss } : {}) });
+      }
     }
+    if (completed && !signal?.aborted) yield { kind: 'trained', keep, optimizer, settings, points, elapsedSec: (performance.now() - started) / 1000 };
   } finally {
     signal?.removeEventListener('abort', stop);
     optimizer.dispose();

@@ -286,6 +286,8 @@ export const JobEvent = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('scaling-point'), lane: RaceLane, length: z.number().int(), ms: z.number(), steps: z.number().int() }),
   /** Limits lab: where an experiment is (training a model, measuring), step of total in that phase. */
   z.object({ kind: z.literal('limits-progress'), experiment: LimitsExperiment, phase: z.string(), step: z.number().int(), total: z.number().int() }),
+  /** Limits lab: a model the experiment trained, kept as an ordinary run. */
+  z.object({ kind: z.literal('limits-run'), experiment: LimitsExperiment, role: z.string().max(40), runId: RunId, name: z.string().max(200) }),
   /** Limits lab: an experiment's measurements and its caption. */
   z.object({ kind: z.literal('limits-result'), result: LimitsResult }),
   z.object({

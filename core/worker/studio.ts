@@ -72,7 +72,7 @@ export class Studio {
     this.sampling = new SamplingJobs(this.store, this.backend);
     this.races = new RaceJobs(this.sampling);
     this.imageRaces = new ImageRaceJobs(this.store, this.backend);
-    this.limitsJobs = new LimitsJobs(this.backend);
+    this.limitsJobs = new LimitsJobs(this.backend, this.store);
   }
 
   /** How many trainings the worker runs at once; the dispatcher queues the others (jobRegistry.ts). */

@@ -5,6 +5,7 @@ import { STUDIO_HELP, STUDIO_OPTIONS, stringFlags } from '../flags.ts';
 import { checkAgainst, defined, optInt, required } from '../flagValues.ts';
 import { followJob, jobExitStatus } from '../followJob.ts';
 import { writeJson, type CliIo } from '../io.ts';
+import { plainText } from '../../protocol/plainText.ts';
 import { withClient } from '../studioAccess.ts';
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`.padStart(7);
@@ -58,7 +59,7 @@ export const limitsCommand: Command = {
 
 Trains small models on a synthetic task whose right answers are known, measures one limit of
 autoregressive (or non-autoregressive) generation, and prints the figures and a caption. Takes
-about a minute on a laptop's CPU; nothing is saved.
+about a minute on a laptop's CPU; the models it trains are kept as ordinary runs (see ars runs).
 
   context        a copy task: accuracy of the copied part against the string's length, for a
                  causal Transformer (near perfect while the copy fits its window, lost past it)
@@ -85,16 +86,19 @@ ${STUDIO_HELP}`,
     const settings = LimitsSettings.parse(input);
     return withClient(values, io, async (client) => {
       let result: LimitsResult | null = null;
+      const runs: { role: string; runId: string; name: string }[] = [];
       const progress = progressPrinter(io);
       const outcome = await followJob(client, () => client.request('limits.run', settings), io, (e) => {
         if (e.kind === 'limits-progress') progress.show(e.phase, e.step, e.total);
+        if (e.kind === 'limits-run') runs.push({ role: e.role, runId: e.runId, name: e.name });
         if (e.kind === 'limits-result') result = e.result;
       });
       progress.end();
       const r = result as LimitsResult | null;
-      if (values.json === true) writeJson(io, { ...(r ?? { experiment }), seed: settings.seed, state: outcome.reason });
-      else if (r) io.stdout.write(`${formatLimitsResult(r)}\n\n${r.caption}\n`);
-      else io.stdout.write('stopped before the experiment finished\n');
+      const kept = runs.map((k) => `  ${k.runId}  ${plainText(k.name)}`).join('\n');
+      if (values.json === true) writeJson(io, { ...(r ?? { experiment }), seed: settings.seed, state: outcome.reason, runs });
+      else if (r) io.stdout.write(`${formatLimitsResult(r)}\n\n${r.caption}\n${runs.length ? `\nModels kept as runs:\n${kept}\n` : ''}`);
+      else io.stdout.write(`stopped before the experiment finished${runs.length ? `\nModels kept as runs:\n${kept}` : ''}\n`);
       return jobExitStatus(outcome);
     });
   },

@@ -55,6 +55,12 @@ describe('ars limits --json', () => {
     const strategies = json.strategies as { strategy: string; mixRate: number }[];
     expect(strategies.map((s) => s.strategy)).toEqual(['ar', 'nar-1', 'mask-predict-4', 'mask-predict-10', 'nar-distilled']);
     for (const s of strategies) expect(s).toMatchObject({ strategy: expect.any(String), mixRate: fraction });
+    // Its three models are kept as runs, which `ars runs` lists.
+    const runs = json.runs as { role: string; runId: string; name: string }[];
+    expect(runs.map((r) => r.role)).toEqual(['ar', 'nar', 'distilled']);
+    const h = harness(null);
+    expect(await run(h, 'runs', '--runs-dir', home)).toBe(0);
+    for (const r of runs) expect(h.stdout.text).toContain(r.runId);
   });
 
   it('refuses an unknown experiment with a usage error', async () => {

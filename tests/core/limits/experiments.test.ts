@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runLimitsExperiment } from '../../../core/limits/runExperiment.ts';
 import { LimitsResult, type LimitsEvent } from '../../../core/limits/schemas.ts';
-import { maskAnswers } from '../../../core/limits/training.ts';
+import { maskAnswers, type ExperimentEvent } from '../../../core/limits/training.ts';
 import { createRng } from '../../../core/rng.ts';
 import { useAppBackend } from '../../helpers/backend.ts';
 
@@ -9,11 +9,14 @@ beforeAll(async () => {
   await useAppBackend();
 });
 
-async function collect(events: AsyncIterable<LimitsEvent>): Promise<LimitsEvent[]> {
-  const out: LimitsEvent[] = [];
+async function collect(events: AsyncIterable<ExperimentEvent>): Promise<ExperimentEvent[]> {
+  const out: ExperimentEvent[] = [];
   for await (const e of events) out.push(e);
   return out;
 }
+
+/** The models each experiment trains, in order (each is kept as a run by the worker). */
+const ROLES = { context: ['transformer', 'lstm'], accumulation: ['transformer'], modes: ['ar', 'nar', 'distilled'] } as const;
 
 describe('masking for the NAR models', () => {
   it('hides only answer positions, at least one a row, and weighs exactly the hidden ones', () => {
@@ -40,6 +43,14 @@ describe('the experiments (quick settings)', () => {
       expect(results).toHaveLength(1);
       expect(events.at(-1)!.kind).toBe('result');
       const result = LimitsResult.parse((results[0] as Extract<LimitsEvent, { kind: 'result' }>).result);
+      const trained = events.flatMap((e) => (e.kind === 'trained' ? [e] : []));
+      expect(trained.map((t) => t.keep.role)).toEqual([...ROLES[experiment]]);
+      for (const t of trained) {
+        // Trained to the last step, with the losses along the way, and a model of the declared shape.
+        expect(t.points.at(-1)!.step).toBe(t.settings.steps);
+        expect(t.keep.model.config.vocabSize).toBe(t.keep.vocab.size);
+        expect(t.keep.config.family).toBe(t.keep.model.config.family);
+      }
       expect(result.experiment).toBe(experiment);
       expect(result.caption.length).toBeGreaterThan(40);
       if (experiment === 'context') {
@@ -51,12 +62,13 @@ describe('the experiments (quick settings)', () => {
 
   it('stops without a result when its signal aborts', { timeout: 60_000 }, async () => {
     const abort = new AbortController();
-    const events: LimitsEvent[] = [];
+    const events: ExperimentEvent[] = [];
     for await (const e of runLimitsExperiment({ experiment: 'modes', seed: 1, quick: true }, abort.signal)) {
       events.push(e);
       abort.abort();
     }
     expect(events.length).toBeGreaterThanOrEqual(1);
     expect(events.some((e) => e.kind === 'result')).toBe(false);
+    expect(events.some((e) => e.kind === 'trained')).toBe(false);
   });
 });

@@ -36,6 +36,27 @@ describe('limits.run', () => {
     expect(events.at(-1)).toMatchObject({ kind: 'done', reason: 'completed', summary: { experiment: 'accumulation', seed: 1 } });
   });
 
+  it('keeps the models it trains as ordinary runs: listed, completed, with metrics, and sampled from their checkpoint', { timeout: 90_000 }, async () => {
+    const { client } = connection;
+    const started = await client.request('limits.run', { experiment: 'context', seed: 2, quick: true });
+    const kept: Extract<JobEvent, { kind: 'limits-run' }>[] = [];
+    for await (const e of client.events(started.jobId)) if (e.kind === 'limits-run') kept.push(e);
+    expect(kept.map((k) => k.role)).toEqual(['transformer', 'lstm']);
+    const runs = await client.request('runs.list', {});
+    for (const k of kept) {
+      const summary = runs.find((r) => r.id === k.runId);
+      expect(summary).toMatchObject({ name: k.name, state: 'completed' });
+      const detail = await client.request('runs.get', { runId: k.runId });
+      expect(detail.metrics.length).toBeGreaterThan(0);
+      expect(detail.metrics.at(-1)!.trainLoss).toBeTypeOf('number');
+      // The checkpoint holds the trained weights: sampling it writes characters of the copy task's vocabulary.
+      const job = await client.request('sample.start', { runId: k.runId, options: { prompt: '', length: 12, temperature: 1, topK: 0, topP: 1, seed: 1, iterations: 1 } });
+      let text = '';
+      for await (const e of client.events(job.jobId)) if (e.kind === 'done') text = String(e.summary.text ?? '');
+      expect(text).toMatch(/^[a-p|\n]*$/);
+    }
+  });
+
   it('stops when cancelled, with no result', { timeout: 60_000 }, async () => {
     const { client } = connection;
     const { jobId } = await client.request('limits.run', { experiment: 'modes', seed: 1, quick: true });
