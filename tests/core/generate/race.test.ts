@@ -23,17 +23,26 @@ async function results(models: RaceModels, options: RaceOptions): Promise<LaneRe
 
 describe('race clocks', () => {
   it('warms every lane up first: one NAR pass is timed faster than ten, race after race', async () => {
-    // Fresh models each race, so the first NAR lane would pay the NAR engine's set-up inside its clock.
+    // Fresh models each race, so the first NAR lane would pay the NAR engine's set-up inside its
+    // clock. A shared machine can preempt a 2 ms lane for longer than ten passes take, so a race
+    // whose order is wrong is run again (with fresh models, so a set-up cost would show every
+    // time): a lane that pays a first-use cost fails all three tries.
     for (const seed of [1, 2, 3, 4]) {
-      const ar = arOf(seed);
-      const nar = narOf(seed + 100);
-      const lanes = await results({ ar, nar }, RaceOptions.parse({ length: 64, seed, iterations: 10, lanes: ['nar-1', 'nar-k'] }));
-      const [one, ten] = [lanes.find((l) => l.lane === 'nar-1')!, lanes.find((l) => l.lane === 'nar-k')!];
-      expect(one.steps).toBe(1);
-      expect(ten.steps).toBe(10);
-      expect(one.wallMs).toBeLessThan(ten.wallMs);
-      ar.dispose();
-      nar.dispose();
+      const tries: [number, number][] = [];
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const ar = arOf(seed);
+        const nar = narOf(seed + 100);
+        const lanes = await results({ ar, nar }, RaceOptions.parse({ length: 64, seed, iterations: 10, lanes: ['nar-1', 'nar-k'] }));
+        ar.dispose();
+        nar.dispose();
+        const [one, ten] = [lanes.find((l) => l.lane === 'nar-1')!, lanes.find((l) => l.lane === 'nar-k')!];
+        expect(one.steps).toBe(1);
+        expect(ten.steps).toBe(10);
+        tries.push([one.wallMs, ten.wallMs]);
+        if (one.wallMs < ten.wallMs) break;
+      }
+      const [one, ten] = tries.at(-1)!;
+      expect(one, `one pass vs ten passes, ms, each try: ${JSON.stringify(tries)}`).toBeLessThan(ten);
     }
   });
 
