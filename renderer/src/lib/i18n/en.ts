@@ -227,6 +227,7 @@ export const en = {
     nllTitle: '−log p(image) under the model, {{bpd}} bits per pixel',
     nats: '{{v}} nats',
     pTitle: 'p(ink) of the pixel being drawn',
+    pInk: 'p(ink) {{p}}',
     saveSample: 'Save this sample as PNG',
     png: 'PNG',
   },
@@ -273,6 +274,7 @@ export const en = {
     scalingTitle: 'Latency against length',
     scalingIntro:
       'Each strategy alone, to completion, at lengths {{lengths}}. The work grows as n² for naive AR, as n with a KV cache, and with the T passes for mask-predict (per block of context); the legend gives each measured exponent, which per-step overheads flatten for tiny models.',
+    listSeparator: ', ',
     upTo: 'Up to',
     maxOption: '{{n}} characters',
     measure: 'Measure latency vs length',

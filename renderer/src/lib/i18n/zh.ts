@@ -229,6 +229,7 @@ export const zh: Messages = {
     nllTitle: '模型下的 −log p(图像)，每像素 {{bpd}} 比特',
     nats: '{{v}} 奈特',
     pTitle: '正在绘制的像素的 p(墨迹)',
+    pInk: 'p(墨迹) {{p}}',
     saveSample: '将此样本保存为 PNG',
     png: 'PNG',
   },
@@ -275,6 +276,7 @@ export const zh: Messages = {
     scalingTitle: '延迟与长度',
     scalingIntro:
       '每种策略单独运行至完成，长度为 {{lengths}}。朴素自回归的计算量按 n² 增长，使用 KV 缓存时按 n 增长，掩码预测则随 T 轮增长（按上下文块计）；图例给出每条曲线实测的指数，对于很小的模型，每步的固定开销会使曲线变平。',
+    listSeparator: '、',
     upTo: '最长',
     maxOption: '{{n}} 个字符',
     measure: '测量延迟随长度的变化',
