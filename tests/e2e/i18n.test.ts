@@ -1,13 +1,14 @@
 /**
  * The app in Chinese, end to end in Chromium (web mode): switches to 简体中文 from the status bar,
- * visits every lab (and runs one Limits experiment, so a chart and its caption show), and lists
+ * visits every lab (races two tiny CLI-trained runs and runs one Limits experiment, so lanes,
+ * results, a chart and its caption show), and lists
  * every visible text that still has English words in it. Text inside an area still pending
  * translation is listed but allowed; anywhere else it fails the test. The choice survives a
  * reload, and <html lang> follows it. Leaves test-results/i18n-<tab>.png.
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { HAVE_CHROMIUM, openApp, openPage, screenshotPaths, useStudio, warnIfNoChromium } from './harness.ts';
+import { ars, HAVE_CHROMIUM, openApp, openPage, screenshotPaths, useStudio, warnIfNoChromium } from './harness.ts';
 
 warnIfNoChromium('the Chinese UI browser test');
 
@@ -101,15 +102,21 @@ async function englishLeft(page: Page, where: string): Promise<{ owned: string[]
   return { owned, pending };
 }
 
+/** A Transformer and a mask-predict run, tiny and barely trained: enough to race. */
+async function prepareRaceRuns(runsDir: string): Promise<void> {
+  const tiny = ['--data', 'sonnets', '--steps', '20', '--d-model', '32', '--heads', '2', '--layers', '1', '--ffn', '64', '--seq', '32', '--batch', '8'];
+  for (const model of ['transformer', 'nar']) await ars(['train', '--model', model, ...tiny, '--name', `tiny ${model}`, '--runs-dir', runsDir, '--json']);
+}
+
 async function waitConnected(page: Page, text: string): Promise<void> {
   await expect.poll(() => page.getByTestId('status-backend').textContent(), { timeout: 60_000 }).toMatch(/\S/);
   await expect.poll(() => page.getByTestId('status-connection').textContent()).toContain(text);
 }
 
 describe.skipIf(!HAVE_CHROMIUM)('the app in Chinese, in Chromium (web mode)', () => {
-  const studio = useStudio({ timeout: 180_000 });
+  const studio = useStudio({ prepare: prepareRaceRuns, timeout: 300_000 });
 
-  it('switches to 简体中文, shows no English outside the areas pending translation, and remembers the choice', { timeout: 300_000 }, async () => {
+  it('switches to 简体中文, shows no English outside the areas pending translation, and remembers the choice', { timeout: 420_000 }, async () => {
     const { page, problems } = await openPage(studio.browser, { width: 1280, height: 1300 });
     await openApp(page, studio.url);
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
@@ -143,6 +150,15 @@ describe.skipIf(!HAVE_CHROMIUM)('the app in Chinese, in Chromium (web mode)', ()
     await page.getByTestId('tab-race').click();
     await expect.poll(() => page.getByTestId('race-status').textContent()).toBe('未在竞速。');
     await check('race');
+    // A short race: its lanes, their figures and places, the results table and the texts.
+    await expect.poll(() => page.getByTestId('race-start').isEnabled(), { timeout: 30_000 }).toBe(true);
+    await page.getByTestId('race-length').fill('16');
+    await page.getByTestId('race-start').click();
+    await expect.poll(() => page.getByTestId('race-status').textContent(), { timeout: 120_000 }).toBe('所有赛道都已完成。');
+    await expect.poll(() => page.getByTestId('race-result-row').count()).toBe(5);
+    expect(await page.locator('[data-testid=race-lane][data-lane=ar-cache] h3').textContent()).toBe('自回归 + KV 缓存');
+    expect(await page.getByTestId('lane-finish').allTextContents()).toContain('第 1 名');
+    await check('race-done');
 
     // Limits: before and after an experiment (its progress, chart and caption).
     await page.getByTestId('tab-limits').click();
