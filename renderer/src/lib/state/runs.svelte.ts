@@ -95,7 +95,7 @@ class Runs {
   async importArchive(file: File): Promise<void> {
     if (this.transfer) return;
     if (file.size > MAX_RUN_ARCHIVE_BYTES) {
-      notices.error(new Error(`"${file.name}" holds ${formatBytes(file.size)}; at most ${formatBytes(MAX_RUN_ARCHIVE_BYTES)} can be sent here (ars import takes it on the worker's machine)`), 'Could not import the run');
+      notices.error(new Error(t('runs.archiveTooBig', { name: file.name, size: formatBytes(file.size), max: formatBytes(MAX_RUN_ARCHIVE_BYTES) })), t('runs.couldNotImportRun'));
       return;
     }
     this.transfer = 'importing';
@@ -106,7 +106,7 @@ class Runs {
       await this.select(run.id);
       notices.info(t('runs.imported', { name: run.name, state: run.state, step: run.step }));
     } catch (err) {
-      notices.error(err, `Could not import "${file.name}"`);
+      notices.error(err, t('runs.couldNotImport', { name: file.name }));
     } finally {
       this.transfer = null;
     }
