@@ -41,6 +41,7 @@ export const en = {
     reconnected: 'Reconnected to the worker.',
     backendFallback: 'The {{prefer}} backend cannot be used here ({{reason}}); using {{backend}} instead.',
     switchFailed: 'Could not switch the backend',
+    notConnected: 'not connected to the worker',
     readFailed: 'Could not read the backend',
   },
   about: {
@@ -67,6 +68,8 @@ export const en = {
     step: 'step {{step}}',
     runOption: '{{name}} · {{model}} · step {{step}}',
     noCheckpoint: 'no checkpoint',
+    noCanvas: 'this browser cannot draw on a canvas',
+    pngFailed: 'the picture could not be encoded as PNG',
   },
   training: {
     cancelling: 'Cancelling…',

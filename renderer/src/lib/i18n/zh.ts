@@ -44,6 +44,7 @@ export const zh: Messages = {
     reconnected: '已重新连接到工作进程。',
     backendFallback: '此处无法使用 {{prefer}} 后端（{{reason}}），改用 {{backend}}。',
     switchFailed: '无法切换后端',
+    notConnected: '未连接到工作进程',
     readFailed: '无法读取后端信息',
   },
   about: {
@@ -70,6 +71,8 @@ export const zh: Messages = {
     step: '第 {{step}} 步',
     runOption: '{{name}} · {{model}} · 第 {{step}} 步',
     noCheckpoint: '无检查点',
+    noCanvas: '此浏览器无法在画布上绘图',
+    pngFailed: '无法将图片编码为 PNG',
   },
   training: {
     cancelling: '正在取消…',

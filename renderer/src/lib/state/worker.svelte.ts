@@ -31,7 +31,7 @@ class WorkerState {
   }
 
   request<M extends MethodName>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
-    if (!this.client) return Promise.reject(new WorkerError('DISCONNECTED', 'not connected to the worker'));
+    if (!this.client) return Promise.reject(new WorkerError('DISCONNECTED', t('connection.notConnected')));
     return this.client.request(method, params);
   }
 
