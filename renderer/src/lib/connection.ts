@@ -2,6 +2,7 @@ import { WorkerClient } from '../../../core/protocol/client.ts';
 import { pipeListeners } from '../../../core/protocol/pipeListeners.ts';
 import type { MessagePipe } from '../../../core/protocol/transport.ts';
 import { decodeFrame, encodeFrame } from '../../../core/protocol/wireCodec.ts';
+import { translate } from './i18n/translate.ts';
 
 /**
  * How the page reaches the worker. In Electron the preload hands over a MessagePort; in web mode
@@ -130,7 +131,7 @@ function connectElectronPort(onEvent: (e: ConnectionEvent) => void): Connection 
     const client = new WorkerClient(pipe);
     current = client;
     pipe.onClose(() => {
-      if (current === client) onEvent({ type: 'disconnected', message: 'The worker stopped. Waiting for it to restart…' });
+      if (current === client) onEvent({ type: 'disconnected', message: translate('connection.workerStopped') });
     });
     ports += 1;
     // The worker behind the old port is gone; close our side so its pending requests fail now.
@@ -174,13 +175,13 @@ function connectWebSocket(url: string, onEvent: (e: ConnectionEvent) => void, op
       current = null;
       if (stopped) return;
       failures += 1;
-      if (opened) onEvent({ type: 'disconnected', message: 'The connection to the worker was lost. Reconnecting…' });
-      else if (failures === 1) onEvent({ type: 'disconnected', message: 'Could not reach the worker. Retrying…' });
+      if (opened) onEvent({ type: 'disconnected', message: translate('connection.lost') });
+      else if (failures === 1) onEvent({ type: 'disconnected', message: translate('connection.unreachable') });
       if (failures > maxRetries) {
         onEvent({
           type: 'failed',
           message:
-            'Could not reach the worker. If `ars serve` was restarted, open the new address it printed (each start has a new token).',
+            translate('connection.unreachableFinal'),
         });
         return;
       }

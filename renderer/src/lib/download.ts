@@ -4,6 +4,7 @@
  */
 import type { Rgb } from './gif.ts';
 import { indicesToRgba, type IndexImage } from './pixelSamples.ts';
+import { translate } from './i18n/translate.ts';
 
 /** Offers `blob` to the person as a file called `name`. */
 export function downloadBlob(blob: Blob, name: string): void {
@@ -26,9 +27,9 @@ export function pngBlob(image: IndexImage, palette: readonly Rgb[]): Promise<Blo
   canvas.width = image.width;
   canvas.height = image.height;
   const ctx = canvas.getContext('2d');
-  if (!ctx) return Promise.reject(new Error('this browser cannot draw on a canvas'));
+  if (!ctx) return Promise.reject(new Error(translate('jobs.noCanvas')));
   ctx.putImageData(new ImageData(indicesToRgba(image.indices, palette), image.width, image.height), 0, 0);
-  return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('the picture could not be encoded as PNG'))), 'image/png'));
+  return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error(translate('jobs.pngFailed')))), 'image/png'));
 }
 
 export async function downloadPng(image: IndexImage, palette: readonly Rgb[], name: string): Promise<void> {

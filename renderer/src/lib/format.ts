@@ -1,15 +1,9 @@
-/** Small display helpers; nothing here decides anything. */
+/** Small display helpers, in the current language (i18n/translate.ts); nothing here decides anything. */
+import { dateText, durationText, numberText, ordinalText, translate } from './i18n/translate.ts';
 
-/** "1 h 02 min", "3 min 05 s", "42 s". */
+/** "1 h 02 min", "3 min 05 s", "42 s" (in the current language). */
 export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '—';
-  if (seconds < 9.95) return `${seconds.toFixed(1)} s`;
-  const s = Math.round(seconds);
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${String(s % 60).padStart(2, '0')} s`;
-  const h = Math.floor(m / 60);
-  return `${h} h ${String(m % 60).padStart(2, '0')} min`;
+  return durationText(seconds);
 }
 
 /** A loss with four significant digits, or a dash. */
@@ -21,15 +15,13 @@ export function formatLoss(loss: number | null | undefined): string {
 /** "12,345" or "1.2 M". */
 export function formatCount(n: number): string {
   if (!Number.isFinite(n)) return '—';
-  if (Math.abs(n) >= 1e6) return `${(n / 1e6).toFixed(1)} M`;
-  return Math.round(n).toLocaleString('en-US');
+  if (Math.abs(n) >= 1e6) return translate('units.million', { n: numberText(n / 1e6, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) });
+  return numberText(Math.round(n));
 }
 
-/** "1st", "2nd", "3rd", "4th", "11th", "22nd". */
+/** "1st", "2nd", "3rd", "4th", "11th", "22nd" ("第 1 名" … in Chinese). */
 export function formatOrdinal(n: number): string {
-  const tens = n % 100;
-  const suffix = tens >= 11 && tens <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
-  return `${n}${suffix}`;
+  return ordinalText(n);
 }
 
 export function formatBytes(n: number): string {
@@ -39,8 +31,7 @@ export function formatBytes(n: number): string {
 }
 
 export function formatDate(iso: string): string {
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+  return dateText(iso);
 }
 
 /**
@@ -51,10 +42,10 @@ export function formatSummary(summary: Record<string, string | number | boolean 
   const parts: string[] = [];
   for (const [key, value] of Object.entries(summary)) {
     if (typeof value !== 'number' || !Number.isFinite(value)) continue;
-    if (key === 'tokens') parts.push(`${formatCount(value)} characters`);
-    else if (key === 'msPerToken') parts.push(`${value.toPrecision(3)} ms per character`);
+    if (key === 'tokens') parts.push(translate('units.characters', { n: formatCount(value) }));
+    else if (key === 'msPerToken') parts.push(translate('units.msPerCharacter', { n: value.toPrecision(3) }));
     else if (key === 'elapsedMs') parts.push(`${formatDuration(value / 1000)}`);
-    else if (key === 'checkpointStep') parts.push(`checkpoint of step ${formatCount(value)}`);
+    else if (key === 'checkpointStep') parts.push(translate('units.checkpointOfStep', { n: formatCount(value) }));
     else parts.push(`${key} ${Number.isInteger(value) ? formatCount(value) : value.toPrecision(3)}`);
   }
   return parts.join(' · ');

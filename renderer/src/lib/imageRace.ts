@@ -3,7 +3,8 @@
  * completions as they arrive (frames, then the lane's figures), as pictures. No runes.
  */
 import { Methods, type ImageRaceLaneResult, type JobEvent, type ParamsOf } from '../../../core/protocol/messages.ts';
-import { IMAGE_RACE_LANE_IDS, imageLaneLabel, type ImageRaceLaneId } from '../../../core/protocol/schemas.ts';
+import { IMAGE_RACE_LANE_IDS, type ImageRaceLaneId } from '../../../core/protocol/schemas.ts';
+import { translate } from './i18n/translate.ts';
 import { issueSentence, type KnownInput } from './imageForm.ts';
 import { indicesToRgba, KNOWN_INK, PAPER, PENDING, SAMPLED_INK, type SampleColours } from './pixelSamples.ts';
 
@@ -57,7 +58,7 @@ export function newRaceLanes(samples: number, iterations: number, known: KnownIn
         pending[k * PIXELS + i] = known.mask[i] ? 0 : 1;
       }
     }
-    return { lane, label: imageLaneLabel(lane, iterations), images, pending, passes: 0, laneMs: 0, result: null };
+    return { lane, label: translate(`imageRace.lanes.${lane}`, { t: iterations }), images, pending, passes: 0, laneMs: 0, result: null };
   });
 }
 

@@ -1,30 +1,30 @@
 /**
- * The Race as the screen shows it: lane names (core's one wording, through core/protocol) and
- * blurbs, each lane's live view built from the worker's lane events, and the lengths the scaling
+ * The Race as the screen shows it: lane names and blurbs in the current language (core's
+ * English names, through core/protocol, stay the CSV's and the CLI's), each lane's live view built from the worker's lane events, and the lengths the scaling
  * chart measures. Pure (no runes): race.svelte.ts holds the state and feeds it through these.
  */
 import type { LaneEvent } from '../../../core/protocol/messages.ts';
-import { frontierLabel, laneLabel, RACE_LANES, type LaneSettings, type RaceLaneId } from '../../../core/protocol/schemas.ts';
+import { RACE_LANES, type LaneSettings, type RaceLaneId } from '../../../core/protocol/schemas.ts';
+import { numberText, ordinalText, translate } from './i18n/translate.ts';
 import { maskedCells, passCells, typedCell, type TokenCell } from './tokenCells.ts';
 
 export type RaceLane = RaceLaneId;
 export const LANES: readonly RaceLane[] = RACE_LANES;
-export { frontierLabel, laneLabel, type LaneSettings };
+export type { LaneSettings };
+
+/** A lane's name, by its id ("AR + KV cache", "NAR, mask-predict (T=4)"). */
+export function laneLabel(lane: RaceLane, s: LaneSettings): string {
+  return translate(`race.lanes.${lane}`, { t: s.iterations, k: s.draft });
+}
+
+/** A frontier point's name: the strategy and its setting ("mask-predict T=4", "hybrid k=8"). */
+export function frontierLabel(p: { strategy: 'ar-naive' | 'ar-cache' | 'mask-predict' | 'hybrid'; iterations?: number; draft?: number }): string {
+  return translate(`race.frontier.${p.strategy}`, { t: p.iterations ?? '?', k: p.draft ?? '?' });
+}
 
 /** What a lane does, in a sentence. */
 export function laneBlurb(lane: RaceLane, s: LaneSettings): string {
-  switch (lane) {
-    case 'ar-naive':
-      return 'Transformer re-reads the whole window for every character.';
-    case 'ar-cache':
-      return 'Transformer with a KV cache: one new position per step.';
-    case 'nar-1':
-      return 'Mask-predict fills every slot in a single pass.';
-    case 'nar-k':
-      return `Mask-predict: ${s.iterations} passes, re-masking the least confident slots.`;
-    case 'hybrid':
-      return `A drafter (the NAR run, or a small AR run) proposes ${s.draft} characters, the AR model verifies them in one pass.`;
-  }
+  return translate(`race.blurbs.${lane}`, { t: s.iterations, k: s.draft });
 }
 
 /** Whether a lane fills a canvas in parallel passes (else it types left to right). */
@@ -120,11 +120,9 @@ export function tokensPerSecond(tokens: number, ms: number): number {
   return ms > 0 ? (tokens / ms) * 1000 : 0;
 }
 
-/** "1st", "2nd", "3rd", "4th" … */
+/** "1st", "2nd", "3rd", "4th" … ("第 1 名" … in Chinese). */
 export function ordinal(n: number): string {
-  const tens = n % 100;
-  const suffix = tens >= 11 && tens <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
-  return `${n}${suffix}`;
+  return ordinalText(n);
 }
 
 /** The lengths the scaling chart measures up to `max`: 16, 32, 64, … (doubling; `max` itself last). */
@@ -146,6 +144,6 @@ export function runOptionLabel(run: { name: string; dataset: string; checkpointS
   const parts = [run.name];
   if (!run.name.includes(model)) parts.push(model);
   if (!run.name.includes(run.dataset)) parts.push(run.dataset);
-  parts.push(run.checkpointStep === null ? 'no checkpoint' : `step ${run.checkpointStep}`);
+  parts.push(run.checkpointStep === null ? translate('jobs.noCheckpoint') : translate('jobs.step', { step: numberText(run.checkpointStep, { useGrouping: false }) }));
   return parts.join(' · ');
 }

@@ -1,6 +1,8 @@
 import type { LaneResult } from '../../../core/protocol/messages.ts';
 import { csvTable } from './csv.ts';
-import { laneLabel, type LaneSettings, type RaceLane } from './race.ts';
+// The CSV keeps core's English lane names whatever the UI's language: a file format, not a label.
+import { laneLabel } from '../../../core/protocol/schemas.ts';
+import type { LaneSettings, RaceLane } from './race.ts';
 
 /** A race's results as CSV, in finishing order: every figure of the results table and each lane's text (after the prompt). */
 export function raceCsv(results: readonly LaneResult[], prompt: string, settings: LaneSettings): string {

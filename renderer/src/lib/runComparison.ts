@@ -1,5 +1,6 @@
 import type { RunDetail } from '../../../core/protocol/messages.ts';
 import type { Point } from './chart.ts';
+import { translate } from './i18n/translate.ts';
 
 /** Which loss the comparison draws, and against what. */
 export type CompareMetric = 'val' | 'train';
@@ -46,11 +47,11 @@ export function comparisonCaveats(runs: readonly RunDetail[]): string[] {
   const out: string[] = [];
   const families = new Set(runs.map((r) => r.model.family));
   const images = families.has('pixelcnn') || families.has('masked-image');
-  if (images && families.size > 1) out.push('Image losses are nats per pixel (a masked image model\'s over its masked pixels only), text losses nats per character: the scales do not compare.');
+  if (images && families.size > 1) out.push(translate('runs.caveatImages'));
   const text = runs.filter((r) => r.model.family !== 'pixelcnn' && r.model.family !== 'masked-image');
   if (text.some((r) => r.model.family === 'maskPredict') && text.some((r) => r.model.family !== 'maskPredict')) {
-    out.push("A mask-predict (NAR) model's loss is over the hidden characters only, with the rest of the window visible: a different task from next-character prediction, so a lower curve is not a better model.");
+    out.push(translate('runs.caveatMaskPredict'));
   }
-  if (new Set(text.map((r) => r.dataset)).size > 1) out.push('The text runs trained on different texts: their losses measure different things.');
+  if (new Set(text.map((r) => r.dataset)).size > 1) out.push(translate('runs.caveatDatasets'));
   return out;
 }

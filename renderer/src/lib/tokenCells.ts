@@ -3,6 +3,7 @@
  * whether it is still masked, whether the latest pass (re)predicted it, and (hybrid) the
  * speculative round whose draft it came from. Pure.
  */
+import { translate } from './i18n/translate.ts';
 
 export interface TokenCell {
   text: string;
@@ -60,8 +61,8 @@ export function cellGlyph(cell: TokenCell, breakLines: boolean): string {
 
 /** A cell's tooltip. */
 export function cellTitle(cell: TokenCell): string {
-  if (cell.masked) return 'masked: not predicted yet';
+  if (cell.masked) return translate('race.cellMasked');
   const p = Number.isFinite(cell.prob) ? `p = ${cell.prob.toFixed(3)}` : '';
-  const round = cell.round !== null ? ` · NAR draft accepted in round ${cell.round}` : '';
-  return `${p}${round}${cell.fresh ? ' · re-predicted in the latest pass' : ''}`;
+  const round = cell.round !== null ? translate('race.cellDraft', { round: cell.round }) : '';
+  return `${p}${round}${cell.fresh ? translate('race.cellFresh') : ''}`;
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { LaneEvent } from '../../../core/protocol/messages.ts';
-import { laneLabel as protocolLaneLabel } from '../../../core/protocol/schemas.ts';
-import { applyLaneEvent, laneLabel, LANES, newLaneView, ordinal, scalingLengths, tokensPerSecond } from '../../../renderer/src/lib/race.ts';
+import { frontierLabel as protocolFrontierLabel, laneLabel as protocolLaneLabel } from '../../../core/protocol/schemas.ts';
+import { setCurrentLocale } from '../../../renderer/src/lib/i18n/translate.ts';
+import { applyLaneEvent, frontierLabel, laneLabel, LANES, newLaneView, ordinal, scalingLengths, tokensPerSecond } from '../../../renderer/src/lib/race.ts';
 
 const settings = { iterations: 4, draft: 3 };
 const token = (index: number, text: string, prob = 0.5): LaneEvent => ({ kind: 'token', index, tokenId: index, text, prob });
@@ -24,8 +25,22 @@ describe('lane labels', () => {
     expect(new Set(LANES.map((l) => laneLabel(l, settings))).size).toBe(5);
   });
 
-  it('are the wording core gives every race result (one source for the CLI and the UI)', () => {
-    expect(laneLabel).toBe(protocolLaneLabel);
+  it('are, in English, the wording core gives every race result (the CLI and the CSV say the same), and Chinese by lane id', () => {
+    for (const s of [settings, { iterations: 7, draft: 2 }]) {
+      for (const lane of LANES) {
+        setCurrentLocale('en');
+        expect(laneLabel(lane, s)).toBe(protocolLaneLabel(lane, s));
+        setCurrentLocale('zh-CN');
+        expect(laneLabel(lane, s)).not.toBe(protocolLaneLabel(lane, s));
+        expect(laneLabel(lane, s)).toMatch(/[\u4e00-\u9fff]/);
+      }
+    }
+    setCurrentLocale('en');
+  });
+
+  it('name the frontier points as core does, in English', () => {
+    const points = [{ strategy: 'ar-naive' }, { strategy: 'ar-cache' }, { strategy: 'mask-predict', iterations: 4 }, { strategy: 'hybrid', draft: 8 }] as const;
+    for (const p of points) expect(frontierLabel(p)).toBe(protocolFrontierLabel(p));
   });
 });
 

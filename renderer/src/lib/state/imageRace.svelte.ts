@@ -7,6 +7,7 @@ import { notices } from './notices.svelte.ts';
 import { runs } from './runs.svelte.ts';
 import { view } from './view.svelte.ts';
 import { worker } from './worker.svelte.ts';
+import { t } from '../i18n/index.svelte.ts';
 
 /**
  * The Image lab's image race: a PixelCNN run against a masked image run on the drawing, K
@@ -60,7 +61,7 @@ class ImageRace {
     const form = $state.snapshot(this.form);
     const req = imageRaceParams(this.arRun?.id ?? null, this.narRun?.id ?? null, form, known);
     if (!req.ok) {
-      notices.error(new Error(req.message), 'Check the race settings');
+      notices.error(new Error(req.message), t('imageRace.checkSettings'));
       return;
     }
     this.lanes = newRaceLanes(form.samples, form.iterations, known);
@@ -69,15 +70,15 @@ class ImageRace {
     this.outcome = null;
     this.phase = 'starting';
     this.frame += 1;
-    await this.job.start(() => worker.request('images.race', req.params), { startFailure: 'Could not start the image race', failure: 'The image race failed' }, {
+    await this.job.start(() => worker.request('images.race', req.params), { startFailure: t('imageRace.couldNotStart'), failure: t('imageRace.failed') }, {
       started: () => (this.phase = 'running'),
       event: (e: JobEvent) => {
         if (applyRaceEvent(this.lanes, e)) this.batch.request();
       },
-      ...endingWith({ completed: 'Done.', cancelled: 'Stopped.', failed: 'The race failed.' }, (line) => this.finish(line)),
+      ...endingWith({ completed: t('jobs.done'), cancelled: t('jobs.stopped'), failed: t('imageRace.failedLine') }, (line) => this.finish(line)),
       notStarted: () => {
         this.phase = 'idle';
-        this.outcome = 'Could not start.';
+        this.outcome = t('jobs.couldNotStart');
       },
     });
   }
@@ -85,13 +86,13 @@ class ImageRace {
   async stop(): Promise<void> {
     if (!this.job.id || this.phase !== 'running') return;
     this.phase = 'stopping';
-    await this.job.control('job.cancel', 'Could not stop the race');
+    await this.job.control('job.cancel', t('imageRace.couldNotStop'));
   }
 
   /** After a (re)connection: the jobs of an old connection are gone. */
   connected(): void {
     if (this.phase === 'idle' || !this.job.stale) return;
-    this.finish('The connection to the worker was lost.');
+    this.finish(t('jobs.connectionLost'));
   }
 
   private finish(outcome: string): void {

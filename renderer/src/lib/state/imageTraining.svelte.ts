@@ -5,6 +5,7 @@ import { imageRace } from './imageRace.svelte.ts';
 import { imageRun } from './pixelSampling.svelte.ts';
 import { TrainingJob } from './trainingJob.svelte.ts';
 import { worker } from './worker.svelte.ts';
+import { t } from '../i18n/index.svelte.ts';
 
 export type ImagePreview = ResultOf<'images.preview'>;
 
@@ -57,7 +58,7 @@ class ImageTraining extends TrainingJob {
       this.files = await Promise.all(picked.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
       this.form.data = 'upload';
     } catch (err) {
-      notices.error(err, 'Could not read the files');
+      notices.error(err, t('training.couldNotReadFiles'));
       return;
     }
     await this.loadPreview(true);
@@ -87,7 +88,7 @@ class ImageTraining extends TrainingJob {
       this.preview = null;
       this.previewKey = '';
       this.previewPhase = 'failed';
-      notices.error(err, this.form.data === 'mnist' ? 'Could not load the MNIST digits' : 'Could not read the opened images');
+      notices.error(err, this.form.data === 'mnist' ? t('training.couldNotLoadMnist') : t('training.couldNotReadImages'));
     }
   }
 
@@ -125,10 +126,10 @@ class ImageTraining extends TrainingJob {
     if (this.busy) return;
     const req = imageTrainParams($state.snapshot(this.form), this.files);
     if (!req.ok) {
-      notices.error(new Error(req.message), 'Check the training settings');
+      notices.error(new Error(req.message), t('training.checkSettings'));
       return;
     }
-    await this.launch(() => worker.request('image.train.start', req.params), req.params.config.steps, 'Could not start training');
+    await this.launch(() => worker.request('image.train.start', req.params), req.params.config.steps, t('training.couldNotStart'));
   }
 
   protected override attached(runId: string): void {

@@ -2,6 +2,7 @@ import { LIMITS_EXPERIMENTS, type LimitsExperiment, type LimitsResult } from '..
 import type { JobEvent } from '../../../../core/protocol/messages.ts';
 import { JobFollower } from './jobFollower.ts';
 import { worker } from './worker.svelte.ts';
+import { t } from '../i18n/index.svelte.ts';
 
 export type LimitsPhase = 'idle' | 'starting' | 'running' | 'stopping';
 
@@ -42,7 +43,7 @@ class Limits {
     view.progress = null;
     view.outcome = null;
     const params = { experiment, seed: this.form.seed, quick: this.form.quick };
-    await this.job.start(() => worker.request('limits.run', params), { startFailure: 'Could not start the experiment', failure: 'The experiment failed' }, {
+    await this.job.start(() => worker.request('limits.run', params), { startFailure: t('limits.couldNotStart'), failure: t('limits.failed') }, {
       started: () => (view.phase = 'running'),
       event: (e) => this.handle(view, e),
       done: (e) => this.finish(view, e.reason),
@@ -55,7 +56,7 @@ class Limits {
     const experiment = this.active;
     if (!experiment || !this.job.id || this.views[experiment].phase !== 'running') return;
     this.views[experiment].phase = 'stopping';
-    await this.job.control('job.cancel', 'Could not stop the experiment');
+    await this.job.control('job.cancel', t('limits.couldNotStop'));
   }
 
   private handle(view: ExperimentView, e: JobEvent): void {

@@ -17,6 +17,7 @@ import { notices } from './notices.svelte.ts';
 import { runs } from './runs.svelte.ts';
 import { view } from './view.svelte.ts';
 import { worker } from './worker.svelte.ts';
+import { t } from '../i18n/index.svelte.ts';
 
 /** The PixelCNN run the Image lab completes drawings with and samples from. */
 class ImageRunChoice {
@@ -104,13 +105,13 @@ export class PixelSampler {
     const run = imageRun.run;
     const req = pixelSampleParams(run?.id ?? null, $state.snapshot(this.form), known, this.maxSamples);
     if (!req.ok) {
-      notices.error(new Error(req.message), 'Check the sampling settings');
+      notices.error(new Error(req.message), t('sampling.checkSettings'));
       return;
     }
     const K = req.params.options.samples!;
     const buffers = newSampleBuffers(K, known);
     if (buffers.unknownTotal === 0) {
-      notices.error(new Error('every pixel is known, so there is nothing to draw: lower the row or paint fewer pixels'), 'Nothing to complete');
+      notices.error(new Error(t('sampling.everyPixelKnown')), t('sampling.nothingToComplete'));
       return;
     }
     this.buffers = buffers;
@@ -120,13 +121,13 @@ export class PixelSampler {
     this.outcome = null;
     this.phase = 'starting';
     this.flush();
-    await this.job.start(() => worker.request('image.sample.start', req.params), { startFailure: 'Could not start sampling', failure: 'Sampling failed' }, {
+    await this.job.start(() => worker.request('image.sample.start', req.params), { startFailure: t('sampling.couldNotStart'), failure: t('sampling.failed') }, {
       started: () => (this.phase = 'running'),
       event: (e) => this.handle(e),
-      ...endingWith({ completed: 'Done.', cancelled: 'Stopped.', failed: 'Sampling failed.' }, (line) => this.finish(line)),
+      ...endingWith({ completed: t('jobs.done'), cancelled: t('jobs.stopped'), failed: t('sampling.failedLine') }, (line) => this.finish(line)),
       notStarted: () => {
         this.phase = 'idle';
-        this.outcome = 'Could not start.';
+        this.outcome = t('jobs.couldNotStart');
       },
     });
   }
@@ -134,13 +135,13 @@ export class PixelSampler {
   async stop(): Promise<void> {
     if (!this.job.id || this.phase !== 'running') return;
     this.phase = 'stopping';
-    await this.job.control('job.cancel', 'Could not stop sampling');
+    await this.job.control('job.cancel', t('sampling.couldNotStop'));
   }
 
   /** After a (re)connection: the jobs of an old connection are gone. */
   connected(): void {
     if (this.phase === 'idle' || !this.job.stale) return;
-    this.finish('The connection to the worker was lost.');
+    this.finish(t('jobs.connectionLost'));
   }
 
   private handle(e: JobEvent): void {
@@ -193,7 +194,7 @@ export class PixelSampler {
       const image = gridIndices(snap, b.known, b.samples, { only: k, scale: 10, tint: false });
       await downloadPng(image, EXPORT_PALETTE, exportName(this.kind, String(k + 1), this.sampledRun?.name));
     } catch (err) {
-      notices.error(err, 'Could not save the picture');
+      notices.error(err, t('sampling.couldNotSavePicture'));
     }
   }
 
@@ -206,7 +207,7 @@ export class PixelSampler {
       const image = gridIndices(snap, b.known, b.samples, { scale: 8, tint: false });
       await downloadPng(image, EXPORT_PALETTE, exportName(this.kind, `grid-${b.samples}`, this.sampledRun?.name));
     } catch (err) {
-      notices.error(err, 'Could not save the grid');
+      notices.error(err, t('sampling.couldNotSaveGrid'));
     }
   }
 
@@ -217,7 +218,7 @@ export class PixelSampler {
     try {
       downloadGif(this.recorder.toGif(b.known, b.samples, { scale: b.samples > 16 ? 2 : 4 }), exportName(this.kind, 'fill-in', this.sampledRun?.name));
     } catch (err) {
-      notices.error(err, 'Could not save the animation');
+      notices.error(err, t('sampling.couldNotSaveAnimation'));
     }
   }
 }

@@ -6,6 +6,7 @@ import { endingWith, JobFollower } from './jobFollower.ts';
 import { notices } from './notices.svelte.ts';
 import { runs } from './runs.svelte.ts';
 import { worker } from './worker.svelte.ts';
+import { t } from '../i18n/index.svelte.ts';
 
 type RaceParams = ParamsOf<'race.start'> & { options: ParamsOf<'race.start'>['options'] };
 
@@ -145,12 +146,12 @@ class Race {
 
   /** Why a race cannot start now (null when it can). */
   get blocker(): string | null {
-    if (!this.ar) return 'Train a Transformer (AR) run first: the AR and hybrid lanes need it.';
+    if (!this.ar) return t('race.blockerAr');
     if (!this.nar)
       return this.narElsewhere.length
-        ? `No NAR run was trained on ${this.ar.dataset}: train a NAR Transformer on the same text.`
-        : 'Train a NAR Transformer (mask-predict) run first: the NAR and hybrid lanes need it.';
-    if (this.selectedLanes.length === 0) return 'Pick at least one lane.';
+        ? t('race.blockerNarDataset', { dataset: this.ar.dataset })
+        : t('race.blockerNar');
+    if (this.selectedLanes.length === 0) return t('race.blockerLanes');
     return null;
   }
 
@@ -164,7 +165,7 @@ class Race {
     if (this.busy) return;
     const req = this.request();
     if (!req.ok) {
-      notices.error(new Error(req.message), 'Check the race settings');
+      notices.error(new Error(req.message), t('race.checkSettings'));
       return;
     }
     const { arRunId, narRunId, options } = req.params;
@@ -177,10 +178,10 @@ class Race {
     this.outcome = null;
     this.raced = { arRunId, narRunId, prompt: o.prompt, length: o.length, ...settings };
     this.phase = 'starting';
-    await this.job.start(() => worker.request('race.start', req.params), { startFailure: 'Could not start the race', failure: 'The race failed' }, {
+    await this.job.start(() => worker.request('race.start', req.params), { startFailure: t('race.couldNotStart'), failure: t('race.failed') }, {
       started: () => (this.phase = 'running'),
       event: (e) => this.handle(e),
-      ...endingWith({ completed: 'Every lane finished.', cancelled: 'The race was stopped.', failed: 'The race failed.' }, (line) => this.finish(line)),
+      ...endingWith({ completed: t('race.finished'), cancelled: t('race.wasStopped'), failed: t('race.failedLine') }, (line) => this.finish(line)),
       notStarted: () => {
         this.phase = 'idle';
         this.lanes = [];
@@ -192,7 +193,7 @@ class Race {
   async stop(): Promise<void> {
     if (!this.job.id || this.phase !== 'running') return;
     this.phase = 'stopping';
-    await this.job.control('job.cancel', 'Could not stop the race');
+    await this.job.control('job.cancel', t('race.couldNotStop'));
   }
 
   /** The lane view of `lane`, if it is racing. */
@@ -248,7 +249,7 @@ class Race {
   /** A warning for slow choices (naive AR re-reads the whole window for every character). */
   get scalingWarning(): string | null {
     return this.scalingMax >= SLOW_SCALING_LENGTH && this.form.lanes['ar-naive']
-      ? `Naive AR at ${this.scalingMax} characters re-reads the whole window for every character: measuring takes a while.`
+      ? t('race.scalingWarning', { n: this.scalingMax })
       : null;
   }
 
@@ -269,13 +270,13 @@ class Race {
     if (this.busy) return;
     const req = this.request();
     if (!req.ok) {
-      notices.error(new Error(req.message), 'Check the race settings');
+      notices.error(new Error(req.message), t('race.checkSettings'));
       return;
     }
     const lengths = this.plannedLengths;
     const params = Methods['race.scaling'].params.safeParse({ ...req.params, lengths });
     if (!params.success) {
-      notices.error(new Error(params.error.issues[0]?.message ?? 'invalid lengths'), 'Check the scaling settings');
+      notices.error(new Error(params.error.issues[0]?.message ?? 'invalid lengths'), t('race.checkScaling'));
       return;
     }
     const o = req.options;
@@ -285,12 +286,12 @@ class Race {
     this.scalingOutcome = null;
     this.scalingSettings = { arRunId: req.params.arRunId, narRunId: req.params.narRunId, prompt: o.prompt, length: o.length, iterations: o.iterations, draft: o.draft };
     this.scalingPhase = 'starting';
-    await this.scalingJob.start(() => worker.request('race.scaling', params.data), { startFailure: 'Could not start measuring', failure: 'Measuring latency failed' }, {
+    await this.scalingJob.start(() => worker.request('race.scaling', params.data), { startFailure: t('race.couldNotStartMeasuring'), failure: t('race.measuringFailed') }, {
       started: () => (this.scalingPhase = 'running'),
       event: (e) => {
         if (e.kind === 'scaling-point') this.scalingPoints.push({ lane: e.lane, length: e.length, ms: e.ms, steps: e.steps });
       },
-      ...endingWith({ completed: 'Measured.', cancelled: 'Stopped.', failed: 'Measuring failed.' }, (line) => this.finishScaling(line)),
+      ...endingWith({ completed: t('race.measuredLine'), cancelled: t('jobs.stopped'), failed: t('race.measuringFailedLine') }, (line) => this.finishScaling(line)),
       notStarted: () => (this.scalingPhase = 'idle'),
     });
   }
@@ -298,7 +299,7 @@ class Race {
   async stopMeasuring(): Promise<void> {
     if (!this.scalingJob.id || this.scalingPhase !== 'running') return;
     this.scalingPhase = 'stopping';
-    await this.scalingJob.control('job.cancel', 'Could not stop measuring');
+    await this.scalingJob.control('job.cancel', t('race.couldNotStopMeasuring'));
   }
 
   private finishScaling(outcome: string): void {
@@ -310,10 +311,10 @@ class Race {
   /** After a (re)connection: jobs of the old connection are gone, so nothing is running any more. */
   connected(): void {
     if (this.phase !== 'idle' && this.job.stale) {
-      this.finish('The connection to the worker was lost during the race.');
+      this.finish(t('race.lostDuringRace'));
     }
     if (this.scalingPhase !== 'idle' && this.scalingJob.stale) {
-      this.finishScaling('The connection to the worker was lost while measuring.');
+      this.finishScaling(t('race.lostWhileMeasuring'));
     }
   }
 

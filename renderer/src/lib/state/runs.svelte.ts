@@ -5,6 +5,7 @@ import { formatBytes } from '../format.ts';
 import { metricsCsv } from '../metricsCsv.ts';
 import { notices } from './notices.svelte.ts';
 import { worker } from './worker.svelte.ts';
+import { t } from '../i18n/index.svelte.ts';
 
 /** The most runs one comparison chart shows. */
 export const COMPARE_MAX = 6;
@@ -33,7 +34,7 @@ class Runs {
       const detail = shownRun(await worker.request('runs.get', { runId }));
       if (this.selectedId === runId) this.detail = detail;
     } catch (err) {
-      notices.error(err, 'Could not open the run');
+      notices.error(err, t('runs.couldNotOpen'));
     }
   }
 
@@ -42,7 +43,7 @@ class Runs {
       await worker.request('runs.delete', { runId });
       if (this.selectedId === runId) await this.select(null);
     } catch (err) {
-      notices.error(err, 'Could not delete the run');
+      notices.error(err, t('runs.couldNotDelete'));
     }
     await this.refresh();
   }
@@ -56,7 +57,7 @@ class Runs {
     if (this.compareIds.includes(runId)) this.compareIds = this.compareIds.filter((id) => id !== runId);
     else if (this.compareIds.length < COMPARE_MAX) this.compareIds = [...this.compareIds, runId];
     else {
-      notices.info(`At most ${COMPARE_MAX} runs can be compared at once: untick one first.`);
+      notices.info(t('runs.compareAtMost', { max: COMPARE_MAX }));
       return;
     }
     await this.loadCompared();
@@ -68,7 +69,7 @@ class Runs {
       const details = await Promise.all(ids.map((runId) => this.compared.find((d) => d.id === runId && d.updatedAt === this.byId(runId)?.updatedAt) ?? worker.request('runs.get', { runId }).then(shownRun)));
       if (this.compareIds === ids) this.compared = details;
     } catch (err) {
-      notices.error(err, 'Could not load the runs to compare');
+      notices.error(err, t('runs.couldNotCompare'));
     }
   }
 
@@ -84,7 +85,7 @@ class Runs {
       downloadBlob(new Blob([archive as Uint8Array<ArrayBuffer>], { type: 'application/gzip' }), fileName);
       for (const w of warnings) notices.info(w);
     } catch (err) {
-      notices.error(err, 'Could not export the run');
+      notices.error(err, t('runs.couldNotExport'));
     } finally {
       this.transfer = null;
     }
@@ -94,7 +95,7 @@ class Runs {
   async importArchive(file: File): Promise<void> {
     if (this.transfer) return;
     if (file.size > MAX_RUN_ARCHIVE_BYTES) {
-      notices.error(new Error(`"${file.name}" holds ${formatBytes(file.size)}; at most ${formatBytes(MAX_RUN_ARCHIVE_BYTES)} can be sent here (ars import takes it on the worker's machine)`), 'Could not import the run');
+      notices.error(new Error(t('runs.archiveTooBig', { name: file.name, size: formatBytes(file.size), max: formatBytes(MAX_RUN_ARCHIVE_BYTES) })), t('runs.couldNotImportRun'));
       return;
     }
     this.transfer = 'importing';
@@ -103,9 +104,9 @@ class Runs {
       const run = shownRun(await worker.request('runs.import', { archive, fileName: file.name }));
       await this.refresh();
       await this.select(run.id);
-      notices.info(`Imported run “${run.name}” (${run.state}, step ${run.step}).`);
+      notices.info(t('runs.imported', { name: run.name, state: run.state, step: run.step }));
     } catch (err) {
-      notices.error(err, `Could not import "${file.name}"`);
+      notices.error(err, t('runs.couldNotImport', { name: file.name }));
     } finally {
       this.transfer = null;
     }
@@ -117,7 +118,7 @@ class Runs {
       const metrics = run.metricsTotal > run.metrics.length ? await worker.request('runs.metrics', { runId: run.id }) : run.metrics;
       downloadBlob(new Blob([metricsCsv(metrics)], { type: 'text/csv' }), `${run.id}-metrics.csv`);
     } catch (err) {
-      notices.error(err, 'Could not save the metrics');
+      notices.error(err, t('runs.couldNotSaveMetrics'));
     }
   }
 
@@ -139,7 +140,7 @@ class Runs {
         await this.loadCompared();
       }
     } catch (err) {
-      notices.error(err, 'Could not list the runs');
+      notices.error(err, t('runs.couldNotList'));
     }
   }
 }

@@ -7,6 +7,7 @@ import { notices } from './notices.svelte.ts';
 import { runs } from './runs.svelte.ts';
 import { view } from './view.svelte.ts';
 import { worker } from './worker.svelte.ts';
+import { t } from '../i18n/index.svelte.ts';
 
 export type SampleOptionsForm = Required<ParamsOf<'sample.start'>['options']>;
 
@@ -53,13 +54,13 @@ class Sampling {
   async start(): Promise<void> {
     if (this.busy) return;
     if (!this.runId) {
-      notices.error(new Error('train a model or pick a run first'), 'Nothing to sample from');
+      notices.error(new Error(t('sampling.trainFirst')), t('sampling.nothingToSample'));
       return;
     }
     const params = Methods['sample.start'].params.safeParse({ runId: this.runId, options: $state.snapshot(this.options) });
     if (!params.success) {
       const issue = params.error.issues[0];
-      notices.error(new Error(`${String(issue?.path.at(-1) ?? 'options')}: ${issue?.message ?? 'invalid'}`), 'Check the sampling options');
+      notices.error(new Error(`${String(issue?.path.at(-1) ?? 'options')}: ${issue?.message ?? 'invalid'}`), t('sampling.checkOptions'));
       return;
     }
     this.phase = 'starting';
@@ -72,7 +73,7 @@ class Sampling {
     this.summary = null;
     this.prompt = params.data.options.prompt;
     this.sampledSeed = params.data.options.seed;
-    await this.job.start(() => worker.request('sample.start', params.data), { startFailure: 'Could not start sampling', failure: 'Sampling failed' }, {
+    await this.job.start(() => worker.request('sample.start', params.data), { startFailure: t('sampling.couldNotStart'), failure: t('sampling.failed') }, {
       started: () => (this.phase = 'running'),
       event: (e) => this.handle(e),
       done: (e) => {
@@ -109,7 +110,7 @@ class Sampling {
   async stop(): Promise<void> {
     if (!this.job.id || this.phase !== 'running') return;
     this.phase = 'stopping';
-    await this.job.control('job.cancel', 'Could not stop sampling');
+    await this.job.control('job.cancel', t('sampling.couldNotStop'));
   }
 
   private handle(e: JobEvent): void {

@@ -6,6 +6,7 @@ import { runs } from './runs.svelte.ts';
 import { sampling } from './sampling.svelte.ts';
 import { TrainingJob } from './trainingJob.svelte.ts';
 import { worker } from './worker.svelte.ts';
+import { t } from '../i18n/index.svelte.ts';
 
 type TrainConfigInput = ParamsOf<'train.start'>['config'];
 export type Cell = Extract<TrainConfigInput['model'], { family: 'rnn' }>['cell'];
@@ -79,7 +80,7 @@ class Training extends TrainingJob {
         this.form.corpus = this.corpora[0].name;
       }
     } catch (err) {
-      notices.error(err, 'Could not list the corpora');
+      notices.error(err, t('training.couldNotListCorpora'));
     }
   }
 
@@ -89,7 +90,7 @@ class Training extends TrainingJob {
       this.upload = { name: file.name, bytes };
       this.form.corpus = UPLOAD;
     } catch (err) {
-      notices.error(err, `Could not read ${file.name}`);
+      notices.error(err, t('training.couldNotRead', { name: file.name }));
     }
   }
 
@@ -156,10 +157,10 @@ class Training extends TrainingJob {
     if (this.busy) return;
     const req = this.buildRequest();
     if (!req.ok) {
-      notices.error(new Error(req.message), 'Check the training settings');
+      notices.error(new Error(req.message), t('training.checkSettings'));
       return;
     }
-    await this.launch(() => worker.request('train.start', req.params), req.params.config.steps, 'Could not start training');
+    await this.launch(() => worker.request('train.start', req.params), req.params.config.steps, t('training.couldNotStart'));
   }
 
   protected override attached(runId: string): void {

@@ -5,6 +5,7 @@ import { notices } from './notices.svelte.ts';
 import { runs } from './runs.svelte.ts';
 import { view, type Tab } from './view.svelte.ts';
 import { worker } from './worker.svelte.ts';
+import { t } from '../i18n/index.svelte.ts';
 
 export type TrainPhase = 'idle' | 'starting' | 'running' | 'paused' | 'stopping';
 
@@ -83,7 +84,7 @@ export class TrainingJob {
   /** Continues a stored run: its curve so far is drawn first. */
   async resume(run: RunDetail, extraSteps: number): Promise<void> {
     if (this.busy) {
-      notices.error(new Error('stop the current training first'), 'Cannot resume');
+      notices.error(new Error(t('training.stopCurrentFirst')), t('training.cannotResume'));
       return;
     }
     view.tab = this.tab;
@@ -94,7 +95,7 @@ export class TrainingJob {
       this.attach(await worker.request('train.resume', { runId: run.id, extraSteps }));
     } catch (err) {
       this.phase = 'idle';
-      notices.error(err, 'Could not resume the run');
+      notices.error(err, t('training.couldNotResumeRun'));
     }
   }
 
@@ -128,24 +129,24 @@ export class TrainingJob {
 
   async pause(): Promise<void> {
     if (!this.job.id || this.phase !== 'running' || this.pausable === false || this.queued) return;
-    if ((await this.job.control('job.pause', 'Could not pause')) && this.phase === 'running') this.phase = 'paused';
+    if ((await this.job.control('job.pause', t('training.couldNotPause'))) && this.phase === 'running') this.phase = 'paused';
   }
 
   async resumeJob(): Promise<void> {
     if (!this.job.id || this.phase !== 'paused') return;
-    if ((await this.job.control('job.resume', 'Could not resume')) && this.phase === 'paused') this.phase = 'running';
+    if ((await this.job.control('job.resume', t('training.couldNotResume'))) && this.phase === 'paused') this.phase = 'running';
   }
 
   async stop(): Promise<void> {
     if (!this.job.id || (this.phase !== 'running' && this.phase !== 'paused')) return;
     this.phase = 'stopping';
-    await this.job.control('job.cancel', 'Could not stop training');
+    await this.job.control('job.cancel', t('training.couldNotStop'));
   }
 
   /** After a (re)connection: the jobs of an old connection are gone. */
   connected(): void {
     if (this.phase === 'idle' || !this.job.stale) return;
-    this.outcome = 'The connection to the worker was lost; resume the run from Runs.';
+    this.outcome = t('training.connectionLost');
     this.finish();
   }
 
@@ -186,16 +187,16 @@ export class TrainingJob {
     this.pausable = pausable;
     this.phase = 'running';
     this.attached(runId);
-    this.job.follow(jobId, 'Training failed', {
+    this.job.follow(jobId, t('training.failedTitle'), {
       event: (e) => this.handle(e),
       done: (e) => {
         const step = this.progress?.step ?? 0;
-        if (this.queuePosition !== null && e.reason !== 'completed') this.outcome = 'Cancelled while waiting in the training queue.';
-        else this.outcome = e.reason === 'completed' ? `Completed ${step} steps.` : `Stopped at step ${step}.`;
+        if (this.queuePosition !== null && e.reason !== 'completed') this.outcome = t('training.cancelledInQueue');
+        else this.outcome = e.reason === 'completed' ? t('training.completed', { step }) : t('training.stoppedAt', { step });
         this.finish();
       },
       failed: () => {
-        this.outcome = 'Training failed.';
+        this.outcome = t('training.failed');
         this.finish();
       },
     });

@@ -2,6 +2,7 @@ import { WorkerError, type WorkerClient } from '../../../../core/protocol/client
 import type { BackendInfo, MethodName, ParamsOf, ResultOf } from '../../../../core/protocol/messages.ts';
 import { connectToWorker, type Connection, type ConnectionEvent, type TransportKind } from '../connection.ts';
 import { notices } from './notices.svelte.ts';
+import { t } from '../i18n/index.svelte.ts';
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'disconnected' | 'failed';
 
@@ -30,7 +31,7 @@ class WorkerState {
   }
 
   request<M extends MethodName>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
-    if (!this.client) return Promise.reject(new WorkerError('DISCONNECTED', 'not connected to the worker'));
+    if (!this.client) return Promise.reject(new WorkerError('DISCONNECTED', t('connection.notConnected')));
     return this.client.request(method, params);
   }
 
@@ -45,8 +46,8 @@ class WorkerState {
         this.client = e.client;
         this.status = 'connected';
         this.generation += 1;
-        if (e.kind === 'restarted') notices.info('The worker stopped unexpectedly and was restarted.');
-        if (e.kind === 'reconnected') notices.info('Reconnected to the worker.');
+        if (e.kind === 'restarted') notices.info(t('connection.restarted'));
+        if (e.kind === 'reconnected') notices.info(t('connection.reconnected'));
         void this.loadInfo();
         for (const l of [...this.connectedListeners]) l();
         break;
@@ -77,10 +78,10 @@ class WorkerState {
       this.info = info;
       if (prefer !== 'auto' && info.backend !== prefer) {
         const reason = info.rungs.find((r) => r.name === prefer)?.reason ?? 'it is not available';
-        notices.info(`The ${prefer} backend cannot be used here (${reason}); using ${info.backend} instead.`);
+        notices.info(t('connection.backendFallback', { prefer, reason, backend: info.backend }));
       }
     } catch (err) {
-      notices.error(err, 'Could not switch the backend');
+      notices.error(err, t('connection.switchFailed'));
     } finally {
       this.switching = false;
     }
@@ -90,7 +91,7 @@ class WorkerState {
     try {
       this.info = await this.request('info', {});
     } catch (err) {
-      notices.error(err, 'Could not read the backend');
+      notices.error(err, t('connection.readFailed'));
     }
   }
 }
