@@ -29,6 +29,8 @@ describe.skipIf(!HAVE_CHROMIUM)('Limits lab in Chromium (web mode)', () => {
     const strategies = await page.getByTestId('limits-modes-bar').evaluateAll((bars) => bars.map((b) => b.getAttribute('data-strategy')));
     expect(strategies).toEqual(['ar', 'nar-1', 'mask-predict-4', 'mask-predict-10', 'nar-distilled']);
     await expect.poll(() => page.getByTestId('limits-caption-modes').textContent()).toMatch(/NAR model mixes the two right answers in \d+%/);
+    // Its three models are kept as runs, named in the lab.
+    expect(await page.getByTestId('limits-runs-modes').textContent()).toMatch(/Limits · modes · AR Transformer, Limits · modes · NAR Transformer, Limits · modes · distilled NAR Transformer/);
     await expect.poll(() => page.getByTestId('limits-run-context').isDisabled()).toBe(false);
 
     // A line chart too: the context experiment draws one line a model.

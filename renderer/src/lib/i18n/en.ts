@@ -361,6 +361,7 @@ export const en = {
     notRun: 'Not run yet.',
     progress: 'Experiment progress',
     couldNotStart: 'Could not start the experiment',
+    keptAsRuns: 'Its models are kept as runs (see Runs):',
     couldNotStop: 'Could not stop the experiment',
     titles: { context: 'Context length', accumulation: 'Error accumulation', modes: 'Mixed modes' },
     about: {

@@ -362,6 +362,7 @@ export const zh: Messages = {
     notRun: '尚未运行。',
     progress: '实验进度',
     couldNotStart: '无法开始实验',
+    keptAsRuns: '训练出的模型已保存为训练记录（见“训练记录”页）：',
     couldNotStop: '无法停止实验',
     titles: { context: '上下文长度', accumulation: '误差累积', modes: '多模态混合' },
     about: {

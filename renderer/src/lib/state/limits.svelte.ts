@@ -14,10 +14,12 @@ export interface ExperimentView {
   result: LimitsResult | null;
   /** How the last run ended ('completed', 'cancelled', 'failed'), or null before any. */
   outcome: 'completed' | 'cancelled' | 'failed' | null;
+  /** The models the last run trained, each kept as an ordinary run (listed in Runs). */
+  runs: { role: string; runId: string; name: string }[];
 }
 
 function emptyView(): ExperimentView {
-  return { phase: 'idle', progress: null, result: null, outcome: null };
+  return { phase: 'idle', progress: null, result: null, outcome: null, runs: [] };
 }
 
 /** The Limits lab: small models trained on synthetic tasks, one experiment at a time. */
@@ -42,6 +44,7 @@ class Limits {
     view.phase = 'starting';
     view.progress = null;
     view.outcome = null;
+    view.runs = [];
     const params = { experiment, seed: this.form.seed, quick: this.form.quick };
     await this.job.start(() => worker.request('limits.run', params), { startFailure: t('limits.couldNotStart'), failure: t('limits.failed') }, {
       started: () => (view.phase = 'running'),
@@ -61,6 +64,7 @@ class Limits {
 
   private handle(view: ExperimentView, e: JobEvent): void {
     if (e.kind === 'limits-progress') view.progress = { phase: e.phase, step: e.step, total: e.total };
+    else if (e.kind === 'limits-run') view.runs.push({ role: e.role, runId: e.runId, name: e.name });
     else if (e.kind === 'limits-result') view.result = e.result;
   }
 
