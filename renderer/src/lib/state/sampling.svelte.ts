@@ -1,5 +1,6 @@
 import { Methods, type JobEvent, type ParamsOf } from '../../../../core/protocol/messages.ts';
 import { downloadBlob } from '../download.ts';
+import { paramsProblem } from '../messages.ts';
 import { isNonAutoregressive } from '../modelForm.ts';
 import { maskedCells, passCells, typedCell, type TokenCell } from '../tokenCells.ts';
 import { JobFollower } from './jobFollower.ts';
@@ -58,8 +59,7 @@ class Sampling {
     }
     const params = Methods['sample.start'].params.safeParse({ runId: this.runId, options: $state.snapshot(this.options) });
     if (!params.success) {
-      const issue = params.error.issues[0];
-      notices.error(new Error(`${String(issue?.path.at(-1) ?? 'options')}: ${issue?.message ?? 'invalid'}`), 'Check the sampling options');
+      notices.error(new Error(paramsProblem('sample.start', { runId: this.runId, options: $state.snapshot(this.options) }) ?? 'invalid options'), 'Check the sampling options');
       return;
     }
     this.phase = 'starting';

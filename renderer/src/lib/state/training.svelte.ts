@@ -1,5 +1,6 @@
-import { Methods, type ParamsOf, type RunDetail } from '../../../../core/protocol/messages.ts';
+import { type ParamsOf, type RunDetail } from '../../../../core/protocol/messages.ts';
 import { distillSources } from '../distillSources.ts';
+import { paramsProblem } from '../messages.ts';
 import { DEFAULT_MODEL_FIELDS, modelChoice, modelFields, modelProblems, type ModelFields } from '../modelForm.ts';
 import { notices } from './notices.svelte.ts';
 import { runs } from './runs.svelte.ts';
@@ -61,6 +62,11 @@ class Training extends TrainingJob {
     return modelProblems(this.form, this.form.seq);
   }
 
+  /** The problems no single field shows beside itself (d_model and heads, context and sequence). */
+  get crossFieldProblems(): string[] {
+    return modelProblems(this.form, this.form.seq, { crossFieldOnly: true });
+  }
+
   /** The chosen built-in corpus, if one is chosen. */
   get corpus(): Corpus | undefined {
     return this.corpora.find((c) => c.name === this.form.corpus);
@@ -118,11 +124,8 @@ class Training extends TrainingJob {
         seed: f.seed,
       },
     };
-    const checked = Methods['train.start'].params.safeParse(params);
-    if (!checked.success) {
-      const issue = checked.error.issues[0];
-      return { ok: false, message: `${String(issue?.path.at(-1) ?? 'settings')}: ${issue?.message ?? 'invalid'}` };
-    }
+    const problem = paramsProblem('train.start', params, { layers: 'Layers' });
+    if (problem) return { ok: false, message: problem };
     return { ok: true, params };
   }
 
