@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { z } from 'zod';
+import { loadTextSource } from '../data/textSource.ts';
 import { errorInfo } from '../errors.ts';
 import {
   JobEvent,
@@ -148,6 +149,11 @@ export function serveClient(pipe: MessagePipe, studio: StudioLike, options: Serv
     info: () => studio.info(),
     'backend.set': ({ prefer }) => studio.setBackend(prefer),
     'corpora.list': () => studio.corpora(),
+    // The same checks as training's (core/data/textSource.ts), when the file is opened.
+    'datasets.checkText': async ({ name, bytes }) => {
+      const loaded = await loadTextSource({ kind: 'upload', name, bytes });
+      return { name: loaded.name, chars: [...loaded.text].length, notices: loaded.notices };
+    },
     'train.start': async ({ config, name, distillFrom }) => {
       const job = await studio.startTraining(config, name, distillFrom);
       return { ...startJob(job), runId: job.runId };

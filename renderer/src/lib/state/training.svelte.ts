@@ -1,6 +1,7 @@
 import { type ParamsOf, type RunDetail } from '../../../../core/protocol/messages.ts';
 import { distillSources } from '../distillSources.ts';
-import { paramsProblem } from '../messages.ts';
+import { errorSentence } from '../../../../core/protocol/validationMessages.ts';
+import { paramsProblem, UI_TEXT } from '../messages.ts';
 import { DEFAULT_MODEL_FIELDS, modelChoice, modelFields, modelProblems, type ModelFields } from '../modelForm.ts';
 import { notices } from './notices.svelte.ts';
 import { runs } from './runs.svelte.ts';
@@ -89,13 +90,28 @@ class Training extends TrainingJob {
     }
   }
 
+  /** Why the last file opened was refused (shown beside the corpus box), or null. */
+  uploadProblem = $state<string | null>(null);
+  /** A file being checked by the worker. */
+  checking = $state<string | null>(null);
+
+  /**
+   * Opens a text file: the worker checks it at once (the same checks as training's) and an empty,
+   * binary or wrong-kind file is refused there with the reason, never listed as a corpus.
+   */
   async openFile(file: File): Promise<void> {
+    this.uploadProblem = null;
+    this.checking = file.name;
     try {
       const bytes = new Uint8Array(await file.arrayBuffer());
+      const checked = await worker.request('datasets.checkText', { name: file.name, bytes });
       this.upload = { name: file.name, bytes };
       this.form.corpus = UPLOAD;
+      for (const n of checked.notices) notices.info(n);
     } catch (err) {
-      notices.error(err, `Could not read ${file.name}`);
+      this.uploadProblem = errorSentence(null, err instanceof Error ? err.message : String(err), UI_TEXT.uploadRefused(file.name));
+    } finally {
+      this.checking = null;
     }
   }
 
