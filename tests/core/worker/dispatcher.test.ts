@@ -155,7 +155,7 @@ describe('dispatcher over the in-process transport', () => {
     const { client } = connect(new FakeStudio());
     const ok = await client.request('datasets.checkText', { name: 'poem.txt', bytes: new TextEncoder().encode('to be 詩\r\n') });
     expect(ok).toEqual({ name: 'poem.txt', chars: 8, notices: [] });
-    const refusals: [string, Uint8Array, RegExp][] = [
+    const refusals: [string, Uint8Array<ArrayBuffer>, RegExp][] = [
       ['empty.txt', new Uint8Array(), /"empty\.txt" is empty/],
       ['x.bin', new Uint8Array(200).map((_, i) => (i % 7 === 0 ? 0 : 65)), /looks like a binary file/],
       ['digit.png', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), /is a PNG image, not text/],
