@@ -78,7 +78,7 @@ export const UI_TEXT = {
   fixFields: 'Fix the fields marked in red first.',
   noCheckpoint: 'no checkpoint yet',
   noCheckpointTraining: (step: number, total: number) => `training, step ${step.toLocaleString('en-US')} of ${total.toLocaleString('en-US')}, no checkpoint yet`,
-  notSampleableReason: (why: string) => `Sampling needs a checkpoint: this run has ${why === 'no checkpoint yet' ? 'none yet' : why}.`,
+  notSampleableReason: (why: string) => `This run cannot be sampled yet (${why}): sampling needs a checkpoint. Pick another run or wait for its first checkpoint.`,
   pickRun: 'Pick a run to sample from.',
   trainFirst: 'Train a text model first: no run has a checkpoint yet.',
   pairTraining: (what: string) => `The race waits for “Train a pair” to finish (${what}).`,

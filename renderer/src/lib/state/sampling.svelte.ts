@@ -1,6 +1,9 @@
 import { Methods, type JobEvent, type ParamsOf } from '../../../../core/protocol/messages.ts';
 import { downloadBlob } from '../download.ts';
-import { paramsProblem } from '../messages.ts';
+import { paramsProblem, UI_TEXT } from '../messages.ts';
+import { runRow } from '../runRows.ts';
+import { chosenSampleRun, sampleChoices, type SampleChoice } from '../sampleChoices.ts';
+import { liveRuns } from './liveRuns.svelte.ts';
 import { isNonAutoregressive } from '../modelForm.ts';
 import { maskedCells, passCells, typedCell, type TokenCell } from '../tokenCells.ts';
 import { JobFollower } from './jobFollower.ts';
@@ -35,14 +38,27 @@ class Sampling {
     return this.phase !== 'idle';
   }
 
-  /** The runs this panel samples from: the text models (PixelCNN runs belong to the Image lab). */
-  get choices() {
-    return runs.list.filter((r) => r.model.family !== 'pixelcnn' && r.model.family !== 'masked-image');
+  /** The text runs, newest first, each with why it cannot be sampled (PixelCNN runs belong to the Image lab). */
+  get choices(): SampleChoice[] {
+    return sampleChoices(runs.list.map((r) => runRow(r, liveRuns.byRun.get(r.id))));
+  }
+
+  /** The run sampled: the one picked while it is listed, else the newest that can be sampled. */
+  get chosenId(): string | null {
+    return chosenSampleRun(this.choices, this.runId);
+  }
+
+  /** Why Sample cannot start (shown beside the button), or null. */
+  get blocker(): string | null {
+    const id = this.chosenId;
+    if (id === null) return runs.loaded ? UI_TEXT.trainFirst : null;
+    const why = this.choices.find((c) => c.run.id === id)?.why;
+    return why ? UI_TEXT.notSampleableReason(why) : null;
   }
 
   /** Whether the chosen run is non-autoregressive (fills a canvas in T passes). */
   get isNar(): boolean {
-    return isNonAutoregressive(runs.byId(this.runId)?.model);
+    return isNonAutoregressive(runs.byId(this.chosenId)?.model);
   }
 
   /** Chooses the run to sample from and brings the sample panel up. */
@@ -53,13 +69,12 @@ class Sampling {
 
   async start(): Promise<void> {
     if (this.busy) return;
-    if (!this.runId) {
-      notices.error(new Error('train a model or pick a run first'), 'Nothing to sample from');
-      return;
-    }
-    const params = Methods['sample.start'].params.safeParse({ runId: this.runId, options: $state.snapshot(this.options) });
+    const runId = this.chosenId;
+    if (!runId || this.blocker) return; // the panel says why beside the button
+    this.runId = runId;
+    const params = Methods['sample.start'].params.safeParse({ runId, options: $state.snapshot(this.options) });
     if (!params.success) {
-      notices.error(new Error(paramsProblem('sample.start', { runId: this.runId, options: $state.snapshot(this.options) }) ?? 'invalid options'), 'Check the sampling options');
+      notices.error(new Error(paramsProblem('sample.start', { runId, options: $state.snapshot(this.options) }) ?? 'invalid options'), 'Check the sampling options');
       return;
     }
     this.phase = 'starting';
@@ -101,7 +116,7 @@ class Sampling {
   saveText(): void {
     const text = this.finishedText;
     if (text === null) return;
-    const run = runs.byId(String(this.summary?.runId ?? this.runId));
+    const run = runs.byId(String(this.summary?.runId ?? this.chosenId));
     const name = (run?.name ?? 'sample').replace(/[^\p{L}\p{N}]+/gu, '-').replace(/^-+|-+$/g, '') || 'sample';
     downloadBlob(new Blob([text], { type: 'text/plain;charset=utf-8' }), `${name}-seed-${this.sampledSeed}.txt`);
   }
