@@ -50,9 +50,15 @@ export function rowState(row: RunRow): string {
   return row.live.state === 'running' ? 'training' : row.live.state;
 }
 
-/** The first 8 characters of a run's id (the full id goes in a tooltip and the copy button). */
+/**
+ * A run's id in a few characters (the full id goes in a tooltip and the copy button). Ids are
+ * `date-time-name-random` (core/runs/runStore.ts): their first 8 characters are the date, the same
+ * for every run of a day, so the short form is the random tail that tells same-named runs apart;
+ * an id of another shape (an imported one) shows its first 8 characters.
+ */
 export function shortId(id: string): string {
-  return id.slice(0, 8);
+  const tail = /-([0-9a-f]{6})$/.exec(id)?.[1];
+  return tail ?? id.slice(0, 8);
 }
 
 /**

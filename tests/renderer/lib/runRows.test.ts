@@ -61,7 +61,9 @@ describe('the Runs table rows', () => {
   });
 
   it('shortens ids and writes dates with Intl', () => {
-    expect(shortId('20260105-101500-gru-sonnets-abcdef')).toBe('20260105');
+    // The random tail tells runs of one day apart (their first 8 characters are all the date).
+    expect(shortId('20260105-101500-gru-sonnets-abc12f')).toBe('abc12f');
+    expect(shortId('imported_run_name')).toBe('imported');
     expect(formatCreated('2026-01-05T10:15:00.000Z', 'en-GB')).toMatch(/5 Jan 2026/);
     expect(formatCreated('not a date')).toBe('not a date');
   });
