@@ -127,4 +127,38 @@ describe.skipIf(!HAVE_CHROMIUM)('forms, uploads, runs and sampling (Chromium, we
     await page.screenshot({ path: screenshotPaths('runs-760.png')[0]! });
     expect(problems).toEqual([]);
   });
+
+  it('keeps the backend menu’s text inside it and notices off the status bar, at 1280 and 760 px', async () => {
+    const { page, problems } = await openPage(studio.browser, { width: 1280, height: 800 });
+    await openApp(page, studio.url);
+    for (const width of [1280, 760]) {
+      await page.setViewportSize({ width, height: 800 });
+      await page.getByTestId('backend-menu-button').click();
+      const menu = page.getByTestId('backend-menu');
+      const box = (await menu.boundingBox())!;
+      expect(box.x).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width).toBeLessThanOrEqual(width);
+      // No reason runs out of its line: each fits its own box, and each box fits the menu.
+      const overflowing = await menu.evaluate((m) =>
+        [...m.querySelectorAll('button')].filter((b) => b.scrollWidth > b.clientWidth + 1 || b.getBoundingClientRect().right > m.getBoundingClientRect().right + 1).map((b) => b.textContent),
+      );
+      expect(overflowing).toEqual([]);
+      await page.screenshot({ path: screenshotPaths(`backend-menu-${width}.png`)[0]! });
+      await page.getByTestId('backend-menu-button').click();
+    }
+
+    // A refused backend: a notice that needs nothing more of the person goes by itself; it
+    // never covers the status bar.
+    await page.getByTestId('backend-menu-button').click();
+    await page.getByTestId('backend-option-tensorflow').click();
+    const notice = page.getByTestId('notice').first();
+    await expect.poll(() => notice.textContent(), { timeout: 30_000 }).toMatch(/tensorflow backend cannot be used here/);
+    expect(await notice.textContent()).not.toMatch(/[A-Z]+_[A-Z]+/); // no internal code
+    const status = (await page.getByTestId('status-bar').boundingBox())!;
+    const shown = (await notice.boundingBox())!;
+    expect(shown.y + shown.height).toBeLessThanOrEqual(status.y);
+    expect(shown.x + shown.width).toBeLessThanOrEqual(760);
+    await page.screenshot({ path: screenshotPaths('notice-760.png')[0]! });
+    expect(problems).toEqual([]);
+  });
 });
