@@ -132,8 +132,9 @@ function issueText(issue: Issue, fieldSchema?: Schema): string {
     case 'invalid_value':
       return i.values?.length ? T.choose(i.values.map(String).join(', ')) : T.cannotUse;
     case 'custom':
-      // Our own refinements carry messages written for people.
-      return i.message || T.cannotUse;
+    case 'invalid_format':
+      // Our own refinements and patterns carry messages written for people; zod's own say "Invalid …".
+      return i.message && !/^Invalid\b/.test(i.message) ? i.message : T.cannotUse;
     default:
       return T.cannotUse;
   }

@@ -52,6 +52,8 @@ describe('validation messages', () => {
     expect(issueMessage(z.enum(['a', 'b']).safeParse('c').error!.issues[0]!, 'Cell')).toBe('Cell: choose one of a, b');
     const refined = z.number().refine((n) => n % 2 === 0, 'must be even');
     expect(issueMessage(refined.safeParse(3).error!.issues[0]!, 'Width')).toBe('Width: must be even');
+    expect(issueMessage(z.string().regex(/^a+$/, 'only a’s').safeParse('b').error!.issues[0]!, 'Id')).toBe('Id: only a’s');
+    expect(issueMessage(z.string().regex(/^a+$/).safeParse('b').error!.issues[0]!, 'Id')).toBe('Id: this value cannot be used here');
   });
 
   it('gives worker errors a lead-in and never shows the code', () => {

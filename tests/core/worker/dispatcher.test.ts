@@ -256,7 +256,7 @@ describe('dispatcher and malformed messages', () => {
       name: 'bad params',
       message: { ...valid('a5'), method: 'train.start', params: { config: { ...config(0) } } },
       id: 'a5',
-      match: /bad params for train.start: config\.steps: /,
+      match: /bad params for train.start: config\.steps: enter a whole number from 1 to 10,000,000/,
     },
     { name: 'params of the wrong type', message: { ...valid('a6'), method: 'runs.get', params: 'run-1' }, id: 'a6', match: /bad params for runs.get: / },
     {
