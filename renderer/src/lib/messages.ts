@@ -75,15 +75,11 @@ export function textModelField(family: string, key: string): z.ZodType | undefin
 }
 
 export const UI_TEXT = {
-  fixFields: 'Fix the fields marked in red first.',
   noCheckpoint: 'no checkpoint yet',
   noCheckpointTraining: (step: number, total: number) => `training, step ${step.toLocaleString('en-US')} of ${total.toLocaleString('en-US')}, no checkpoint yet`,
   notSampleableReason: (why: string) => `This run cannot be sampled yet (${why}): sampling needs a checkpoint. Pick another run or wait for its first checkpoint.`,
-  pickRun: 'Pick a run to sample from.',
   trainFirst: 'Train a text model first: no run has a checkpoint yet.',
   pairTraining: (what: string) => `The race waits for “Train a pair” to finish (${what}).`,
-  uploadEmpty: (name: string) => `“${name}” is empty: choose a file that contains text.`,
-  uploadImageForText: (name: string) => `“${name}” is an image, not text: choose a plain-text (.txt) file, or open images in the Image lab.`,
   uploadRefused: (name: string) => `“${name}” cannot be used`,
   checkingUpload: (name: string) => `Checking “${name}”…`,
 } as const;
