@@ -59,6 +59,20 @@ function loaded(name: string, decoded: DecodedText): LoadedText {
  */
 const ESCAPE_SEQUENCE = /\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]{0,4096}(?:\x07|\x1b\\|\x9c)|\x1b[ -/]*[0-~]/g;
 
+/** What a file is by its first bytes, when it is a well-known binary kind (an image, an archive), else null. */
+function binaryKind(b: Uint8Array): string | null {
+  const starts = (...sig: number[]) => sig.every((v, i) => b[i] === v);
+  if (starts(0x89, 0x50, 0x4e, 0x47)) return 'a PNG image';
+  if (starts(0xff, 0xd8, 0xff)) return 'a JPEG image';
+  if (starts(0x47, 0x49, 0x46, 0x38)) return 'a GIF image';
+  if (starts(0x52, 0x49, 0x46, 0x46) && b[8] === 0x57 && b[9] === 0x45) return 'a WebP image';
+  if (starts(0x1f, 0x8b)) return 'a gzip archive';
+  if (starts(0x50, 0x4b, 0x03, 0x04)) return 'a ZIP archive';
+  if (starts(0x25, 0x50, 0x44, 0x46)) return 'a PDF document';
+  if (starts(0x00, 0x00, 0x08)) return 'an IDX image file';
+  return null;
+}
+
 /** Strict UTF-8 decoding with the checks a user needs to hear about (see decodeTextFile). */
 export function decodeText(name: string, bytes: Uint8Array): string {
   return decodeTextFile(name, bytes).text;
@@ -70,6 +84,8 @@ export function decodeText(name: string, bytes: Uint8Array): string {
  */
 export function decodeTextFile(name: string, bytes: Uint8Array): DecodedText {
   if (bytes.byteLength === 0) throw new DatasetError(`the file "${name}" is empty: choose a file that contains text`);
+  const kind = binaryKind(bytes);
+  if (kind) throw new DatasetError(`the file "${name}" is ${kind}, not text: choose a plain-text (UTF-8) file${kind.includes('image') ? ' (images belong in the Image lab)' : ''}`);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TrainConfig } from '../train/config.ts';
+import { TextSource } from '../data/source.ts';
 import { RunModelConfig } from '../models/config.ts';
 import { ImageSource } from '../data/imageSource.ts';
 import { KnownPixels, PixelSamplingMethod, PixelSampleOptions } from '../generate/pixelcnnOptions.ts';
@@ -325,6 +326,15 @@ export const Methods = {
   /** Chooses the compute backend ('auto' = the ladder) and remembers it for this data folder. */
   'backend.set': { params: z.object({ prefer: z.string().min(1).max(40) }), result: BackendInfo },
   'corpora.list': { params: z.object({}), result: z.array(z.object({ name: z.string(), chars: z.number().int(), description: z.string() })) },
+  /**
+   * Checks a text file the person opened, when they open it (before it is listed as a corpus): an
+   * empty, binary or non-UTF-8 file is refused with DATASET_ERROR and the reason; else its size in
+   * characters and what was changed on the way in (the same checks training makes).
+   */
+  'datasets.checkText': {
+    params: TextSource.options[2].omit({ kind: true }),
+    result: z.object({ name: z.string(), chars: z.number().int(), notices: z.array(z.string()) }),
+  },
   'train.start': {
     params: z.object({
       config: TrainConfig,

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { z } from 'zod';
+import { loadTextSource } from '../data/textSource.ts';
+import { issueMessage, schemaAt } from '../protocol/validationMessages.ts';
 import { errorInfo } from '../errors.ts';
 import {
   JobEvent,
@@ -148,6 +150,11 @@ export function serveClient(pipe: MessagePipe, studio: StudioLike, options: Serv
     info: () => studio.info(),
     'backend.set': ({ prefer }) => studio.setBackend(prefer),
     'corpora.list': () => studio.corpora(),
+    // The same checks as training's (core/data/textSource.ts), when the file is opened.
+    'datasets.checkText': async ({ name, bytes }) => {
+      const loaded = await loadTextSource({ kind: 'upload', name, bytes });
+      return { name: loaded.name, chars: [...loaded.text].length, notices: loaded.notices };
+    },
     'train.start': async ({ config, name, distillFrom }) => {
       const job = await studio.startTraining(config, name, distillFrom);
       return { ...startJob(job), runId: job.runId };
@@ -219,7 +226,7 @@ export function serveClient(pipe: MessagePipe, studio: StudioLike, options: Serv
     const spec = Methods[name];
     const parsed = spec.params.safeParse(params ?? {});
     if (!parsed.success) {
-      protocolError(id, `bad params for ${name}: ${describeIssues(parsed.error)}`);
+      protocolError(id, `bad params for ${name}: ${describeIssues(parsed.error, spec.params, params ?? {})}`);
       return;
     }
     let result: unknown;
@@ -291,10 +298,15 @@ function describeType(v: unknown): string {
   return typeof v;
 }
 
-/** A short account of a zod error: up to three issues as `path: message`. */
-export function describeIssues(error: z.ZodError): string {
+/**
+ * A short account of a zod error: up to three issues as `path: message`. Given the schema and the
+ * value checked, each message is written for people (core/protocol/validationMessages.ts: "enter
+ * a whole number from 1 to 10,000,000"), not in zod's words.
+ */
+export function describeIssues(error: z.ZodError, schema?: z.ZodType, value?: unknown): string {
   const parts = error.issues.slice(0, MAX_ISSUES).map((issue) => {
     const path = issue.path.map((p) => String(p)).join('.');
+    if (schema && path) return truncate(issueMessage(issue, path, schemaAt(schema, issue.path, value)), 200);
     return truncate(path ? `${path}: ${issue.message}` : issue.message, 200);
   });
   const more = error.issues.length - MAX_ISSUES;

@@ -6,6 +6,8 @@
 import type { z } from 'zod';
 import { Methods, type ParamsOf } from '../../../core/protocol/messages.ts';
 import { DEFAULT_MASKED_IMAGE_CONFIG, ImageModelConfig } from '../../../core/protocol/schemas.ts';
+import { issueMessage, schemaAt, VALIDATION_TEXT } from '../../../core/protocol/validationMessages.ts';
+import { FIELD_LABELS as SHARED_LABELS } from './messages.ts';
 
 /** Where the training images come from: the built-in digits or the files the person opened. */
 export type ImageDataChoice = 'mnist' | 'upload';
@@ -44,39 +46,16 @@ export type PixelSampleParams = ParamsOf<'image.sample.start'>;
 /** The most bytes of opened files sent in one request (web mode carries at most 80 MiB a message). */
 export const MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
 
-const FIELD_LABELS: Record<string, string> = {
-  channels: 'Channels',
-  residualBlocks: 'Residual blocks',
-  hiddenOut: 'Output width',
-  kernel: 'Kernel',
-  firstKernel: 'First kernel',
-  steps: 'Steps',
-  batch: 'Batch',
-  lr: 'Learning rate',
-  evalEvery: 'Evaluate every',
-  evalBatches: 'Validation batches',
-  checkpointEvery: 'Checkpoint every',
-  seed: 'Seed',
-  samples: 'Samples (K)',
-  temperature: 'Temperature',
-  method: 'Method',
-  files: 'Files',
-  name: 'Run name',
-};
+const FIELD_LABELS: Record<string, string> = { ...SHARED_LABELS, kernel: 'Kernel', firstKernel: 'First kernel', method: 'Method' };
 
-/** zod's messages, a little friendlier ("Too big: expected number to be <=3" → "at most 3"). */
-export function plainIssue(message: string): string {
-  const m = /expected (?:number|int) to be (<=|>=|<|>)\s*([\d.e+-]+)/i.exec(message);
-  if (m) return { '<=': 'at most ', '>=': 'at least ', '<': 'below ', '>': 'above ' }[m[1]!]! + m[2];
-  if (/expected int/i.test(message) || /integer/i.test(message)) return 'a whole number';
-  if (/expected number/i.test(message)) return 'enter a number';
-  return message;
-}
-
-/** "Channels: at most 512" from a zod issue. */
-export function issueSentence(issue: z.core.$ZodIssue | undefined): string {
-  const key = String(issue?.path.at(-1) ?? '');
-  return `${FIELD_LABELS[key] ?? (key || 'Settings')}: ${plainIssue(issue?.message ?? 'invalid')}`;
+/**
+ * "Channels: enter a whole number from 2 to 512" from a zod issue (core/protocol/validationMessages.ts
+ * words it); `schema` and `value` (what was checked) let it state the field's whole range.
+ */
+export function issueSentence(issue: z.core.$ZodIssue | undefined, schema?: z.ZodType, value?: unknown): string {
+  if (!issue) return VALIDATION_TEXT.field('Settings', VALIDATION_TEXT.cannotUse);
+  const key = String(issue.path.filter((p) => typeof p === 'string').at(-1) ?? '');
+  return issueMessage(issue, FIELD_LABELS[key] ?? (key || 'Settings'), schema ? schemaAt(schema, issue.path, value) : undefined);
 }
 
 type ModelFields = Pick<ImageTrainForm, 'channels' | 'residualBlocks' | 'hiddenOut'> & Partial<Pick<ImageTrainForm, 'family'>>;
@@ -90,7 +69,7 @@ export function pixelCnnChoice(f: ModelFields): z.input<typeof ImageModelConfig>
 /** Everything wrong with the model fields, as sentences (empty when nothing is). */
 export function pixelCnnProblems(f: ModelFields): string[] {
   const parsed = ImageModelConfig.safeParse(pixelCnnChoice(f));
-  return parsed.success ? [] : [...new Set(parsed.error.issues.map((i) => issueSentence(i)))];
+  return parsed.success ? [] : [...new Set(parsed.error.issues.map((i) => issueSentence(i, ImageModelConfig, pixelCnnChoice(f))))];
 }
 
 /** The image source of the form: the built-in digits, or the opened files. */
@@ -126,7 +105,7 @@ export function imageTrainParams(f: ImageTrainForm, files: readonly UploadedFile
     },
   };
   const checked = Methods['image.train.start'].params.safeParse(params);
-  if (!checked.success) return { ok: false, message: issueSentence(checked.error.issues[0]) };
+  if (!checked.success) return { ok: false, message: issueSentence(checked.error.issues[0], Methods['image.train.start'].params, params) };
   return { ok: true, params };
 }
 
@@ -158,7 +137,7 @@ export function pixelSampleParams(
     ...(known ? { known: { values: known.values, mask: known.mask } } : {}),
   };
   const checked = Methods['image.sample.start'].params.safeParse(params);
-  if (!checked.success) return { ok: false, message: issueSentence(checked.error.issues[0]) };
+  if (!checked.success) return { ok: false, message: issueSentence(checked.error.issues[0], Methods['image.sample.start'].params, params) };
   return { ok: true, params };
 }
 

@@ -30,7 +30,7 @@ export function imageRaceParams(
   if (known.mask.every((m) => m)) return { ok: false, message: 'every pixel is known, so there is nothing to draw' };
   const params: ImageRaceParams = { arRunId, narRunId, options: { samples: f.samples, iterations: f.iterations, seed: f.seed }, known };
   const checked = Methods['images.race'].params.safeParse(params);
-  if (!checked.success) return { ok: false, message: issueSentence(checked.error.issues[0]).replace(/^samples:/i, 'Samples (K):') };
+  if (!checked.success) return { ok: false, message: issueSentence(checked.error.issues[0], Methods['images.race'].params, params).replace(/^samples:/i, 'Samples (K):') };
   return { ok: true, params };
 }
 

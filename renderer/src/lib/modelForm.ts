@@ -7,6 +7,7 @@
 import type { z } from 'zod';
 import { describeModel as describeChoice, describeRunModel, TextModelChoice, type RnnCell, type RunModelConfig } from '../../../core/protocol/schemas.ts';
 import { RNN_DEFAULTS, TRANSFORMER_DEFAULTS } from '../../../core/protocol/modelDefaults.ts';
+import { issueMessage, schemaAt } from '../../../core/protocol/validationMessages.ts';
 
 export type ModelFamily = TextModelChoice['family'];
 export type ModelChoiceInput = z.input<typeof TextModelChoice>;
@@ -122,15 +123,20 @@ export function modelFields(m: RunModelConfig): Partial<ModelFields> {
   }
 }
 
-/** Everything wrong with the model fields, each as a sentence naming its field; empty when all is well. */
-export function modelProblems(f: ModelFields, seq: number): string[] {
+/**
+ * Everything wrong with the model fields, each as a sentence naming its field; empty when all is
+ * well. With `{ crossFieldOnly: true }`, only what no single field shows beside itself (d_model
+ * and heads together, the context against the sequence): the form lists those under the fields.
+ */
+export function modelProblems(f: ModelFields, seq: number, { crossFieldOnly = false } = {}): string[] {
   const problems: string[] = [];
-  const parsed = TextModelChoice.safeParse(modelChoice(f, seq));
+  const choice = modelChoice(f, seq);
+  const parsed = TextModelChoice.safeParse(choice);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const key = String(issue.path.at(-1) ?? '');
       if (key === 'heads' && /multiple of heads/.test(issue.message)) problems.push(headsProblem(f.dModel, f.heads));
-      else problems.push(`${FIELD_LABELS[key] ?? key ?? 'Model'}: ${plain(issue.message)}`);
+      else if (!crossFieldOnly) problems.push(issueMessage(issue, FIELD_LABELS[key] ?? (key || 'Model'), schemaAt(TextModelChoice, issue.path, choice)));
     }
   }
   if (f.family !== 'rnn' && Number.isFinite(seq)) {
@@ -147,14 +153,6 @@ function headsProblem(dModel: number, heads: number): string {
   return `d_model (${dModel}) must be a multiple of heads (${heads}): each head gets d_model / heads dimensions${fix ? ` — try ${fix}` : ''}.`;
 }
 
-/** zod's messages, a little friendlier ("Too big: expected number to be <=3" → "at most 3"). */
-function plain(message: string): string {
-  const m = /expected (?:number|int) to be (<=|>=|<|>)\s*([\d.e+-]+)/i.exec(message);
-  if (m) return { '<=': 'at most ', '>=': 'at least ', '<': 'below ', '>': 'above ' }[m[1]!]! + m[2];
-  if (/expected int/i.test(message) || /integer/i.test(message)) return 'a whole number';
-  if (/expected number/i.test(message)) return 'enter a number';
-  return message;
-}
 
 /** "LSTM 2×128 (emb 64)", "Transformer 2×64, 4 heads, ctx 64", "NAR Transformer …", "PixelCNN 32 ch, 1+3 masked layers". */
 export function describeModel(model: ModelChoiceInput | TextModelChoice | RunModelConfig): string {

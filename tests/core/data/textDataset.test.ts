@@ -57,6 +57,10 @@ describe('text sources', () => {
     expect(() => decodeText('latin1.txt', new Uint8Array([0x63, 0x61, 0x66, 0xe9, 0x20, 0x21]))).toThrow(/not UTF-8/);
     const binary = new Uint8Array(200).map((_, i) => (i % 7 === 0 ? 0 : 65));
     expect(() => decodeText('x.bin', binary)).toThrow(/binary/);
+    // A file of another kind is named as what it is (an image where text is expected).
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
+    expect(() => decodeText('digit.png', png)).toThrow(/"digit\.png" is a PNG image, not text.*Image lab/);
+    expect(() => decodeText('a.gz', new Uint8Array([0x1f, 0x8b, 8, 0]))).toThrow(/gzip archive, not text/);
     const dir = mkdtempSync(join(tmpdir(), 'ars-data-'));
     writeFileSync(join(dir, 'empty.txt'), '');
     await expect(loadTextSource({ kind: 'file', path: join(dir, 'empty.txt') })).rejects.toBeInstanceOf(DatasetError);

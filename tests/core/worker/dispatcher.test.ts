@@ -151,6 +151,22 @@ describe('dispatcher over the in-process transport', () => {
     await expect(client.request('runs.get', { runId: 'nope' })).rejects.toMatchObject({ code: 'RUN_STORE_ERROR' });
   });
 
+  it('checks an opened text file at once: refuses an empty, binary or image file with the reason', async () => {
+    const { client } = connect(new FakeStudio());
+    const ok = await client.request('datasets.checkText', { name: 'poem.txt', bytes: new TextEncoder().encode('to be 詩\r\n') });
+    expect(ok).toEqual({ name: 'poem.txt', chars: 8, notices: [] });
+    const refusals: [string, Uint8Array<ArrayBuffer>, RegExp][] = [
+      ['empty.txt', new Uint8Array(), /"empty\.txt" is empty/],
+      ['x.bin', new Uint8Array(200).map((_, i) => (i % 7 === 0 ? 0 : 65)), /looks like a binary file/],
+      ['digit.png', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), /is a PNG image, not text/],
+    ];
+    for (const [name, bytes, reason] of refusals) {
+      const err = await client.request('datasets.checkText', { name, bytes }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkerError);
+      expect(err).toMatchObject({ code: 'DATASET_ERROR', message: expect.stringMatching(reason) });
+    }
+  });
+
   it('delivers binary payloads as typed arrays', async () => {
     const studio = new FakeStudio();
     const { client } = connect(studio);
@@ -240,7 +256,7 @@ describe('dispatcher and malformed messages', () => {
       name: 'bad params',
       message: { ...valid('a5'), method: 'train.start', params: { config: { ...config(0) } } },
       id: 'a5',
-      match: /bad params for train.start: config\.steps: /,
+      match: /bad params for train.start: config\.steps: enter a whole number from 1 to 10,000,000/,
     },
     { name: 'params of the wrong type', message: { ...valid('a6'), method: 'runs.get', params: 'run-1' }, id: 'a6', match: /bad params for runs.get: / },
     {

@@ -86,6 +86,7 @@ const deep = fc.tuple(fc.integer({ min: 20, max: 1000 }), fc.boolean()).map(([d,
 const TEMPLATES: Partial<Record<MethodName, () => Record<string, unknown>>> = {
   info: () => ({}),
   'corpora.list': () => ({}),
+  'datasets.checkText': () => ({ name: 'x.txt', bytes: new Uint8Array([104, 105]) }),
   'train.start': () => ({
     config: { model: { family: 'rnn', cell: 'lstm', embedding: 8, hidden: 16, layers: 1 }, data: { kind: 'builtin', name: 'sonnets' }, steps: 3 },
     name: 'x',
@@ -183,7 +184,7 @@ function messages(huge: boolean): fc.Arbitrary<unknown> {
 }
 
 /** Valid requests that only read, or that fail for a run that does not exist. */
-const READ_ONLY = new Set(['info', 'corpora.list', 'runs.list', 'runs.get', 'job.pause', 'job.resume', 'job.cancel', 'images.preview']);
+const READ_ONLY = new Set(['info', 'corpora.list', 'datasets.checkText', 'runs.list', 'runs.get', 'job.pause', 'job.resume', 'job.cancel', 'images.preview']);
 
 /**
  * A request that could change what is on disk if it is valid (it starts training, or names the

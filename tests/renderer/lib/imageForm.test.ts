@@ -47,9 +47,9 @@ describe('imageTrainParams', () => {
   });
 
   it('names the field that is wrong', () => {
-    expect(pixelCnnProblems({ ...form, channels: 1000 })).toEqual(['Channels: at most 512']);
-    expect(pixelCnnProblems({ ...form, residualBlocks: 1.5 })).toEqual(['Residual blocks: a whole number']);
-    expect(imageTrainParams({ ...form, steps: 0 }, [])).toEqual({ ok: false, message: 'Steps: at least 1' });
+    expect(pixelCnnProblems({ ...form, channels: 1000 })).toEqual(['Channels: enter a whole number from 2 to 512']);
+    expect(pixelCnnProblems({ ...form, residualBlocks: 1.5 })).toEqual(['Residual blocks: enter a whole number from 0 to 16']);
+    expect(imageTrainParams({ ...form, steps: 0 }, [])).toEqual({ ok: false, message: 'Steps: enter a whole number from 1 to 10,000,000' });
     expect(imageTrainParams({ ...form, lr: 0 }, [])).toMatchObject({ ok: false, message: expect.stringMatching(/^Learning rate:/) });
   });
 });

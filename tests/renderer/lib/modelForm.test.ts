@@ -47,8 +47,8 @@ describe('modelProblems', () => {
   });
 
   it('names the field and the limit', () => {
-    expect(modelProblems({ ...base, layers: 5 }, 64)).toEqual(['Layers: at most 3']);
-    expect(modelProblems({ ...base, family: 'maskPredict', ffn: 4 }, 64)).toEqual(['FFN width: at least 8']);
+    expect(modelProblems({ ...base, layers: 5 }, 64)).toEqual(['Layers: enter a whole number from 1 to 3']);
+    expect(modelProblems({ ...base, family: 'maskPredict', ffn: 4 }, 64)).toEqual(['FFN width: enter a whole number from 8 to 8,192']);
     expect(modelProblems({ ...base, family: 'transformer', dropout: Number.NaN }, 64)[0]).toMatch(/^Dropout: /);
   });
 
@@ -102,5 +102,14 @@ describe('DEFAULT_MODEL_FIELDS', () => {
       expect(modelProblems({ ...DEFAULT_MODEL_FIELDS, family }, 64)).toEqual([]);
     }
     expect(modelProblems(DEFAULT_MODEL_FIELDS, 64)).toEqual([]);
+  });
+});
+
+describe('modelProblems, cross-field only', () => {
+  it('leaves single-field problems to the fields and keeps what concerns two fields', () => {
+    const base = { ...DEFAULT_MODEL_FIELDS };
+    expect(modelProblems({ ...base, hidden: Number.NaN }, 64, { crossFieldOnly: true })).toEqual([]);
+    expect(modelProblems({ ...base, hidden: Number.NaN }, 64)).toEqual(['Hidden: enter a whole number from 4 to 2,048']);
+    expect(modelProblems({ ...base, family: 'transformer', dModel: 30, heads: 4 }, 64, { crossFieldOnly: true })[0]).toMatch(/^d_model \(30\) must be a multiple of heads \(4\)/);
   });
 });

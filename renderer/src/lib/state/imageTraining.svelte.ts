@@ -54,6 +54,7 @@ class ImageTraining extends TrainingJob {
   async openFiles(list: Iterable<File>): Promise<void> {
     const picked = [...list];
     if (picked.length === 0) return;
+    const before = { files: this.files, data: this.form.data };
     try {
       this.files = await Promise.all(picked.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
       this.form.data = 'upload';
@@ -62,6 +63,12 @@ class ImageTraining extends TrainingJob {
       return;
     }
     await this.loadPreview(true);
+    // Refused at once (the notice says why): the files are not kept as the training images.
+    if (this.previewPhase === 'failed' && this.form.data === 'upload') {
+      this.files = before.files;
+      this.form.data = before.files.length ? before.data : 'mnist';
+      await this.loadPreview(true);
+    }
   }
 
   /** Shows the first images of the chosen source (again, with `force`). */

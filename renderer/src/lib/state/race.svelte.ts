@@ -2,6 +2,7 @@ import type { RaceOptions } from '../../../../core/protocol/schemas.ts';
 import { Methods, type FrontierPoint, type JobEvent, type LaneResult, type ParamsOf, type RunSummary } from '../../../../core/protocol/messages.ts';
 import { logLogSlope, type Point } from '../chart.ts';
 import { applyLaneEvent, laneLabel, LANES, newLaneView, scalingLengths, SLOW_SCALING_LENGTH, type LaneView, type RaceLane } from '../race.ts';
+import { paramsProblem } from '../messages.ts';
 import { endingWith, JobFollower } from './jobFollower.ts';
 import { notices } from './notices.svelte.ts';
 import { runs } from './runs.svelte.ts';
@@ -145,7 +146,12 @@ class Race {
   }
 
   /** Why a race cannot start now (null when it can). */
+  /** Something else the race waits for ("Train a pair" still training), as a reason; null: nothing. */
+  waitFor = $state<(() => string | null) | null>(null);
+
   get blocker(): string | null {
+    const waiting = this.waitFor?.();
+    if (waiting) return waiting;
     if (!this.ar) return t('race.blockerAr');
     if (!this.nar)
       return this.narElsewhere.length
@@ -276,7 +282,7 @@ class Race {
     const lengths = this.plannedLengths;
     const params = Methods['race.scaling'].params.safeParse({ ...req.params, lengths });
     if (!params.success) {
-      notices.error(new Error(params.error.issues[0]?.message ?? 'invalid lengths'), t('race.checkScaling'));
+      notices.error(new Error(paramsProblem('race.scaling', { ...req.params, lengths }) ?? 'invalid lengths'), t('race.checkScaling'));
       return;
     }
     const o = req.options;
@@ -344,22 +350,11 @@ class Race {
     };
     const checked = Methods['race.start'].params.safeParse(params);
     if (!checked.success) {
-      const issue = checked.error.issues[0];
-      return { ok: false, message: `${FIELD_LABELS[String(issue?.path.at(-1))] ?? String(issue?.path.at(-1) ?? 'settings')}: ${issue?.message ?? 'invalid'}` };
+      return { ok: false, message: paramsProblem('race.start', params) ?? 'invalid settings' };
     }
     return { ok: true, params, options: checked.data.options };
   }
 }
 
-const FIELD_LABELS: Record<string, string> = {
-  length: 'Length',
-  seed: 'Seed',
-  temperature: 'Temperature',
-  topK: 'Top-k',
-  topP: 'Top-p',
-  iterations: 'Iterations (T)',
-  draft: 'Draft K',
-  prompt: 'Prompt',
-};
 
 export const race = new Race();

@@ -1,4 +1,6 @@
 import type { ParamsOf } from '../../../../core/protocol/messages.ts';
+import { describeRange, VALIDATION_TEXT } from '../../../../core/protocol/validationMessages.ts';
+import { UI_TEXT } from '../messages.ts';
 import { JobFollower } from './jobFollower.ts';
 import { notices } from './notices.svelte.ts';
 import { race } from './race.svelte.ts';
@@ -40,6 +42,27 @@ class RacePair {
     return this.phase !== 'idle';
   }
 
+  /** What is wrong with the steps field, or null. */
+  get stepsProblem(): string | null {
+    const s = this.steps;
+    if (Number.isInteger(s) && s >= 10 && s <= 100_000) return null;
+    return VALIDATION_TEXT.field('Steps each', VALIDATION_TEXT.enter(describeRange({ int: true, min: 10, minInclusive: true, max: 100_000, maxInclusive: true })));
+  }
+
+  /** While the pair trains: why the race must wait (shown on its disabled Start button). */
+  private waitReason(): string {
+    const { ar, nar } = this.members;
+    const m = nar ?? ar;
+    const what = !m
+      ? 'starting'
+      : m === ar
+        ? `AR model, step ${ar.step.toLocaleString('en-US')} of ${ar.total.toLocaleString('en-US')}`
+        : m.distill && m.step === 0
+          ? `NAR model, writing its training text`
+          : `NAR model, step ${m.step.toLocaleString('en-US')} of ${m.total.toLocaleString('en-US')}`;
+    return UI_TEXT.pairTraining(what);
+  }
+
   /** Steps done by both, out of both totals (a member not started yet counts its steps to come). */
   get progress(): { done: number; total: number } {
     const ms = [this.members.ar, this.members.nar];
@@ -66,9 +89,11 @@ class RacePair {
 
   async start(): Promise<void> {
     if (this.busy) return;
+    if (this.stepsProblem) return;
     this.phase = 'training';
     this.outcome = null;
     this.members = { ar: null, nar: null };
+    race.waitFor = () => (this.phase === 'idle' ? null : this.waitReason());
     const sequential = this.distil;
     if (!(await this.launch('ar', this.request('transformer')))) return;
     if (!sequential) await this.launch('nar', this.request('maskPredict'));
@@ -124,6 +149,7 @@ class RacePair {
   private settle(): void {
     if (this.phase === 'idle') return;
     this.phase = 'idle';
+    race.waitFor = null;
     const { ar, nar } = this.members;
     if (ar?.state === 'done' && nar?.state === 'done') {
       this.outcome = 'Both models are trained and chosen below: start the race.';

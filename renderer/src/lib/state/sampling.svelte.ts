@@ -1,5 +1,9 @@
 import { Methods, type JobEvent, type ParamsOf } from '../../../../core/protocol/messages.ts';
 import { downloadBlob } from '../download.ts';
+import { paramsProblem, UI_TEXT } from '../messages.ts';
+import { runRow } from '../runRows.ts';
+import { chosenSampleRun, sampleChoices, type SampleChoice } from '../sampleChoices.ts';
+import { liveRuns } from './liveRuns.svelte.ts';
 import { isNonAutoregressive } from '../modelForm.ts';
 import { maskedCells, passCells, typedCell, type TokenCell } from '../tokenCells.ts';
 import { JobFollower } from './jobFollower.ts';
@@ -35,14 +39,27 @@ class Sampling {
     return this.phase !== 'idle';
   }
 
-  /** The runs this panel samples from: the text models (PixelCNN runs belong to the Image lab). */
-  get choices() {
-    return runs.list.filter((r) => r.model.family !== 'pixelcnn' && r.model.family !== 'masked-image');
+  /** The text runs, newest first, each with why it cannot be sampled (PixelCNN runs belong to the Image lab). */
+  get choices(): SampleChoice[] {
+    return sampleChoices(runs.list.map((r) => runRow(r, liveRuns.byRun.get(r.id))));
+  }
+
+  /** The run sampled: the one picked while it is listed, else the newest that can be sampled. */
+  get chosenId(): string | null {
+    return chosenSampleRun(this.choices, this.runId);
+  }
+
+  /** Why Sample cannot start (shown beside the button), or null. */
+  get blocker(): string | null {
+    const id = this.chosenId;
+    if (id === null) return runs.loaded ? UI_TEXT.trainFirst : null;
+    const why = this.choices.find((c) => c.run.id === id)?.why;
+    return why ? UI_TEXT.notSampleableReason(why) : null;
   }
 
   /** Whether the chosen run is non-autoregressive (fills a canvas in T passes). */
   get isNar(): boolean {
-    return isNonAutoregressive(runs.byId(this.runId)?.model);
+    return isNonAutoregressive(runs.byId(this.chosenId)?.model);
   }
 
   /** Chooses the run to sample from and brings the sample panel up. */
@@ -53,14 +70,12 @@ class Sampling {
 
   async start(): Promise<void> {
     if (this.busy) return;
-    if (!this.runId) {
-      notices.error(new Error(t('sampling.trainFirst')), t('sampling.nothingToSample'));
-      return;
-    }
-    const params = Methods['sample.start'].params.safeParse({ runId: this.runId, options: $state.snapshot(this.options) });
+    const runId = this.chosenId;
+    if (!runId || this.blocker) return; // the panel says why beside the button
+    this.runId = runId;
+    const params = Methods['sample.start'].params.safeParse({ runId, options: $state.snapshot(this.options) });
     if (!params.success) {
-      const issue = params.error.issues[0];
-      notices.error(new Error(`${String(issue?.path.at(-1) ?? 'options')}: ${issue?.message ?? 'invalid'}`), t('sampling.checkOptions'));
+      notices.error(new Error(paramsProblem('sample.start', { runId, options: $state.snapshot(this.options) }) ?? 'invalid options'), t('sampling.checkOptions'));
       return;
     }
     this.phase = 'starting';
@@ -102,7 +117,7 @@ class Sampling {
   saveText(): void {
     const text = this.finishedText;
     if (text === null) return;
-    const run = runs.byId(String(this.summary?.runId ?? this.runId));
+    const run = runs.byId(String(this.summary?.runId ?? this.chosenId));
     const name = (run?.name ?? 'sample').replace(/[^\p{L}\p{N}]+/gu, '-').replace(/^-+|-+$/g, '') || 'sample';
     downloadBlob(new Blob([text], { type: 'text/plain;charset=utf-8' }), `${name}-seed-${this.sampledSeed}.txt`);
   }

@@ -1,5 +1,7 @@
-import { Methods, type ParamsOf, type RunDetail } from '../../../../core/protocol/messages.ts';
+import { type ParamsOf, type RunDetail } from '../../../../core/protocol/messages.ts';
 import { distillSources } from '../distillSources.ts';
+import { errorSentence } from '../../../../core/protocol/validationMessages.ts';
+import { paramsProblem, UI_TEXT } from '../messages.ts';
 import { DEFAULT_MODEL_FIELDS, modelChoice, modelFields, modelProblems, type ModelFields } from '../modelForm.ts';
 import { notices } from './notices.svelte.ts';
 import { runs } from './runs.svelte.ts';
@@ -62,6 +64,11 @@ class Training extends TrainingJob {
     return modelProblems(this.form, this.form.seq);
   }
 
+  /** The problems no single field shows beside itself (d_model and heads, context and sequence). */
+  get crossFieldProblems(): string[] {
+    return modelProblems(this.form, this.form.seq, { crossFieldOnly: true });
+  }
+
   /** The chosen built-in corpus, if one is chosen. */
   get corpus(): Corpus | undefined {
     return this.corpora.find((c) => c.name === this.form.corpus);
@@ -84,13 +91,28 @@ class Training extends TrainingJob {
     }
   }
 
+  /** Why the last file opened was refused (shown beside the corpus box), or null. */
+  uploadProblem = $state<string | null>(null);
+  /** A file being checked by the worker. */
+  checking = $state<string | null>(null);
+
+  /**
+   * Opens a text file: the worker checks it at once (the same checks as training's) and an empty,
+   * binary or wrong-kind file is refused there with the reason, never listed as a corpus.
+   */
   async openFile(file: File): Promise<void> {
+    this.uploadProblem = null;
+    this.checking = file.name;
     try {
       const bytes = new Uint8Array(await file.arrayBuffer());
+      const checked = await worker.request('datasets.checkText', { name: file.name, bytes });
       this.upload = { name: file.name, bytes };
       this.form.corpus = UPLOAD;
+      for (const n of checked.notices) notices.info(n);
     } catch (err) {
-      notices.error(err, t('training.couldNotRead', { name: file.name }));
+      this.uploadProblem = errorSentence(null, err instanceof Error ? err.message : String(err), UI_TEXT.uploadRefused(file.name));
+    } finally {
+      this.checking = null;
     }
   }
 
@@ -119,11 +141,8 @@ class Training extends TrainingJob {
         seed: f.seed,
       },
     };
-    const checked = Methods['train.start'].params.safeParse(params);
-    if (!checked.success) {
-      const issue = checked.error.issues[0];
-      return { ok: false, message: `${String(issue?.path.at(-1) ?? 'settings')}: ${issue?.message ?? 'invalid'}` };
-    }
+    const problem = paramsProblem('train.start', params, { layers: 'Layers' });
+    if (problem) return { ok: false, message: problem };
     return { ok: true, params };
   }
 

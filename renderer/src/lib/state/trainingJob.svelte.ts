@@ -226,6 +226,8 @@ export class TrainingJob {
         if (this.phase !== 'stopping') this.phase = e.state === 'paused' ? 'paused' : 'running';
         break;
       case 'checkpoint':
+        // The run can now be sampled: the Sample panel and the Runs table read the runs again.
+        if (this.checkpointStep === null) void runs.refresh();
         this.checkpointStep = e.step;
         break;
       case 'preview':
