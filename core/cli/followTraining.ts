@@ -3,7 +3,7 @@ import type { ProgressEvent } from '../protocol/messages.ts';
 import { distillProgressWriter } from './distillProgress.ts';
 import { followJob, jobExitStatus } from './followJob.ts';
 import type { Values } from './flags.ts';
-import { formatDuration, formatLoss, formatProgressLine } from './format.ts';
+import { fitColumns, formatDuration, formatLoss, formatProgressLine } from './format.ts';
 import { writeJson, type CliIo } from './io.ts';
 
 /** Off a terminal (a log), a progress line at least this often. */
@@ -55,7 +55,7 @@ export async function followTraining(
       if (e.kind === 'distill') return distillProgress(e);
       if (e.kind === 'preview' && tty) {
         // The sample after each validation, char-rnn style, above the progress bar.
-        const text = e.text.replace(/\n/g, '⏎').slice(0, Math.max(20, (progressOut.columns ?? 100) - 16));
+        const text = fitColumns(e.text.replace(/\n/g, '⏎'), Math.max(20, (progressOut.columns ?? 100) - 16));
         progressOut.write(`\r\x1b[Kstep ${e.step}: ${text}\n`);
         if (last) draw(last, true);
         return;

@@ -24,6 +24,24 @@ export function formatLoss(loss: number | null | undefined): string {
   return loss === null || loss === undefined || !Number.isFinite(loss) ? '-' : loss.toFixed(3);
 }
 
+/** East Asian wide and fullwidth characters (CJK ideographs, kana, hangul, fullwidth forms, most emoji): two terminal columns each. */
+const WIDE = /[\u1100-\u115f\u2e80-\u303e\u3041-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1f64f}\u{1f900}-\u{1f9ff}\u{20000}-\u{3fffd}]/u;
+
+/**
+ * The longest start of `text` that fits in `columns` terminal columns, cut between characters
+ * (never inside a surrogate pair), a wide character counting two.
+ */
+export function fitColumns(text: string, columns: number): string {
+  let used = 0;
+  let end = 0;
+  for (const ch of text) {
+    used += WIDE.test(ch) ? 2 : 1;
+    if (used > columns) break;
+    end += ch.length;
+  }
+  return text.slice(0, end);
+}
+
 /**
  * One line of training progress, at most `width` characters:
  * `[######......] 120/1000  loss 2.345  val 2.401  3,412 tok/s  ETA 4m05s`.

@@ -1,6 +1,12 @@
 import { DatasetError } from '../errors.ts';
 
 /**
+ * The most characters a vocabulary (and so a text model's embedding and output layer) may hold.
+ * Chinese text needs a few thousand; the limit keeps a model of every family within memory.
+ */
+export const MAX_VOCABULARY_SIZE = 100_000;
+
+/**
  * A character vocabulary over Unicode code points (so CJK and emoji round-trip exactly: a
  * multi-code-point emoji is several tokens, each reproduced as it was).
  */
@@ -8,6 +14,12 @@ export class CharVocabulary {
   private readonly index: Map<string, number>;
 
   private constructor(readonly chars: readonly string[]) {
+    if (chars.length > MAX_VOCABULARY_SIZE) {
+      throw new DatasetError(
+        `the text has ${chars.length.toLocaleString('en-US')} different characters, more than the ${MAX_VOCABULARY_SIZE.toLocaleString('en-US')} ` +
+          `a model's vocabulary can hold: use a text with fewer different characters`,
+      );
+    }
     this.index = new Map(chars.map((c, i) => [c, i]));
     if (this.index.size !== chars.length) throw new DatasetError('the vocabulary lists a character twice');
   }

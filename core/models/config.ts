@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_VOCABULARY_SIZE } from '../data/vocabulary.ts';
 import { RNN_CELLS } from '../tensor/rnnCell.ts';
 import { MaskedImageConfig as MaskedImageConfigSchema } from './maskedImageConfig.ts';
 import { PixelCnnConfig as PixelCnnConfigSchema } from './pixelcnnConfig.ts';
@@ -16,7 +17,7 @@ export const RnnConfig = z.object({
   family: z.literal('rnn'),
   cell: RnnCell,
   /** Filled in from the dataset's vocabulary when a run is created. */
-  vocabSize: z.number().int().min(2).max(100_000),
+  vocabSize: z.number().int().min(2).max(MAX_VOCABULARY_SIZE),
   embedding: z.number().int().min(4).max(1024),
   hidden: z.number().int().min(4).max(2048),
   layers: z.number().int().min(1).max(3),
@@ -25,7 +26,7 @@ export type RnnConfig = z.infer<typeof RnnConfig>;
 
 const transformerShape = {
   /** Filled in from the dataset's vocabulary when a run is created. */
-  vocabSize: z.number().int().min(2).max(100_000),
+  vocabSize: z.number().int().min(2).max(MAX_VOCABULARY_SIZE),
   dModel: z.number().int().min(8).max(2048),
   heads: z.number().int().min(1).max(32),
   layers: z.number().int().min(1).max(24),

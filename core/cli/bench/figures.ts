@@ -30,6 +30,7 @@ export const JOB_NAMES = [
   'sample.transformer',
   'sample.nar',
   'sample.pixelcnn',
+  'sample.vocab4k',
 ] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
@@ -62,6 +63,10 @@ export const FIGURES: readonly FigureDef[] = [
   },
   { id: 'sample.pixelcnn.fast', title: 'pixelcnn, one image, fast', unit: 's', better: 'lower', target: 0.3, job: 'sample.pixelcnn' },
   { id: 'sample.pixelcnn.batch16', title: 'pixelcnn, batch of 16, fast', unit: 's', better: 'lower', job: 'sample.pixelcnn' },
+  // A 4,000-character vocabulary (Chinese text): largeVocabSampling.ts.
+  { id: 'sample.vocab4k.lstm', title: 'lstm sampling, vocab 4000', unit: 'ms/token', better: 'lower', job: 'sample.vocab4k' },
+  { id: 'sample.vocab4k.transformer.kv', title: 'transformer KV, vocab 4000', unit: 'ms/token', better: 'lower', job: 'sample.vocab4k' },
+  { id: 'sample.vocab4k.nar.t1', title: 'nar, T=1, 64 tok, vocab 4000', unit: 'ms', better: 'lower', job: 'sample.vocab4k' },
 ];
 
 /** The memory target: worker peak resident memory in any job. */

@@ -263,4 +263,5 @@ export const JOBS: Record<JobName, () => Promise<JobResult>> = {
   'sample.transformer': sampleTransformer,
   'sample.nar': sampleNar,
   'sample.pixelcnn': samplePixelCnn,
+  'sample.vocab4k': async () => (await import('./largeVocabSampling.ts')).largeVocabSamplingBench(),
 };

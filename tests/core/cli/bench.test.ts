@@ -23,13 +23,17 @@ describe('ars bench figures', () => {
       'sample.pixelcnn.naive',
       'sample.pixelcnn.fast',
       'sample.pixelcnn.batch16',
+      'sample.vocab4k.lstm',
+      'sample.vocab4k.transformer.kv',
+      'sample.vocab4k.nar.t1',
     ]);
     for (const f of FIGURES) expect(JOB_NAMES).toContain(f.job);
     expect(FIGURES.filter((f) => f.target !== undefined)).toHaveLength(9);
   });
 
   it('--only selects by id, group or model, comma-separated, and rejects unknown names', () => {
-    expect(selectFigures('lstm').map((f) => f.id)).toEqual(['train.lstm', 'sample.lstm']);
+    expect(selectFigures('lstm').map((f) => f.id)).toEqual(['train.lstm', 'sample.lstm', 'sample.vocab4k.lstm']);
+    expect(selectFigures('vocab4k').map((f) => f.id)).toEqual(['sample.vocab4k.lstm', 'sample.vocab4k.transformer.kv', 'sample.vocab4k.nar.t1']);
     expect(selectFigures('train').map((f) => f.id)).toEqual(['train.lstm', 'train.rnn', 'train.transformer', 'train.nar', 'train.pixelcnn']);
     expect(selectFigures('sample.nar.t10').map((f) => f.id)).toEqual(['sample.nar.t10']);
     expect(selectFigures('rnn,pixelcnn').map((f) => f.id)).toEqual(['train.rnn', 'train.pixelcnn', 'sample.pixelcnn.naive', 'sample.pixelcnn.fast', 'sample.pixelcnn.batch16']);

@@ -3,7 +3,7 @@ import { get as httpGet } from 'node:http';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatDuration, formatProgressLine } from '../../../core/cli/format.ts';
+import { fitColumns, formatDuration, formatProgressLine } from '../../../core/cli/format.ts';
 import { readFile } from 'node:fs/promises';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { packTar, unpackTar } from '../../../core/runs/tar.ts';
@@ -336,5 +336,13 @@ describe('formatting', () => {
     const e = { kind: 'progress' as const, runId: 'r', step: 50, totalSteps: 100, trainLoss: 2.5, tokensPerSec: 3412.4, lr: 0.001, elapsedSec: 10, etaSec: 10 };
     expect(formatProgressLine(e, 100)).toBe('[###############...............] 50/100  loss 2.500  val -  3,412 tok/s  ETA 10s');
     expect(formatProgressLine(e, 50).length).toBeLessThanOrEqual(50);
+  });
+
+  it('cuts a sample preview to the terminal width: Chinese characters take two columns, a surrogate pair is never split', () => {
+    expect(fitColumns('abcdef', 4)).toBe('abcd');
+    expect(fitColumns('春眠不覺曉', 5)).toBe('春眠');
+    expect(fitColumns('a𠀀b', 2)).toBe('a'); // 𠀀 (two UTF-16 units) is wide: it does not fit in the one column left
+    expect(fitColumns('𝔘𝔘𝔘', 2)).toBe('𝔘𝔘'); // narrow astral characters, kept whole
+    expect(fitColumns('花落知多少，', 100)).toBe('花落知多少，');
   });
 });

@@ -45,6 +45,35 @@ describe('samplers', () => {
     }
   });
 
+  it('top-k and top-p keep exactly the most likely tokens, ties going to the lower id, at a 4,000-token vocabulary too', () => {
+    // The definition: tokens in order of probability (ties: lower id first), the first k, stopping once topP of the mass is in.
+    const reference = (logits: number[], k: number, topP: number): number[] => {
+      const probs = softmax(logits);
+      const order = logits.map((_, i) => i).sort((a, b) => probs[b]! - probs[a]! || a - b);
+      const kept: number[] = [];
+      let mass = 0;
+      for (const i of order.slice(0, k > 0 ? k : logits.length)) {
+        kept.push(i);
+        mass += probs[i]!;
+        if (mass >= topP) break;
+      }
+      return kept.sort((a, b) => a - b);
+    };
+    const rng = createRng(5);
+    for (const n of [7, 4000]) {
+      for (let trial = 0; trial < 20; trial++) {
+        // Logits on a coarse grid, so many tokens tie, some exactly at the cut.
+        const logits = Array.from({ length: n }, () => Math.floor(rng.next() * 8) / 2);
+        const k = trial % 3 === 0 ? 0 : 1 + Math.floor(rng.next() * Math.min(n, 300));
+        const topP = trial % 3 === 1 ? 1 : 0.05 + rng.next() * 0.9;
+        const p = samplingDistribution(logits, { temperature: 1, topK: k, topP });
+        const kept = [...p.keys()].filter((i) => p[i]! > 0);
+        expect(kept).toEqual(reference(logits, k, topP));
+        expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+      }
+    }
+  });
+
   it('temperature sharpens and flattens', () => {
     const cold = softmax(logits, 0.25);
     const hot = softmax(logits, 4);
