@@ -17,6 +17,11 @@ export interface KernelStat {
   calls: number;
   /** Time inside the kernel, not counting kernels it called through the engine. */
   ms: number;
+  /**
+   * CPU time of the process (every thread) meanwhile, same exclusion: on a loaded machine it
+   * counts the work, where `ms` also counts the time other processes held the cores.
+   */
+  cpuMs: number;
   /** Bytes of its inputs plus its outputs (what it must read and write at least). */
   bytes: number;
   /** Floating-point operations of its products (0 where not counted: element-wise kernels). */
@@ -29,8 +34,15 @@ export interface KernelStat {
 interface Frame {
   stat: KernelStat;
   started: number;
+  cpuStarted: number;
   /** Time of kernels called from inside this one. */
   childMs: number;
+  childCpuMs: number;
+}
+
+function cpuNow(): number {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
 }
 
 let installedFor: string | null = null;
@@ -40,7 +52,7 @@ const stack: Frame[] = [];
 
 function stat(name: string): KernelStat {
   let s = stats.get(name);
-  if (!s) stats.set(name, (s = { name, calls: 0, ms: 0, bytes: 0, flops: 0, copyMs: 0, copyBytes: 0 }));
+  if (!s) stats.set(name, (s = { name, calls: 0, ms: 0, cpuMs: 0, bytes: 0, flops: 0, copyMs: 0, copyBytes: 0 }));
   return s;
 }
 
@@ -108,7 +120,7 @@ function wrap(name: string, kernelFunc: KernelFunc): KernelFunc {
   return ((args: { inputs: Record<string, TensorInfo | undefined>; attrs: NamedAttrMap }) => {
     if (!active) return kernelFunc(args as never);
     const s = stat(name);
-    const frame: Frame = { stat: s, started: performance.now(), childMs: 0 };
+    const frame: Frame = { stat: s, started: performance.now(), cpuStarted: cpuNow(), childMs: 0, childCpuMs: 0 };
     stack.push(frame);
     let result: TensorInfo | TensorInfo[] | undefined;
     try {
@@ -117,10 +129,15 @@ function wrap(name: string, kernelFunc: KernelFunc): KernelFunc {
     } finally {
       stack.pop();
       const total = performance.now() - frame.started;
+      const cpu = cpuNow() - frame.cpuStarted;
       s.calls++;
       s.ms += total - frame.childMs;
+      s.cpuMs += cpu - frame.childCpuMs;
       const parent = stack[stack.length - 1];
-      if (parent) parent.childMs += total;
+      if (parent) {
+        parent.childMs += total;
+        parent.childCpuMs += cpu;
+      }
       const outputs = result === undefined ? [] : Array.isArray(result) ? result : [result];
       s.bytes += Object.values(args.inputs).reduce((n, t) => n + tensorBytes(t), 0) + outputs.reduce((n, t) => n + tensorBytes(t), 0);
       s.flops += kernelFlops(name, args.inputs, args.attrs ?? {}, outputs);

@@ -11,12 +11,16 @@ export interface ProfileRow {
   msPerStep: number;
   /** Of the step's wall time. */
   share: number;
+  /** CPU time (all threads) while it ran, per step, and its share of the step's CPU time in kernels plus outside. */
+  cpuMsPerStep: number;
   /** Of msPerStep: copies between tfjs's heap and the kernels' memory. */
   copyMsPerStep: number;
   gflopPerStep: number;
   mbPerStep: number;
   /** Achieved while the kernel ran (null where FLOPs are not counted). */
   gflops: number | null;
+  /** FLOPs per CPU-second (all threads): the rate a core reaches on its work, load or not. */
+  cpuGflops: number | null;
   gbps: number;
 }
 
@@ -39,10 +43,12 @@ export function jobProfile(job: string, stats: readonly KernelStat[], steps: num
       callsPerStep: s.calls / steps,
       msPerStep: s.ms / steps,
       share: s.ms / totalMs,
+      cpuMsPerStep: s.cpuMs / steps,
       copyMsPerStep: s.copyMs / steps,
       gflopPerStep: s.flops / steps / 1e9,
       mbPerStep: s.bytes / steps / 1e6,
       gflops: s.flops > 0 && s.ms > 0 ? s.flops / (s.ms * 1e6) : null,
+      cpuGflops: s.flops > 0 && s.cpuMs > 0 ? s.flops / (s.cpuMs * 1e6) : null,
       gbps: s.ms > 0 ? s.bytes / (s.ms * 1e6) : 0,
     }))
     .sort((a, b) => b.msPerStep - a.msPerStep);
@@ -54,13 +60,14 @@ const f = (v: number, d = 1) => v.toFixed(d);
 
 /** A plain-text table: kernels with at least `minShare` of the step, the rest summed. */
 export function formatProfile(p: JobProfile, minShare = 0.005): string {
-  const head = `${'kernel'.padEnd(24)}${'calls'.padStart(7)}${'ms/step'.padStart(9)}${'share'.padStart(8)}${'copies'.padStart(8)}${'GFLOP'.padStart(8)}${'MB'.padStart(8)}${'GFLOP/s'.padStart(9)}${'GB/s'.padStart(7)}`;
+  const cpuTotal = p.rows.reduce((n, r) => n + r.cpuMsPerStep, 0);
+  const head = `${'kernel'.padEnd(24)}${'calls'.padStart(7)}${'ms/step'.padStart(9)}${'share'.padStart(8)}${'cpu ms'.padStart(8)}${'cpu %'.padStart(7)}${'copies'.padStart(8)}${'GFLOP'.padStart(8)}${'MB'.padStart(8)}${'GFLOP/s'.padStart(9)}${'/cpu-s'.padStart(8)}${'GB/s'.padStart(7)}`;
   const lines = [`${p.job}: ${f(p.stepMs)} ms/step over ${p.steps} steps`, head];
   const shown = p.rows.filter((r) => r.share >= minShare);
   const rest = p.rows.filter((r) => r.share < minShare);
   for (const r of shown) {
     lines.push(
-      `${r.kernel.padEnd(24)}${f(r.callsPerStep, 0).padStart(7)}${f(r.msPerStep, 2).padStart(9)}${`${f(r.share * 100)}%`.padStart(8)}${f(r.copyMsPerStep, 2).padStart(8)}${(r.gflopPerStep > 0 ? f(r.gflopPerStep, 3) : '').padStart(8)}${f(r.mbPerStep).padStart(8)}${(r.gflops === null ? '' : f(r.gflops)).padStart(9)}${f(r.gbps).padStart(7)}`,
+      `${r.kernel.padEnd(24)}${f(r.callsPerStep, 0).padStart(7)}${f(r.msPerStep, 2).padStart(9)}${`${f(r.share * 100)}%`.padStart(8)}${f(r.cpuMsPerStep, 2).padStart(8)}${`${f(cpuTotal > 0 ? (r.cpuMsPerStep / cpuTotal) * 100 : 0)}%`.padStart(7)}${f(r.copyMsPerStep, 2).padStart(8)}${(r.gflopPerStep > 0 ? f(r.gflopPerStep, 3) : '').padStart(8)}${f(r.mbPerStep).padStart(8)}${(r.gflops === null ? '' : f(r.gflops)).padStart(9)}${(r.cpuGflops === null ? '' : f(r.cpuGflops)).padStart(8)}${f(r.gbps).padStart(7)}`,
     );
   }
   if (rest.length > 0) {
@@ -69,6 +76,7 @@ export function formatProfile(p: JobProfile, minShare = 0.005): string {
   }
   lines.push(`${'(outside kernels)'.padEnd(24)}${''.padStart(7)}${f(p.outsideMs, 2).padStart(9)}${`${f((p.outsideMs / p.stepMs) * 100)}%`.padStart(8)}`);
   const copies = p.rows.reduce((n, r) => n + r.copyMsPerStep, 0);
+  lines.push('(cpu %: of the CPU time in kernels; GFLOP/s: while the kernel ran, wall clock; /cpu-s: per CPU-second of all threads)');
   lines.push(`copies into/out of kernel memory: ${f(copies, 2)} ms/step (${f((copies / p.stepMs) * 100)}%)`);
   return lines.join('\n');
 }

@@ -93,18 +93,20 @@ describe('ars bench figures', () => {
 
   it('turns a kernel profile into per-step shares and rates', () => {
     const stats = [
-      { name: 'BatchMatMul', calls: 40, ms: 60, bytes: 4e8, flops: 3e9, copyMs: 6, copyBytes: 2e8 },
-      { name: 'Add', calls: 100, ms: 10, bytes: 1e8, flops: 0, copyMs: 0, copyBytes: 0 },
+      { name: 'BatchMatMul', calls: 40, ms: 60, cpuMs: 100, bytes: 4e8, flops: 3e9, copyMs: 6, copyBytes: 2e8 },
+      { name: 'Add', calls: 100, ms: 10, cpuMs: 10, bytes: 1e8, flops: 0, copyMs: 0, copyBytes: 0 },
     ];
     const p = jobProfile('train.transformer', stats, 10, 100);
     expect(p.stepMs).toBe(10);
     expect(p.rows[0]).toMatchObject({ kernel: 'BatchMatMul', callsPerStep: 4, msPerStep: 6, share: 0.6, copyMsPerStep: 0.6, gflopPerStep: 0.3, mbPerStep: 40 });
     expect(p.rows[0]!.gflops).toBeCloseTo(50);
+    expect(p.rows[0]!.cpuGflops).toBeCloseTo(30);
+    expect(p.rows[0]!.cpuMsPerStep).toBe(10);
     expect(p.rows[1]!.gflops).toBeNull();
     expect(p.outsideMs).toBeCloseTo(3);
     const text = formatProfile(p);
     expect(text).toContain('train.transformer: 10.0 ms/step over 10 steps');
-    expect(text).toMatch(/BatchMatMul\s+4\s+6\.00\s+60\.0%/);
+    expect(text).toMatch(/BatchMatMul\s+4\s+6\.00\s+60\.0%\s+10\.00\s+90\.9%/);
     expect(text).toMatch(/\(outside kernels\)\s+3\.00\s+30\.0%/);
   });
 
