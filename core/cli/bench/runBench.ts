@@ -11,7 +11,7 @@ import type { BackendInfo } from '../../tensor/backend.ts';
 import { MEMORY_TARGET_BYTES, ratioToTorch, selectFigures, type FigureDef, type JobName } from './figures.ts';
 import type { Measured } from './jobs.ts';
 import { formatProfile, jobProfile, type JobProfile } from './profileTable.ts';
-import { findTorchBench, runTorchBench, torchSections, torchValue, type TorchOutput } from './torchReference.ts';
+import { findTorchBench, runTorchBench, torchArgs, torchSections, torchValue, type TorchOutput } from './torchReference.ts';
 import type { CompareWith, JobOutcome } from './runJob.ts';
 
 export interface BenchOptions {
@@ -247,7 +247,7 @@ export async function runBench(options: BenchOptions, io: BenchIo): Promise<numb
       torchReference = { script: null, meta: null, seconds: null, error: 'torch_bench.py not found: set ARS_TORCH_BENCH, or keep shared/bench/ beside the repository' };
     } else if (sections.length > 0) {
       if (!options.json) io.stdout.write(`\nPyTorch reference (${script}, sections ${sections.join(',')}) …\n`);
-      const run = await runTorchBench(script, sections, io.stderr);
+      const run = await runTorchBench(script, torchArgs(figures), io.stderr);
       torchReference = { script, meta: run.output?.meta ?? null, seconds: run.seconds, error: run.error };
       reports = withTorch(reports, figures, run.output);
     }

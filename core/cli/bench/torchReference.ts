@@ -39,6 +39,18 @@ export function torchSections(figures: readonly FigureDef[]): TorchSection[] {
   return TORCH_SECTIONS.filter((s) => wanted.has(s));
 }
 
+/**
+ * The reference's arguments for these figures: its sections, and, when no PixelCNN sampling
+ * figure is asked for, a few timed pixels instead of whole images (it scales the time up to 784
+ * pixels; a whole naive image is minutes of a loaded machine that nobody reads).
+ */
+export function torchArgs(figures: readonly FigureDef[]): string[] {
+  const args = ['--only', torchSections(figures).join(',')];
+  const samplesImages = figures.some((f) => f.torch?.section === 'pixelcnn' && f.torch.key.startsWith('sample_'));
+  if (!samplesImages) args.push('--pix-px-b1', '8', '--pix-px-b16', '8');
+  return args;
+}
+
 /** torch_bench.py's output: `meta` and one object of figures per section. */
 export type TorchOutput = { meta?: Record<string, unknown> } & Partial<Record<TorchSection, Record<string, unknown>>>;
 
@@ -57,17 +69,17 @@ export interface TorchRun {
 }
 
 /**
- * Runs the reference for `sections` (its progress goes to `stderr`); never throws: a missing
+ * Runs the reference with `args` (torchArgs; its progress goes to `stderr`); never throws: a missing
  * script, Python or torch gives `error`. $ARS_TORCH_PYTHON picks the interpreter.
  */
-export function runTorchBench(script: string, sections: readonly TorchSection[], stderr: { write(chunk: string): unknown }, env: NodeJS.ProcessEnv = process.env): Promise<TorchRun> {
+export function runTorchBench(script: string, args: readonly string[], stderr: { write(chunk: string): unknown }, env: NodeJS.ProcessEnv = process.env): Promise<TorchRun> {
   const python = env.ARS_TORCH_PYTHON ?? (fs.existsSync(SYSTEM_PYTHON) ? SYSTEM_PYTHON : 'python3');
   const childEnv = { ...env };
   if (childEnv.LD_LIBRARY_PATH === undefined && fs.existsSync(OPENBLAS_DIR)) childEnv.LD_LIBRARY_PATH = OPENBLAS_DIR;
   const started = performance.now();
   return new Promise((resolve) => {
     const done = (output: TorchOutput | null, error: string | null) => resolve({ script, output, error, seconds: (performance.now() - started) / 1000 });
-    const child = spawn(python, [script, '--only', sections.join(',')], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(python, [script, ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => stderr.write(c.toString()));

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { FIGURES, JOB_NAMES, ratioToTorch, selectFigures } from '../../../core/cli/bench/figures.ts';
 import { jobProfile, formatProfile } from '../../../core/cli/bench/profileTable.ts';
-import { findTorchBench, torchSections, torchValue } from '../../../core/cli/bench/torchReference.ts';
+import { findTorchBench, torchArgs, torchSections, torchValue } from '../../../core/cli/bench/torchReference.ts';
 import { median } from '../../../core/cli/bench/measure.ts';
 import { formatValue, torchTable, withTorch, type FigureReport } from '../../../core/cli/bench/runBench.ts';
 import { runCli, type CliIo } from '../../../core/cli/runCli.ts';
@@ -56,6 +56,8 @@ describe('ars bench figures', () => {
     const figures = selectFigures('transformer,train.pixelcnn');
     expect(torchSections(figures)).toEqual(['gpt', 'pixelcnn']);
     expect(torchSections(selectFigures('sample.pixelcnn.batch16'))).toEqual([]);
+    expect(torchArgs(selectFigures('train'))).toEqual(['--only', 'char_lstm,char_rnn_tanh,gpt,pixelcnn,nar', '--pix-px-b1', '8', '--pix-px-b16', '8']);
+    expect(torchArgs(selectFigures('pixelcnn'))).toEqual(['--only', 'pixelcnn']);
     const out = { meta: {}, gpt: { train_tokens_per_s: 30_000, sample_naive_ms_per_token: 1.6, sample_kvcache_ms_per_token: 'x' }, pixelcnn: { train_images_per_s: 200 } };
     expect(torchValue(figures[0]!, out)).toBe(30_000);
     expect(torchValue(figures.find((f) => f.id === 'sample.transformer.kv')!, out)).toBeNull();
