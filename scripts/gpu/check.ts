@@ -394,7 +394,7 @@ if (args['no-bench']) {
       const mine = figures.filter((f) => f.job === job);
       if (merged != null && performance.now() - t0 > budgetMs) {
         for (const f of mine) {
-          skipped.push({ id: f.id, title: f.title, unit: f.unit, better: f.better, target: f.target ?? null, reference: f.reference ?? null, value: null, ratio: null, meets: null, repeats: 0, detail: null, unavailable: `skipped: the bench budget (BENCH_BUDGET_S=${budgetMs / 1000}) was spent`, peakRssBytes: null });
+          skipped.push({ id: f.id, title: f.title, unit: f.unit, better: f.better, value: null, torch: null, ratio: null, meets: null, repeats: 0, detail: null, unavailable: `skipped: the bench budget (BENCH_BUDGET_S=${budgetMs / 1000}) was spent`, peakRssBytes: null });
         }
         continue;
       }
@@ -422,8 +422,7 @@ if (args['no-bench']) {
     say(`     bench on ${merged.backend} (${merged.device}), ${merged.seconds.toFixed(0)} s; ${benchFile}`);
     for (const f of merged.figures) {
       const value = f.value === null ? `— ${f.unavailable ?? ''}` : `${f.value.toPrecision(4)} ${f.unit}`;
-      const target = f.target === null || f.value === null ? '' : `target ${f.better === 'higher' ? '≥' : '≤'} ${f.target} ${f.meets ? '✓' : '✗'}`;
-      say(`     ${f.id.padEnd(26)} ${value.padEnd(22)} ${target}`);
+      say(`     ${f.id.padEnd(26)} ${value}`);
     }
     const measured = merged.figures.filter((f) => f.value !== null).length;
     check(

@@ -4,13 +4,13 @@
  */
 import { runJob, type JobOutcome } from './runJob.ts';
 
-const [job, backend, mode] = process.argv.slice(2);
+const [job, backend, mode, profile] = process.argv.slice(2);
 
 async function main(): Promise<void> {
   let outcome: JobOutcome;
   try {
     const compare = mode === 'all' ? 'all' : mode && mode.length > 0 ? mode.split(',') : false;
-    outcome = await runJob(job ?? '', backend && backend.length > 0 ? backend : undefined, compare);
+    outcome = await runJob(job ?? '', backend && backend.length > 0 ? backend : undefined, compare, profile === 'profile');
   } catch (error) {
     outcome = { ok: false, job: job ?? '', error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
   }

@@ -1,10 +1,21 @@
 /**
- * The figures `ars bench` measures (issue 3), their targets, and the jobs that measure them.
- * Pure data: no tfjs here, so `ars bench --help` and the parent process stay light.
+ * The figures `ars bench` measures (issue 3), where the PyTorch reference reports the same figure
+ * (issue 15: figures are read as ratios to PyTorch measured back to back), and the jobs that
+ * measure them. Pure data: no tfjs here, so `ars bench --help` and the parent process stay light.
  */
 import { UsageError } from '../exitStatus.ts';
 
 export type Better = 'higher' | 'lower';
+
+/** Sections of the PyTorch reference (`torch_bench.py --only`). */
+export const TORCH_SECTIONS = ['char_lstm', 'char_rnn_tanh', 'gpt', 'pixelcnn', 'nar'] as const;
+export type TorchSection = (typeof TORCH_SECTIONS)[number];
+
+/** Where the PyTorch reference reports the same figure: `json[section][key]`, in the same unit. */
+export interface TorchRef {
+  section: TorchSection;
+  key: string;
+}
 
 export interface FigureDef {
   /** Stable id, e.g. 'train.lstm'; `--only` matches it or any of its dot-separated parts. */
@@ -12,10 +23,8 @@ export interface FigureDef {
   title: string;
   unit: string;
   better: Better;
-  /** The issue's target on the reference machine (PyTorch 1.13 CPU speed); absent: no target. */
-  target?: number;
-  /** A reference figure without a target (e.g. PyTorch's naive time). */
-  reference?: string;
+  /** The same figure in the PyTorch reference (`ars bench --torch` runs it right after ours). */
+  torch?: TorchRef;
   /** The job (one child process) that measures it; a job can measure several figures. */
   job: JobName;
 }
@@ -34,34 +43,24 @@ export const JOB_NAMES = [
 ] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
+const torch = (section: TorchSection, key: string): TorchRef => ({ section, key });
+
 export const FIGURES: readonly FigureDef[] = [
-  { id: 'train.lstm', title: 'lstm training', unit: 'tokens/s', better: 'higher', target: 15_000, job: 'train.lstm' },
-  { id: 'train.rnn', title: 'rnn training', unit: 'tokens/s', better: 'higher', target: 60_000, job: 'train.rnn' },
-  { id: 'train.transformer', title: 'transformer training', unit: 'tokens/s', better: 'higher', target: 20_000, job: 'train.transformer' },
-  { id: 'train.nar', title: 'nar training', unit: 'tokens/s', better: 'higher', target: 22_000, job: 'train.nar' },
-  { id: 'train.pixelcnn', title: 'pixelcnn training', unit: 'images/s', better: 'higher', target: 95, job: 'train.pixelcnn' },
-  { id: 'sample.lstm', title: 'lstm sampling', unit: 'ms/token', better: 'lower', target: 0.12, job: 'sample.lstm' },
-  {
-    id: 'sample.transformer.naive',
-    title: 'transformer sampling, naive',
-    unit: 'ms/token',
-    better: 'lower',
-    reference: 'PyTorch 1.6',
-    job: 'sample.transformer',
-  },
-  { id: 'sample.transformer.kv', title: 'transformer sampling, KV cache', unit: 'ms/token', better: 'lower', target: 0.4, job: 'sample.transformer' },
-  { id: 'sample.nar.t1', title: 'nar, T=1, 64 tokens', unit: 'ms', better: 'lower', job: 'sample.nar' },
-  { id: 'sample.nar.t4', title: 'nar, T=4, 64 tokens', unit: 'ms', better: 'lower', job: 'sample.nar' },
-  { id: 'sample.nar.t10', title: 'nar, T=10, 64 tokens', unit: 'ms', better: 'lower', target: 12, job: 'sample.nar' },
-  {
-    id: 'sample.pixelcnn.naive',
-    title: 'pixelcnn, one image, naive',
-    unit: 's',
-    better: 'lower',
-    reference: 'PyTorch 3.1',
-    job: 'sample.pixelcnn',
-  },
-  { id: 'sample.pixelcnn.fast', title: 'pixelcnn, one image, fast', unit: 's', better: 'lower', target: 0.3, job: 'sample.pixelcnn' },
+  { id: 'train.lstm', title: 'lstm training', unit: 'tokens/s', better: 'higher', torch: torch('char_lstm', 'train_tokens_per_s'), job: 'train.lstm' },
+  { id: 'train.rnn', title: 'rnn training', unit: 'tokens/s', better: 'higher', torch: torch('char_rnn_tanh', 'train_tokens_per_s'), job: 'train.rnn' },
+  { id: 'train.transformer', title: 'transformer training', unit: 'tokens/s', better: 'higher', torch: torch('gpt', 'train_tokens_per_s'), job: 'train.transformer' },
+  { id: 'train.nar', title: 'nar training', unit: 'tokens/s', better: 'higher', torch: torch('nar', 'train_tokens_per_s'), job: 'train.nar' },
+  { id: 'train.pixelcnn', title: 'pixelcnn training', unit: 'images/s', better: 'higher', torch: torch('pixelcnn', 'train_images_per_s'), job: 'train.pixelcnn' },
+  { id: 'sample.lstm', title: 'lstm sampling', unit: 'ms/token', better: 'lower', torch: torch('char_lstm', 'sample_ms_per_token'), job: 'sample.lstm' },
+  { id: 'sample.transformer.naive', title: 'transformer sampling, naive', unit: 'ms/token', better: 'lower', torch: torch('gpt', 'sample_naive_ms_per_token'), job: 'sample.transformer' },
+  { id: 'sample.transformer.kv', title: 'transformer sampling, KV cache', unit: 'ms/token', better: 'lower', torch: torch('gpt', 'sample_kvcache_ms_per_token'), job: 'sample.transformer' },
+  { id: 'sample.nar.t1', title: 'nar, T=1, 64 tokens', unit: 'ms', better: 'lower', torch: torch('nar', 'gen64_T1_ms_per_seq'), job: 'sample.nar' },
+  { id: 'sample.nar.t4', title: 'nar, T=4, 64 tokens', unit: 'ms', better: 'lower', torch: torch('nar', 'gen64_T4_ms_per_seq'), job: 'sample.nar' },
+  { id: 'sample.nar.t10', title: 'nar, T=10, 64 tokens', unit: 'ms', better: 'lower', torch: torch('nar', 'gen64_T10_ms_per_seq'), job: 'sample.nar' },
+  // PyTorch's one-image figure is its naive sampler (one full pass per pixel); the fast path is
+  // compared with the same figure: what a PyTorch user of this model would wait.
+  { id: 'sample.pixelcnn.naive', title: 'pixelcnn, one image, naive', unit: 's', better: 'lower', torch: torch('pixelcnn', 'sample_s_per_image_b1'), job: 'sample.pixelcnn' },
+  { id: 'sample.pixelcnn.fast', title: 'pixelcnn, one image, fast', unit: 's', better: 'lower', torch: torch('pixelcnn', 'sample_s_per_image_b1'), job: 'sample.pixelcnn' },
   { id: 'sample.pixelcnn.batch16', title: 'pixelcnn, batch of 16, fast', unit: 's', better: 'lower', job: 'sample.pixelcnn' },
   // A 4,000-character vocabulary (Chinese text): largeVocabSampling.ts.
   { id: 'sample.vocab4k.lstm', title: 'lstm sampling, vocab 4000', unit: 'ms/token', better: 'lower', job: 'sample.vocab4k' },
@@ -94,14 +93,11 @@ export function selectFigures(only: string | undefined): FigureDef[] {
   return FIGURES.filter((f) => chosen.has(f));
 }
 
-/** Whether `value` meets the figure's target (null when it has none). */
-export function meetsTarget(f: FigureDef, value: number): boolean | null {
-  if (f.target === undefined || !Number.isFinite(value)) return f.target === undefined ? null : false;
-  return f.better === 'higher' ? value >= f.target : value <= f.target;
-}
-
-/** How far the value is from the target, as a factor ≥ 1 meaning "meets it" (value/target, or target/value for lower-is-better). */
-export function ratioToTarget(f: FigureDef, value: number): number | null {
-  if (f.target === undefined || !Number.isFinite(value) || value <= 0) return null;
-  return f.better === 'higher' ? value / f.target : f.target / value;
+/**
+ * The figure against PyTorch's from the same run, as a factor where ≥ 1 means as fast or faster
+ * (ours/theirs for throughputs, theirs/ours for times); null without both values.
+ */
+export function ratioToTorch(f: FigureDef, value: number | null, torchValue: number | null): number | null {
+  if (value === null || torchValue === null || !Number.isFinite(value) || !Number.isFinite(torchValue) || value <= 0 || torchValue <= 0) return null;
+  return f.better === 'higher' ? value / torchValue : torchValue / value;
 }

@@ -19,6 +19,7 @@ import { createRng, type Rng } from '../../rng.ts';
 import { AdamOptimizer } from '../../train/adam.ts';
 import { optimizationStep } from '../../train/step.ts';
 import { readableOnHost } from '../../tensor/hostCopy.ts';
+import { resetKernelProfile } from '../../tensor/kernelProfile.ts';
 import type { JobName } from './figures.ts';
 import { median, timeRepeats, type RepeatPlan } from './measure.ts';
 
@@ -31,6 +32,8 @@ export interface Measured {
   detail?: string;
   /** Why there is no value. */
   unavailable?: string;
+  /** Sum of the timed runs (ms): with `--profile`, the time the kernel profile covers. */
+  totalMs?: number;
 }
 
 export type JobResult = Record<string, Measured>;
@@ -68,13 +71,14 @@ async function trainThroughput(
   const optimizer = new AdamOptimizer(weights);
   let step = 0;
   try {
-    const times = await timeRepeats(TRAIN_PLAN, async () => {
+    // The profile (ars bench --profile) covers the timed steps only, not the warm-up.
+    const times = await timeRepeats({ ...TRAIN_PLAN, onTimedStart: resetKernelProfile }, async () => {
       const s = step++;
       const loss = await optimizationStep(weights, () => lossFor(s), optimizer, LR, CLIP);
       if (!Number.isFinite(loss)) throw new Error(`the loss became ${loss}`);
     });
     const ms = median(times);
-    return { value: (items * 1000) / ms, repeats: times.length, detail: spread(times, 'ms/step') };
+    return { value: (items * 1000) / ms, repeats: times.length, detail: spread(times, 'ms/step'), totalMs: times.reduce((a, b) => a + b, 0) };
   } finally {
     optimizer.dispose();
   }

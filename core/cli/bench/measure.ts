@@ -16,11 +16,14 @@ export interface RepeatPlan {
   maxRepeats: number;
   /** …stopping once this much time has been spent on timed runs (after minRepeats). */
   budgetMs: number;
+  /** Called once after the warm-up, before the first timed run (e.g. to reset a profile). */
+  onTimedStart?: () => void;
 }
 
 /** Runs `fn` per the plan; returns the duration (ms) of each timed run. */
 export async function timeRepeats(plan: RepeatPlan, fn: () => void | Promise<void>): Promise<number[]> {
   for (let i = 0; i < plan.warmup; i++) await fn();
+  plan.onTimedStart?.();
   const times: number[] = [];
   let spent = 0;
   while (times.length < plan.maxRepeats && (times.length < plan.minRepeats || spent < plan.budgetMs)) {

@@ -1,11 +1,12 @@
 /** Runs one bench job in this process: backend set-up, the job, its peak memory. */
 import type { BackendInfo } from '../../tensor/backend.ts';
+import type { KernelStat } from '../../tensor/kernelProfile.ts';
 import { JOB_NAMES, type JobName } from './figures.ts';
 import type { JobResult } from './jobs.ts';
 import { RssSampler } from './measure.ts';
 
 export type JobOutcome =
-  | { ok: true; job: string; results: JobResult; baseline?: JobResult; peakRssBytes: number; backend: BackendInfo; seconds: number }
+  | { ok: true; job: string; results: JobResult; baseline?: JobResult; profile?: KernelStat[]; peakRssBytes: number; backend: BackendInfo; seconds: number }
   | { ok: false; job: string; error: string };
 
 /**
@@ -14,8 +15,11 @@ export type JobOutcome =
  */
 export type CompareWith = false | 'all' | readonly string[];
 
-/** Runs `job`; with `compare`, first with those kernels switched off, then with all on, in the same process. */
-export async function runJob(job: string, prefer: string | undefined, compare: CompareWith = false): Promise<JobOutcome> {
+/**
+ * Runs `job`; with `compare`, first with those kernels switched off, then with all on, in the same
+ * process; with `profile`, the second run counts time per kernel (core/tensor/kernelProfile.ts).
+ */
+export async function runJob(job: string, prefer: string | undefined, compare: CompareWith = false, profile = false): Promise<JobOutcome> {
   if (!(JOB_NAMES as readonly string[]).includes(job)) throw new Error(`unknown bench job '${job}'`);
   const started = performance.now();
   const sampler = new RssSampler();
@@ -36,8 +40,12 @@ export async function runJob(job: string, prefer: string | undefined, compare: C
         setDisabledKernels(before);
       }
     }
+    const profiler = profile ? await import('../../tensor/kernelProfile.ts') : null;
+    profiler?.startKernelProfile();
     const results = await JOBS[job as JobName]();
-    return { ok: true, job, results, ...(baseline ? { baseline } : {}), peakRssBytes: sampler.stop(), backend, seconds: (performance.now() - started) / 1000 };
+    profiler?.stopKernelProfile();
+    const kernels = profiler?.kernelProfile();
+    return { ok: true, job, results, ...(baseline ? { baseline } : {}), ...(kernels ? { profile: kernels } : {}), peakRssBytes: sampler.stop(), backend, seconds: (performance.now() - started) / 1000 };
   } finally {
     sampler.stop();
   }

@@ -1,6 +1,6 @@
 /**
- * Stride-1 NHWC convolutions on the project's GEMM (im2col in chunks of rows, threads split
- * both): `Conv2D`, `FusedConv2D` (bias, relu), `Conv2DBackpropInput` and `Conv2DBackpropFilter`.
+ * Stride-1 NHWC convolutions on the project's GEMM (threads split the rows; each runs im2col and
+ * the product a cache-sized block of rows at a time): `Conv2D`, `FusedConv2D` (bias, relu), `Conv2DBackpropInput` and `Conv2DBackpropFilter`.
  * A tap whose weights are all exactly zero (what a PixelCNN mask leaves) is skipped in the
  * forward and input-gradient products — the same sums without the zero terms. Strides,
  * dilations, NCHW and other activations go to the kernels registered before.
@@ -16,8 +16,13 @@ import { copyIn, copyOut } from './heap.ts';
 type Args = { inputs: Record<string, TensorInfo | undefined>; backend: BackendWasm; attrs: NamedAttrMap };
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 
-/** Floats of im2col scratch a chunk may use. */
-const CHUNK_FLOATS = 1 << 22;
+/**
+ * Floats of one thread's im2col block: small enough that a block is still in cache (L2) when the
+ * product reads it back, right after it was written.
+ */
+const BLOCK_FLOATS = 1 << 16;
+/** Multiply-adds below which a convolution stays on one thread. */
+const PARALLEL_MIN_WORK = 1 << 21;
 /**
  * Per filter (by data id: tensor data never changes), the open taps and their weights laid out
  * for the product, so small convolutions (one position a call while sampling) pay no set-up.
@@ -79,25 +84,21 @@ function putTaps(rt: KernelRuntime, offsets: [number, number][]): number {
   return p;
 }
 
-function chunkRows(M: number, cols: number): number {
-  const rows = Math.max(64, Math.floor(CHUNK_FLOATS / Math.max(1, cols)));
-  return Math.min(M, Math.ceil(rows / 16) * 16);
+/** Rows of an im2col block with K columns: a multiple of 16, 16 … 1024. */
+function blockRows(K: number): number {
+  return Math.max(16, Math.min(1024, Math.floor(BLOCK_FLOATS / Math.max(1, K) / 16) * 16));
 }
 
-/** im2col of rows r0 … r0+count, split across threads. */
-function im2col(rt: KernelRuntime, x: number, H: number, W: number, C: number, OH: number, OW: number, taps: number, nTaps: number, out: number, r0: number, count: number): void {
-  const T = count * nTaps * C >= 1 << 16 ? rt.parallelism() : 1;
-  rt.run(
-    splitRange(count, T, 1).map(([s, n]) => ({
-      fn: 'im2col',
-      args: [x, H, W, C, OH, OW, taps, nTaps, out + s * nTaps * C * 4, r0 + s, n],
-    })),
-  );
+/** Threads for a product of M×K×N multiply-adds, and each one's rows (aligned to 16). */
+function rowShares(rt: KernelRuntime, M: number, K: number, N: number): [number, number][] {
+  const T = M * K * N >= PARALLEL_MIN_WORK ? rt.parallelism() : 1;
+  return splitRange(M, T, 16);
 }
 
 /**
- * out [M, N] (+ bias, relu) = Σ over chunks of im2col(src over `offsets`) · Wcol, or src · Wcol
- * directly for a 1×1 tap at offset 0.
+ * out [M, N] (+ bias, relu) = im2col(src over `offsets`) · Wcol, or src · Wcol directly for a
+ * 1×1 tap at offset 0. Each thread runs its rows a cache-sized block at a time (im2col, then the
+ * product over pre-packed weights: convRows), so the im2col never goes out to memory.
  */
 function convProduct(
   rt: KernelRuntime,
@@ -115,13 +116,16 @@ function convProduct(
     return;
   }
   const taps = putTaps(rt, offsets);
-  const rows = chunkRows(M, K);
-  const col = rt.k.allocF32(rows * K);
-  for (let r0 = 0; r0 < M; r0 += rows) {
-    const n = Math.min(rows, M - r0);
-    im2col(rt, src, H, W, C, OH, OW, taps, offsets.length, col, r0, n);
-    gemm(rt, { A: col, ars: K, aks: 1, B: wcol, brs: N, bcs: 1, C: out + r0 * N * 4, ldc: N, m: n, n: N, k: K, bias, relu });
-  }
+  const packed = rt.k.alloc((rt.k.exports.packedBFullBytes as (k: number, n: number) => number)(K, N));
+  (rt.k.exports.packBFull as (...a: number[]) => void)(wcol, N, 1, K, 0, N, packed);
+  const block = blockRows(K);
+  const shares = rowShares(rt, M, K, N);
+  rt.run(
+    shares.map(([r0, count], t) => ({
+      fn: 'convRows',
+      args: [src, H, W, C, OH, OW, taps, offsets.length, packed, N, out, bias, relu ? 1 : 0, r0, count, block, rt.k.allocF32(block * K), rt.gemmWork[t]!],
+    })),
+  );
 }
 
 function forward(rt: KernelRuntime, backend: BackendWasm, x: TensorInfo, filter: TensorInfo, info: tf.backend_util.Conv2DInfo, bias: TensorInfo | undefined, relu: boolean): TensorInfo {
@@ -266,19 +270,27 @@ export function makeConv2DBackpropFilter(fallback: KernelFunc) {
   };
 }
 
-/** dw [taps·Cin, Cout] = Σ over row chunks of im2col(x)ᵀ · dy. */
+/** dw [taps·Cin, Cout] = im2col(x)ᵀ · dy: each thread sums its rows (convFilterGradRows), then the threads' sums are added. */
 function productFilterGrad(
   rt: KernelRuntime, px: number, pdy: number, H: number, W: number, Cin: number, OH: number, OW: number, Cout: number, M: number,
   taps: [number, number][], top: number, left: number, dw: number,
 ): void {
   const K = taps.length * Cin;
   const tapPtr = putTaps(rt, taps.map(([ky, kx]) => [ky - top, kx - left] as [number, number]));
-  const rows = chunkRows(M, K);
-  const col = rt.k.allocF32(rows * K);
-  for (let r0 = 0; r0 < M; r0 += rows) {
-    const n = Math.min(rows, M - r0);
-    im2col(rt, px, H, W, Cin, OH, OW, tapPtr, taps.length, col, r0, n);
-    // dW [K, Cout] += colᵀ · dy rows
-    gemm(rt, { A: col, ars: 1, aks: K, B: pdy + r0 * Cout * 4, brs: Cout, bcs: 1, C: dw, ldc: Cout, m: K, n: Cout, k: n, accumulate: r0 > 0 });
+  const block = blockRows(K);
+  const shares = rowShares(rt, M, K, Cout);
+  const parts = shares.map((_, t) => (t === 0 ? dw : rt.k.allocF32(K * Cout)));
+  rt.run(
+    shares.map(([r0, count], t) => ({
+      fn: 'convFilterGradRows',
+      args: [px, H, W, Cin, OH, OW, tapPtr, taps.length, pdy, Cout, parts[t]!, r0, count, block, rt.k.allocF32(block * K), rt.gemmWork[t]!],
+    })),
+  );
+  const f = rt.k.f32;
+  const n = K * Cout;
+  for (let t = 1; t < parts.length; t++) {
+    const src = parts[t]! >> 2;
+    const dst = dw >> 2;
+    for (let i = 0; i < n; i++) f[dst + i]! += f[src + i]!;
   }
 }

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { FIGURES, JOB_NAMES, meetsTarget, ratioToTarget, selectFigures } from '../../../core/cli/bench/figures.ts';
+import path from 'node:path';
+import fs from 'node:fs';
+import os from 'node:os';
+import { FIGURES, JOB_NAMES, ratioToTorch, selectFigures } from '../../../core/cli/bench/figures.ts';
+import { jobProfile, formatProfile } from '../../../core/cli/bench/profileTable.ts';
+import { findTorchBench, torchArgs, torchSections, torchValue } from '../../../core/cli/bench/torchReference.ts';
 import { median } from '../../../core/cli/bench/measure.ts';
-import { formatValue } from '../../../core/cli/bench/runBench.ts';
+import { formatValue, torchTable, withTorch, type FigureReport } from '../../../core/cli/bench/runBench.ts';
 import { runCli, type CliIo } from '../../../core/cli/runCli.ts';
 
 // The bench's plumbing (the measurements themselves run with `npm run bench`, not in npm test).
@@ -28,7 +33,8 @@ describe('ars bench figures', () => {
       'sample.vocab4k.nar.t1',
     ]);
     for (const f of FIGURES) expect(JOB_NAMES).toContain(f.job);
-    expect(FIGURES.filter((f) => f.target !== undefined)).toHaveLength(9);
+    // Every figure but the batch of 16 has PyTorch's counterpart in the reference.
+    expect(FIGURES.filter((f) => f.torch === undefined).map((f) => f.id)).toEqual(['sample.pixelcnn.batch16']);
   });
 
   it('--only selects by id, group or model, comma-separated, and rejects unknown names', () => {
@@ -41,15 +47,73 @@ describe('ars bench figures', () => {
     expect(() => selectFigures('gpt5')).toThrow(/names no figure/);
   });
 
-  it('compares with targets in the right direction', () => {
+  it('reads figures as ratios to PyTorch in the right direction', () => {
     const lstm = FIGURES.find((f) => f.id === 'train.lstm')!;
     const kv = FIGURES.find((f) => f.id === 'sample.transformer.kv')!;
-    expect(meetsTarget(lstm, 16_000)).toBe(true);
-    expect(meetsTarget(lstm, 14_000)).toBe(false);
-    expect(ratioToTarget(lstm, 7_500)).toBeCloseTo(0.5);
-    expect(meetsTarget(kv, 0.3)).toBe(true);
-    expect(ratioToTarget(kv, 0.8)).toBeCloseTo(0.5);
-    expect(meetsTarget(FIGURES.find((f) => f.id === 'sample.nar.t1')!, 5)).toBeNull();
+    expect(ratioToTorch(lstm, 15_000, 30_000)).toBeCloseTo(0.5);
+    expect(ratioToTorch(kv, 0.1, 0.4)).toBeCloseTo(4);
+    expect(ratioToTorch(kv, 0.1, null)).toBeNull();
+    expect(ratioToTorch(lstm, null, 30_000)).toBeNull();
+  });
+
+  it('takes PyTorch figures from the reference output and tabulates ours | PyTorch | ratio', () => {
+    const figures = selectFigures('transformer,train.pixelcnn');
+    expect(torchSections(figures)).toEqual(['gpt', 'pixelcnn']);
+    expect(torchSections(selectFigures('sample.pixelcnn.batch16'))).toEqual([]);
+    expect(torchArgs(selectFigures('train'))).toEqual(['--only', 'char_lstm,char_rnn_tanh,gpt,pixelcnn,nar', '--pix-px-b1', '8', '--pix-px-b16', '8']);
+    expect(torchArgs(selectFigures('pixelcnn'))).toEqual(['--only', 'pixelcnn']);
+    const out = { meta: {}, gpt: { train_tokens_per_s: 30_000, sample_naive_ms_per_token: 1.6, sample_kvcache_ms_per_token: 'x' }, pixelcnn: { train_images_per_s: 200 } };
+    expect(torchValue(figures[0]!, out)).toBe(30_000);
+    expect(torchValue(figures.find((f) => f.id === 'sample.transformer.kv')!, out)).toBeNull();
+    const reports: FigureReport[] = figures.map((f, i) => ({
+      id: f.id, title: f.title, unit: f.unit, better: f.better, value: [15_000, 200, 0.8, 0.1][i] ?? null,
+      torch: null, ratio: null, meets: null, repeats: 5, detail: null, unavailable: null, peakRssBytes: null,
+    }));
+    const done = withTorch(reports, figures, out);
+    expect(done.map((r) => [r.id, r.torch, r.ratio, r.meets])).toEqual([
+      ['train.transformer', 30_000, 0.5, false],
+      ['train.pixelcnn', 200, 1, true],
+      ['sample.transformer.naive', 1.6, 2, true],
+      ['sample.transformer.kv', null, null, null],
+    ]);
+    const table = torchTable(done);
+    expect(table).toMatch(/transformer training\s+15,000 tok\/s\s+30,000 tok\/s\s+0\.50×/);
+    expect(table).toMatch(/pixelcnn training\s+200 img\/s\s+200 img\/s\s+1\.00× ✓/);
+  });
+
+  it('finds torch_bench.py in shared/bench above the repository, or where ARS_TORCH_BENCH says', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ars-torch-'));
+    try {
+      const repo = path.join(root, 'wt', 'repo');
+      fs.mkdirSync(repo, { recursive: true });
+      expect(findTorchBench({}, repo)).toBeNull();
+      fs.mkdirSync(path.join(root, 'shared', 'bench'), { recursive: true });
+      const script = path.join(root, 'shared', 'bench', 'torch_bench.py');
+      fs.writeFileSync(script, '');
+      expect(findTorchBench({}, repo)).toBe(script);
+      expect(findTorchBench({ ARS_TORCH_BENCH: path.join(root, 'nope.py') }, repo)).toBeNull();
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('turns a kernel profile into per-step shares and rates', () => {
+    const stats = [
+      { name: 'BatchMatMul', calls: 40, ms: 60, cpuMs: 100, bytes: 4e8, flops: 3e9, copyMs: 6, copyBytes: 2e8 },
+      { name: 'Add', calls: 100, ms: 10, cpuMs: 10, bytes: 1e8, flops: 0, copyMs: 0, copyBytes: 0 },
+    ];
+    const p = jobProfile('train.transformer', stats, 10, 100);
+    expect(p.stepMs).toBe(10);
+    expect(p.rows[0]).toMatchObject({ kernel: 'BatchMatMul', callsPerStep: 4, msPerStep: 6, share: 0.6, copyMsPerStep: 0.6, gflopPerStep: 0.3, mbPerStep: 40 });
+    expect(p.rows[0]!.gflops).toBeCloseTo(50);
+    expect(p.rows[0]!.cpuGflops).toBeCloseTo(30);
+    expect(p.rows[0]!.cpuMsPerStep).toBe(10);
+    expect(p.rows[1]!.gflops).toBeNull();
+    expect(p.outsideMs).toBeCloseTo(3);
+    const text = formatProfile(p);
+    expect(text).toContain('train.transformer: 10.0 ms/step over 10 steps');
+    expect(text).toMatch(/BatchMatMul\s+4\s+6\.00\s+60\.0%\s+10\.00\s+90\.9%/);
+    expect(text).toMatch(/\(outside kernels\)\s+3\.00\s+30\.0%/);
   });
 
   it('medians and units', () => {
@@ -70,7 +134,7 @@ describe('ars bench figures', () => {
       onInterrupt: () => () => undefined,
     };
     expect(await runCli(['bench', '--help'], io)).toBe(0);
-    for (const flag of ['--only', '--json', '--compare', '--backend']) expect(out).toContain(flag);
+    for (const flag of ['--only', '--json', '--compare', '--backend', '--torch', '--profile']) expect(out).toContain(flag);
     expect(await runCli(['bench', '--only', 'nothing-like-this'], { ...io, stderr: { write: () => true } })).toBe(2);
   });
 });

@@ -52,6 +52,8 @@ describe('convolutions', () => {
   const cases: { B: number; H: number; W: number; cin: number; cout: number; k: number; pad: 'same' | 'valid'; mask: 'A' | 'B' | null; act: 'relu' | 'linear' }[] = [
     { B: 2, H: 28, W: 28, cin: 1, cout: 16, k: 7, pad: 'same', mask: 'A', act: 'relu' },
     { B: 2, H: 12, W: 12, cin: 32, cout: 64, k: 3, pad: 'same', mask: 'B', act: 'relu' },
+    // threaded, several im2col blocks per thread (the last one partial), 20 columns (not a whole panel)
+    { B: 2, H: 20, W: 20, cin: 40, cout: 20, k: 3, pad: 'same', mask: 'B', act: 'relu' },
     { B: 3, H: 9, W: 11, cin: 5, cout: 7, k: 3, pad: 'valid', mask: null, act: 'linear' },
     { B: 2, H: 6, W: 6, cin: 8, cout: 3, k: 1, pad: 'valid', mask: null, act: 'relu' },
     { B: 1, H: 5, W: 7, cin: 3, cout: 4, k: 5, pad: 'same', mask: 'B', act: 'linear' },

@@ -1,4 +1,6 @@
 // @ts-nocheck — AssemblyScript source (compiled by core/tensor/wasm/build.mjs), not TypeScript.
+import { gemm, gemmPackedBias, NR } from './gemm';
+
 /**
  * im2col for stride-1 convolutions in NHWC: the rows of a GEMM operand, one output position a
  * row, one (tap, channel) a column, only for the taps listed (masked convolutions skip the taps
@@ -31,6 +33,48 @@ export function im2col(x: usize, H: i32, W: i32, C: i32, OH: i32, OW: i32, taps:
       }
       dst += cBytes;
     }
+  }
+}
+
+/**
+ * Rows r0 … r0+count of a convolution as a product, a block of `block` rows at a time, so the
+ * block's im2col (`col`: block·nTaps·C floats of this thread's scratch) stays in cache between
+ * being written and being read: out[r, 0..N) = im2col(x)[r] · W (+ bias, relu), W pre-packed by
+ * packBFull (K = nTaps·C rows, N columns). The same arithmetic as one product over all rows, so
+ * a row's result does not depend on the block or thread that computes it.
+ */
+export function convRows(
+  x: usize, H: i32, W: i32, C: i32, OH: i32, OW: i32, taps: usize, nTaps: i32,
+  packed: usize, N: i32, out: usize, bias: usize, act: i32,
+  r0: i32, count: i32, block: i32, col: usize, work: usize,
+): void {
+  const K = nTaps * C;
+  const P = (N + NR - 1) / NR;
+  for (let r = r0; r < r0 + count; r += block) {
+    const n = min(block, r0 + count - r);
+    im2col(x, H, W, C, OH, OW, taps, nTaps, col, r, n);
+    gemmPackedBias(col, K, 1, packed, N, out + (<usize>(r * N) << 2), N, n, 0, P, K, false, bias, act, work);
+  }
+}
+
+/**
+ * A filter gradient's share: dw[K, N] = Σ over rows r0 … r0+count of im2col(x)[r]ᵀ · dy[r], a
+ * block of rows at a time (im2col into this thread's `col`); dw is overwritten (zero when count
+ * is 0). Threads each sum their rows into their own dw; the caller adds those up.
+ */
+export function convFilterGradRows(
+  x: usize, H: i32, W: i32, C: i32, OH: i32, OW: i32, taps: usize, nTaps: i32,
+  dy: usize, N: i32, dw: usize, r0: i32, count: i32, block: i32, col: usize, work: usize,
+): void {
+  const K = nTaps * C;
+  if (count <= 0) {
+    memory.fill(dw, 0, <usize>(K * N) << 2);
+    return;
+  }
+  for (let r = r0; r < r0 + count; r += block) {
+    const n = min(block, r0 + count - r);
+    im2col(x, H, W, C, OH, OW, taps, nTaps, col, r, n);
+    gemm(col, 1, K, dy + (<usize>(r * N) << 2), N, 1, dw, N, 0, K, 0, N, n, r > r0, 0, 0, work);
   }
 }
 

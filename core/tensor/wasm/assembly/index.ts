@@ -15,4 +15,4 @@ export { gemmPacked, gemmPackedBias, packBFull, packedBFullBytes } from './gemm'
 export { barrier } from './sync';
 export { packRecurrentWeights, packedRecurrentBytes, rnnForward, rnnBackward, shiftStates } from './rnn';
 export { matvec, matvecRows, attendCached, attendCachedGemm, attendCachedHeads, addInPlace, cellStep } from './infer';
-export { im2col, reluGrad } from './conv';
+export { convFilterGradRows, convRows, im2col, reluGrad } from './conv';
