@@ -98,7 +98,7 @@ async function train(work: string, spec: StarterSpec, arId: string | null): Prom
 }
 
 /** Packs a trained run as a starter in `stage` (a runs home): weights-only final checkpoint, fixed id. */
-async function pack(work: string, stage: string, runId: string, spec: StarterSpec, idMap: ReadonlyMap<string, string>): Promise<string> {
+export async function packStarter(work: string, stage: string, runId: string, spec: StarterSpec, idMap: ReadonlyMap<string, string>): Promise<string> {
   const run = await new RunStore(work).open(runId);
   const { checkpoint } = await run.checkpoints.loadLatest();
   if (!checkpoint) throw new Error(`${spec.id}: run ${runId} has no checkpoint`);
@@ -138,7 +138,7 @@ async function main(): Promise<void> {
   for (const spec of STARTERS) {
     const runId = trained.get(spec.id);
     if (!runId || (only && !only.has(spec.id))) continue;
-    await pack(work, stage, runId, spec, idMap);
+    await packStarter(work, stage, runId, spec, idMap);
     const archive = await exportRunArchive(await new RunStore(stage).open(spec.id));
     if (archive.skipped.length) throw new Error(`${spec.id}: a checkpoint did not verify: ${archive.skipped[0]!.reason}`);
     await writeFile(join(out, archive.fileName), archive.bytes);
