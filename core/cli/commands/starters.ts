@@ -10,8 +10,8 @@ export const startersCommand: Command = {
   help: `Usage: ars starters --restore [options]
 
 The app ships small trained runs (a Transformer and a distilled mask-predict model on the
-sonnets, a PixelCNN and a masked image model on MNIST), marked starter, so that sampling, racing
-and completing a drawing work at once. A new runs folder gets them on its first start; they are
+sonnets, a PixelCNN on MNIST), marked starter, so that sampling, racing and completing a drawing
+work at once. A new runs folder gets them on its first start; they are
 ordinary runs otherwise, and one you delete stays deleted. --restore adds back the ones that are
 missing; a run that is there is left as it is. Set ARS_NO_STARTERS=1 to start without them.
 
