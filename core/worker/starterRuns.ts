@@ -94,7 +94,8 @@ export async function installMissingStarters(deps: StarterDeps): Promise<Starter
       outcome.failed.push({ runId, message: (err as Error).message });
     }
   }
-  if (outcome.failed.length === 0 || outcome.restored.length + outcome.present.length > 0) await markInstalled(deps.home, outcome);
+  const worked = outcome.failed.length === 0 || outcome.restored.length + outcome.present.length > 0;
+  if (worked && (outcome.restored.length > 0 || !(await startersInstalled(deps.home)))) await markInstalled(deps.home, outcome);
   return outcome;
 }
 
