@@ -49,6 +49,8 @@ function resourceFile(name: string): string {
 const LICENSES = () => resourceFile('THIRD_PARTY_LICENSES.txt');
 /** The project's own WebAssembly kernels (core/tensor/wasm), for the worker. */
 const KERNELS_DIR = () => resourceFile('wasm');
+/** The starter runs (assets/starter; packaged: extraResources), for the worker to install into a new data folder. */
+const STARTERS_DIR = () => (app.isPackaged ? join(process.resourcesPath, 'starter') : join(app.getAppPath(), 'assets', 'starter'));
 
 const SCHEME = 'app';
 const APP_HOST = 'studio';
@@ -232,7 +234,7 @@ const workerEnvironment: WorkerHostEnvironment<MessagePortMain, WebContents> = {
     return utilityProcess.fork(WORKER, ['--home', app.getPath('userData')], {
       serviceName: 'Autoregressive Studio worker',
       stdio: 'inherit',
-      env: { ...process.env, ARS_KERNELS_DIR: KERNELS_DIR() },
+      env: { ...process.env, ARS_KERNELS_DIR: KERNELS_DIR(), ARS_STARTERS_DIR: STARTERS_DIR() },
     });
   },
   channel() {

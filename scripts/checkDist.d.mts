@@ -4,3 +4,5 @@ export declare function validateBuilderConfig(config: BuilderConfig): Promise<st
 export declare function checkTargets(config: BuilderConfig): string[];
 export declare function checkPaths(config: BuilderConfig, projectDir?: string): string[];
 export declare function checkUnpacked(config: BuilderConfig, projectDir?: string): { problems: string[]; found: string[] };
+export declare const STARTER_BUDGET_BYTES: number;
+export declare function checkStarters(config: BuilderConfig, projectDir?: string): { problems: string[]; archives: string[]; total: number };

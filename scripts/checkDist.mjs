@@ -14,6 +14,8 @@
  *    the `files` patterns), and so do the app's entry points (npm run build makes out/).
  * 6. Every WebAssembly module, Node-API addon and shared library among the shipped packages is
  *    unpacked from the asar archive (matches `asarUnpack`), or it could not be loaded.
+ * 7. The starter runs (assets/starter, npm run starters) are shipped where electron/main.ts
+ *    looks for them (extraResources: starter/) and stay within their size budget.
  */
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -114,6 +116,23 @@ export function checkPaths(config, projectDir = root) {
   return problems;
 }
 
+/** What the starter runs may take in all (the repository and the installers carry them). */
+export const STARTER_BUDGET_BYTES = 4 * 1024 * 1024;
+
+/** The starter run archives are shipped to resources/starter (electron/main.ts) and fit the budget. */
+export function checkStarters(config, projectDir = root) {
+  const problems = [];
+  const entry = [config.extraResources ?? []].flat().find((e) => typeof e === 'object' && e.from === 'assets/starter');
+  if (!entry) return { problems: ['extraResources does not ship assets/starter (the starter runs)'], archives: [], total: 0 };
+  if (entry.to !== 'starter') problems.push(`extraResources puts assets/starter in "${entry.to}", but electron/main.ts looks in "starter"`);
+  const dir = join(projectDir, 'assets', 'starter');
+  const archives = existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.ars-run.tgz')) : [];
+  if (archives.length === 0) problems.push('assets/starter holds no starter run archive (run npm run starters)');
+  const total = archives.reduce((sum, n) => sum + statSync(join(dir, n)).size, 0);
+  if (total > STARTER_BUDGET_BYTES) problems.push(`the starter runs take ${total} bytes, over their budget of ${STARTER_BUDGET_BYTES}`);
+  return { problems, archives, total };
+}
+
 function walk(dir, out = []) {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
@@ -179,6 +198,11 @@ async function main() {
   const unpacked = checkUnpacked(config);
   problems.push(...unpacked.problems);
   say(`${unpacked.found.length} WebAssembly/native files among the shipped packages, all unpacked from the asar archive`);
+
+  // 7. the starter runs
+  const starters = checkStarters(config);
+  problems.push(...starters.problems);
+  if (starters.problems.length === 0) say(`${starters.archives.length} starter runs shipped, ${(starters.total / 2 ** 20).toFixed(2)} MiB`);
 
   if (problems.length > 0) {
     for (const p of problems) console.error(`check:dist: ${p}`);

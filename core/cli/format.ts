@@ -72,7 +72,7 @@ export function formatRunsTable(runs: readonly RunSummary[]): string {
   const header = ['ID', 'NAME', 'STATE', 'STEP', 'TRAIN', 'VAL', 'MODEL', 'DATA', 'UPDATED'];
   const rows = runs.map((r) => [
     r.id,
-    plainText(r.name),
+    r.starter ? `${plainText(r.name)} [starter]` : plainText(r.name),
     r.state,
     `${r.step}/${r.totalSteps}`,
     formatLoss(r.lastTrainLoss),
@@ -96,7 +96,7 @@ export function formatRunsTable(runs: readonly RunSummary[]): string {
  */
 export function formatRunDetail(run: RunDetail, validations = 12): string {
   const lines = [
-    `${plainText(run.name)}  (${run.id})`,
+    `${plainText(run.name)}  (${run.id})${run.starter ? '  [starter: shipped with the app; ars starters --restore brings it back]' : ''}`,
     `  state       ${run.state}, step ${run.step} of ${run.totalSteps}, checkpoint ${run.checkpointStep ?? 'none'}`,
     `  model       ${describeRunModel(run.model)}`,
     `  data        ${plainText(run.dataset)}`,

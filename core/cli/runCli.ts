@@ -13,6 +13,7 @@ import { runsCommand } from './commands/runs.ts';
 import { sampleCommand } from './commands/sample.ts';
 import { serveCommand } from './commands/serve.ts';
 import { showCommand } from './commands/show.ts';
+import { startersCommand } from './commands/starters.ts';
 import { trainCommand } from './commands/train.ts';
 import { EXIT_OK, EXIT_STATUS_HELP, EXIT_USAGE, UsageError, reportError } from './exitStatus.ts';
 import { parseCommandLine } from './flags.ts';
@@ -37,6 +38,7 @@ const COMMANDS: Record<string, Command> = {
   delete: deleteCommand,
   export: exportCommand,
   import: importCommand,
+  starters: startersCommand,
   info: infoCommand,
   bench: benchCommand,
   serve: serveCommand,

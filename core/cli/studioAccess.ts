@@ -3,6 +3,7 @@ import type { WorkerClient } from '../protocol/client.ts';
 import type { StudioLike } from '../worker/dispatcher.ts';
 import { resolveStudioHome } from '../worker/home.ts';
 import { createInProcessClient } from '../worker/inProcess.ts';
+import { starterRunsOption } from '../worker/starterRuns.ts';
 import type { StudioOptions } from '../worker/studio.ts';
 import { UsageError } from './exitStatus.ts';
 import type { Values } from './flags.ts';
@@ -38,7 +39,10 @@ export async function chosenBackend(values: Values, io: CliIo): Promise<string |
 export async function openStudio(values: Values, io: CliIo, fileAccess: 'any' | 'datasets' = 'any'): Promise<StudioLike> {
   const home = resolveStudioHome(str(values, 'runs-dir'), io.env, io.cwd);
   const backend = await chosenBackend(values, io);
-  const options: StudioOptions = { home, ...(backend ? { backend } : {}), ...(fileAccess === 'any' ? { fileAccess } : {}) };
+  // A new runs folder gets the starter runs (none with ARS_NO_STARTERS); a starter that cannot be installed is a warning.
+  const starters = starterRunsOption(io.env);
+  const warn = starters.starterRuns ? { warn: (message: string) => io.stderr.write(`warning: ${message}\n`) } : {};
+  const options: StudioOptions = { home, ...(backend ? { backend } : {}), ...(fileAccess === 'any' ? { fileAccess } : {}), ...starters, ...warn };
   return io.createStudio ? io.createStudio(options) : defaultStudio(options);
 }
 

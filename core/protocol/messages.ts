@@ -81,6 +81,8 @@ export const RunSummary = z.object({
   lastValLoss: z.number().nullable(),
   checkpointStep: z.number().int().nullable(),
   backend: z.string(),
+  /** A starter run shipped with the app (deletable; `runs.restoreStarters` brings it back). Absent on other runs. */
+  starter: z.boolean().optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 
@@ -410,6 +412,8 @@ export const Methods = {
     }),
     result: RunSummary,
   },
+  /** Adds back the starter runs shipped with the app that are missing from the runs folder (none is replaced). */
+  'runs.restoreStarters': { params: z.object({}), result: z.object({ restored: z.array(RunSummary), present: z.array(RunId) }) },
 } as const;
 export type Methods = typeof Methods;
 export type MethodName = keyof Methods;

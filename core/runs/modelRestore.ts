@@ -18,15 +18,22 @@ export function restoreWeights(model: WeightedModel, tensors: tf.NamedTensorMap)
   for (const [name, variable] of model.weights) variable.assign(tensors[MODEL_PREFIX + name]!);
 }
 
+/** Whether a checkpoint holds optimiser state; a weights-only one (a starter run's) does not. */
+export function hasOptimizerState(tensors: tf.NamedTensorMap): boolean {
+  return Object.keys(tensors).some((name) => name.startsWith('adam/'));
+}
+
 /**
  * Puts a run's model and optimiser back where `checkpoint` left them, to train on. A checkpoint
  * that does not fit raises CheckpointError saying so, and the model and optimiser are disposed.
- * The checkpoint's tensors are disposed either way.
+ * A weights-only checkpoint (no `adam/` tensors: the starter runs ship so, at a third of the
+ * size) restores the weights and leaves the optimiser fresh. The checkpoint's tensors are
+ * disposed either way.
  */
 export function restoreTraining(model: OwnedModel, optimizer: AdamOptimizer, checkpoint: LoadedCheckpoint, runId: string): void {
   try {
     restoreWeights(model, checkpoint.tensors);
-    optimizer.importState(checkpoint.tensors, Number(checkpoint.metadata.optimizerStep ?? checkpoint.step));
+    if (hasOptimizerState(checkpoint.tensors)) optimizer.importState(checkpoint.tensors, Number(checkpoint.metadata.optimizerStep ?? checkpoint.step));
   } catch (err) {
     model.dispose();
     optimizer.dispose();

@@ -34,6 +34,8 @@ export const RunMeta = z.object({
   error: z.string().nullable(),
   /** A distilled run: the AR run whose generated text (corpus.txt) it trains on, and how that text was written. */
   distillFrom: DistillRecord.optional(),
+  /** A starter run: shipped with the app (assets/starter), installed into a new data folder; an ordinary run otherwise. */
+  starter: z.boolean().optional(),
   /**
    * PixelCNN runs, once training completes: the test NLL under stochastic binarization
    * (core/train/testNll.ts), or why there is none (`unavailable`). Absent on older runs.

@@ -12,6 +12,7 @@ import { isToChild, type FromChild } from './childProtocol.ts';
 import { serveClient, type StudioLike } from './dispatcher.ts';
 import { FATAL_EXIT_CODE, onFatalBackendError } from './fatalErrors.ts';
 import { resolveStudioHome } from './home.ts';
+import { starterRunsOption } from './starterRuns.ts';
 import { Studio } from './studio.ts';
 
 interface Connection {
@@ -61,7 +62,7 @@ function main(): void {
   const backend = typeof values.backend === 'string' ? values.backend : process.env.ARS_BACKEND;
   let studio: StudioLike;
   try {
-    studio = new Studio({ home, ...(backend ? { backend } : {}) });
+    studio = new Studio({ home, ...(backend ? { backend } : {}), ...starterRunsOption(process.env) });
   } catch (err) {
     toParent({ t: 'fatal', error: errorInfo(err) });
     process.exit(1);

@@ -40,6 +40,7 @@ export type StudioLike = Pick<
   | 'exportRun'
   | 'importRun'
   | 'runMetrics'
+  | 'restoreStarters'
   | 'limits'
 >;
 
@@ -204,6 +205,7 @@ export function serveClient(pipe: MessagePipe, studio: StudioLike, options: Serv
     'runs.metrics': ({ runId }) => studio.runMetrics(runId),
     'runs.export': ({ runId }) => studio.exportRun(runId),
     'runs.import': ({ archive, fileName }) => studio.importRun(archive, fileName),
+    'runs.restoreStarters': () => studio.restoreStarters(),
   };
 
   const handle = async (raw: unknown): Promise<void> => {

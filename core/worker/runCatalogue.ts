@@ -121,7 +121,7 @@ function metricRecord(m: MetricLine): MetricRecord {
   };
 }
 
-function runSummary(meta: RunMeta): RunSummary {
+export function runSummary(meta: RunMeta): RunSummary {
   return {
     id: meta.id,
     name: meta.name,
@@ -136,5 +136,6 @@ function runSummary(meta: RunMeta): RunSummary {
     lastValLoss: meta.lastValLoss,
     checkpointStep: meta.checkpointStep,
     backend: meta.backend,
+    ...(meta.starter ? { starter: true } : {}),
   };
 }

@@ -19,6 +19,8 @@ import { readSettings } from './settings.ts';
 import { RunCatalogue } from './runCatalogue.ts';
 import { SamplingJobs } from './samplingJobs.ts';
 import { TrainingJobs } from './trainingJobs.ts';
+import { installMissingStarters, installStartersOnFirstStart, starterAssetsDir, type StarterDeps } from './starterRuns.ts';
+import { RunStoreError } from '../errors.ts';
 import type { DistillRequest } from './distillTraining.ts';
 
 export type { Job, PausableJob, UnpausableJob } from './job.ts';
@@ -37,6 +39,14 @@ export interface StudioOptions {
   fileAccess?: FileAccess;
   /** Trainings run at once (more wait in a queue); default: settings.json's maxConcurrentTrainings, else one per core. */
   maxConcurrentTrainings?: number;
+  /**
+   * The folder of starter run archives to install into a data folder that never had them
+   * (core/worker/starterRuns.ts); absent: none are installed on start (restoreStarters still
+   * reads the default folder).
+   */
+  starterRuns?: string;
+  /** Where a problem that does not stop the Studio goes (a starter run that cannot be installed); default: stderr. */
+  warn?: (message: string) => void;
 }
 
 /**
@@ -55,6 +65,9 @@ export class Studio {
   private readonly concurrentTrainings: number;
   private readonly imageRaces: ImageRaceJobs;
   private readonly limitsJobs: LimitsJobs;
+  private readonly starterDeps: StarterDeps;
+  /** The first-start install of the starter runs; every call that reads runs waits for it. */
+  private readonly starters: Promise<unknown>;
 
   constructor(options: StudioOptions) {
     this.concurrentTrainings = options.maxConcurrentTrainings ?? readSettings(options.home).maxConcurrentTrainings ?? availableParallelism();
@@ -73,6 +86,36 @@ export class Studio {
     this.races = new RaceJobs(this.sampling);
     this.imageRaces = new ImageRaceJobs(this.store, this.backend);
     this.limitsJobs = new LimitsJobs(this.backend, this.store);
+    this.starterDeps = {
+      home: options.home,
+      dir: options.starterRuns ?? starterAssetsDir(),
+      hasRun: (runId) => this.store.open(runId).then(() => true, () => false),
+      // Checkpoints are verified by decoding their weights, on the backend in use.
+      importRun: async (archive, fileName) => this.catalogue.importRun(archive, fileName),
+      deleteRun: (runId) => this.catalogue.deleteRun(runId),
+    };
+    const warn = options.warn ?? ((message: string) => process.stderr.write(`warning: ${message}\n`));
+    this.starters = options.starterRuns === undefined ? Promise.resolve() : installStartersOnFirstStart(this.starterDeps, warn);
+  }
+
+  /** Runs `use` once the first-start install of the starter runs is over. */
+  private async afterStarters<T>(use: () => Promise<T>): Promise<T> {
+    await this.starters;
+    return use();
+  }
+
+  /**
+   * Adds back the starter runs missing from the runs folder (those there are left as they are).
+   * A starter that cannot be installed is a RunStoreError saying why, after the others are in.
+   */
+  async restoreStarters(): Promise<ResultOf<'runs.restoreStarters'>> {
+    await this.starters;
+    const outcome = await installMissingStarters(this.starterDeps);
+    if (outcome.failed.length > 0) {
+      const added = outcome.restored.length ? ` (restored: ${outcome.restored.map((r) => r.id).join(', ')})` : '';
+      throw new RunStoreError(`${outcome.failed.map((f) => `The starter run ${f.runId} could not be installed: ${f.message}`).join('; ')}${added}`);
+    }
+    return { restored: outcome.restored, present: outcome.present };
   }
 
   /** How many trainings the worker runs at once; the dispatcher queues the others (jobRegistry.ts). */
@@ -105,7 +148,7 @@ export class Studio {
 
   /** A new text run; with `distillFrom`, on text that AR run writes first (sequence-level distillation). */
   startTraining(config: TrainConfig, name?: string, distillFrom?: DistillRequest): Promise<Job> {
-    return distillFrom ? this.training.startDistilled(config, distillFrom, name) : this.training.startText(config, name);
+    return this.afterStarters(() => (distillFrom ? this.training.startDistilled(config, distillFrom, name) : this.training.startText(config, name)));
   }
 
   startImageTraining(config: ImageTrainConfig, name?: string): Promise<Job> {
@@ -113,30 +156,30 @@ export class Studio {
   }
 
   resumeTraining(runId: string, extraSteps: number): Promise<Job> {
-    return this.training.resume(runId, extraSteps);
+    return this.afterStarters(() => this.training.resume(runId, extraSteps));
   }
 
   sample(runId: string, options: SampleOptions): Promise<Job> {
-    return this.sampling.sampleText(runId, options);
+    return this.afterStarters(() => this.sampling.sampleText(runId, options));
   }
 
   /** K PixelCNN samples, or K completions of the known pixels, streamed pixel by pixel. */
   sampleImages(runId: string, options: PixelSampleOptions, known?: KnownPixels): Promise<Job> {
-    return this.sampling.sampleImages(runId, options, known);
+    return this.afterStarters(() => this.sampling.sampleImages(runId, options, known));
   }
 
   /** `drafterRunId`: what drafts for the hybrid (the NAR run when absent). */
   race(arRunId: string, narRunId: string, options: RaceOptions, drafterRunId?: string): Promise<Job> {
-    return this.races.race(arRunId, narRunId, options, drafterRunId);
+    return this.afterStarters(() => this.races.race(arRunId, narRunId, options, drafterRunId));
   }
 
   scaling(arRunId: string, narRunId: string, options: RaceOptions, lengths: readonly number[]): Promise<Job> {
-    return this.races.scaling(arRunId, narRunId, options, lengths);
+    return this.afterStarters(() => this.races.scaling(arRunId, narRunId, options, lengths));
   }
 
   /** The image race: known pixels completed K ways by a PixelCNN run and by a masked image run (T = 1 and T). */
   raceImages(arRunId: string, narRunId: string, options: ImageRaceOptions, known: KnownPixels): Promise<Job> {
-    return this.imageRaces.race(arRunId, narRunId, options, known);
+    return this.afterStarters(() => this.imageRaces.race(arRunId, narRunId, options, known));
   }
 
   /** One Limits lab experiment: it trains its own small models on a synthetic task and measures them. */
@@ -145,29 +188,29 @@ export class Studio {
   }
 
   listRuns(): Promise<RunSummary[]> {
-    return this.catalogue.list();
+    return this.afterStarters(() => this.catalogue.list());
   }
 
   getRun(runId: string): Promise<RunDetail> {
-    return this.catalogue.detail(runId);
+    return this.afterStarters(() => this.catalogue.detail(runId));
   }
 
   /** Every metric record of a run (getRun thins a long run's), for exports. */
   runMetrics(runId: string): Promise<MetricRecord[]> {
-    return this.catalogue.metrics(runId);
+    return this.afterStarters(() => this.catalogue.metrics(runId));
   }
 
   /** A run as one .tgz file; checkpoints that do not verify are left out, with a notice each. */
   exportRun(runId: string): Promise<ResultOf<'runs.export'>> {
-    return this.catalogue.exportRun(runId);
+    return this.afterStarters(() => this.catalogue.exportRun(runId));
   }
 
   /** Adds the run in an exported archive; RunStoreError (nothing added) when any part of it is wrong. */
   importRun(archive: Uint8Array, fileName?: string): Promise<RunSummary> {
-    return this.catalogue.importRun(archive, fileName);
+    return this.afterStarters(() => this.catalogue.importRun(archive, fileName));
   }
 
   deleteRun(runId: string): Promise<void> {
-    return this.catalogue.deleteRun(runId);
+    return this.afterStarters(() => this.catalogue.deleteRun(runId));
   }
 }

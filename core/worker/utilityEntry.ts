@@ -10,6 +10,7 @@ import type { StudioLike } from './dispatcher.ts';
 import { FATAL_EXIT_CODE, onFatalBackendError } from './fatalErrors.ts';
 import { resolveStudioHome } from './home.ts';
 import { serveParentPort, type ParentPortLike } from './messagePortPipe.ts';
+import { starterRunsOption } from './starterRuns.ts';
 import { Studio } from './studio.ts';
 
 function main(): void {
@@ -22,7 +23,7 @@ function main(): void {
   const home = resolveStudioHome(typeof values.home === 'string' ? values.home : undefined, process.env);
   let studio: StudioLike;
   try {
-    studio = new Studio({ home, ...(process.env.ARS_BACKEND ? { backend: process.env.ARS_BACKEND } : {}) });
+    studio = new Studio({ home, ...(process.env.ARS_BACKEND ? { backend: process.env.ARS_BACKEND } : {}), ...starterRunsOption(process.env) });
   } catch (err) {
     // Tell main why the worker cannot start; main shows it to the user.
     parentPort.postMessage({ type: 'fatal', error: errorInfo(err) });

@@ -51,13 +51,16 @@ export interface Serve {
   url: string;
 }
 
-/** Starts `ars serve` and resolves with the address it prints. */
-export function startServe(runsDir: string): Promise<Serve> {
+/**
+ * Starts `ars serve` and resolves with the address it prints. The runs folder starts without the
+ * starter runs (ARS_NO_STARTERS, set for every test) unless `starters` says otherwise.
+ */
+export function startServe(runsDir: string, starters = false): Promise<Serve> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'core/cli/main.ts', 'serve', '--port', '0', '--runs-dir', runsDir], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, FORCE_COLOR: '0' },
+      env: { ...process.env, FORCE_COLOR: '0', ...(starters ? { ARS_NO_STARTERS: '' } : {}) },
     });
     let stdout = '';
     let stderr = '';
@@ -150,7 +153,7 @@ export interface Studio {
  * folder (`prepare` fills it, e.g. with CLI-trained runs), starts `ars serve` on it and launches
  * Chromium; afterwards closes the browser, stops the server and removes the folder.
  */
-export function useStudio(options: { prepare?: (runsDir: string) => Promise<void>; timeout?: number } = {}): Studio {
+export function useStudio(options: { prepare?: (runsDir: string) => Promise<void>; timeout?: number; starters?: boolean } = {}): Studio {
   let runsDir = '';
   let serve: Serve | null = null;
   let browser: Browser | null = null;
@@ -159,7 +162,7 @@ export function useStudio(options: { prepare?: (runsDir: string) => Promise<void
     await ensureRenderer();
     runsDir = tempRunsDir();
     await options.prepare?.(runsDir);
-    serve = await startServe(runsDir);
+    serve = await startServe(runsDir, options.starters);
     browser = await launchChromium();
   }, options.timeout);
 

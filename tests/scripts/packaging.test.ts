@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { minimatch } from 'minimatch';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { checkPaths, checkTargets, checkUnpacked, loadBuilderConfig, validateBuilderConfig } from '../../scripts/checkDist.mjs';
+import { checkPaths, checkStarters, checkTargets, checkUnpacked, loadBuilderConfig, STARTER_BUDGET_BYTES, validateBuilderConfig } from '../../scripts/checkDist.mjs';
 import { ICNS_ENTRIES, ICO_SIZES, buildIcons, encodeIcns, encodeIco, encodePng, parseIcon, rasterise } from '../../scripts/icons.mjs';
 import { licenseAccepted, renderLicenses } from '../../scripts/licenses.mjs';
 
@@ -110,6 +110,16 @@ describe('electron-builder configuration', () => {
     const missing = checkPaths(config).filter((p) => !p.includes('run npm run build') && !p.includes('THIRD_PARTY'));
     expect(missing).toEqual([]);
     expect(checkPaths({ ...config, win: { ...config.win, icon: 'build/nope.ico' } })).toContain('win.icon: build/nope.ico does not exist');
+  });
+
+  it('ships the starter runs where the app looks for them, within their budget', async () => {
+    const config = await loadBuilderConfig();
+    const starters = checkStarters(config);
+    expect(starters.problems).toEqual([]);
+    expect(starters.archives).toEqual(expect.arrayContaining(['starter-transformer-sonnets.ars-run.tgz', 'starter-nar-sonnets.ars-run.tgz', 'starter-pixelcnn-mnist.ars-run.tgz']));
+    expect(starters.total).toBeLessThanOrEqual(STARTER_BUDGET_BYTES);
+    const without = { ...config, extraResources: [config.extraResources].flat().filter((e: { from?: string }) => e.from !== 'assets/starter') };
+    expect(checkStarters(without).problems).toEqual(['extraResources does not ship assets/starter (the starter runs)']);
   });
 
   it("ships each platform only its own native builds of the optional GPU packages", async () => {

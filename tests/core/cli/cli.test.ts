@@ -113,7 +113,7 @@ describe('ars (in-process, with a fake Studio)', () => {
     await mkdir(join(dir, 'corpus'), { recursive: true });
     await writeFile(join(dir, 'corpus', 'text.txt'), 'some text to learn from\n');
     h.io.cwd = dir;
-    h.io.env = { ARS_HOME: dir, ARS_BACKEND: 'wasm' };
+    h.io.env = { ARS_HOME: dir, ARS_BACKEND: 'wasm', ARS_NO_STARTERS: '1' };
     expect(await run(h, 'train', '--model', 'rnn', '--data', 'corpus/text.txt', '--steps', '3')).toBe(0);
     expect(studio.trainConfigs[0]!.data).toEqual({ kind: 'file', path: join(dir, 'corpus', 'text.txt') });
     expect(h.studioOptions).toEqual([{ home: dir, backend: 'wasm', fileAccess: 'any' }]);

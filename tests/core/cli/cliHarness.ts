@@ -48,7 +48,8 @@ export function harness(studio: StudioLike | null, extra: Partial<CliIo> = {}): 
   const io: CliIo = {
     stdout,
     stderr,
-    env: {},
+    // No starter runs: these tests count and name the runs they make (tests/core/worker/starterRuns.test.ts covers them).
+    env: { ARS_NO_STARTERS: '1' },
     cwd: REPO,
     onInterrupt(h) {
       handlers.add(h);

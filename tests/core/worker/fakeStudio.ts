@@ -267,6 +267,10 @@ export class FakeStudio implements StudioLike {
     throw new RunStoreError('the fake studio imports no runs');
   }
 
+  async restoreStarters(): Promise<ResultOf<'runs.restoreStarters'>> {
+    return { restored: [], present: [] };
+  }
+
   async deleteRun(runId: string): Promise<void> {
     if (!this.runs.delete(runId)) throw new RunStoreError(`there is no run ${runId}`);
   }

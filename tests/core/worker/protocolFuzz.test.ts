@@ -43,7 +43,8 @@ async function digest(dir: string): Promise<string> {
 
 beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'ars-fuzz-'));
-  studio = new Studio({ home, progressIntervalMs: 0 });
+  // runs.restoreStarters is fuzzed too: it finds no starter runs to add (an empty folder), so the runs stay as they are.
+  studio = new Studio({ home, progressIntervalMs: 0, starterRuns: await mkdtemp(join(tmpdir(), 'ars-fuzz-starters-')) });
   const job = await studio.startTraining(
     (await import('../../../core/train/config.ts')).TrainConfig.parse({
       model: { family: 'rnn', cell: 'gru', embedding: 8, hidden: 16, layers: 1 },

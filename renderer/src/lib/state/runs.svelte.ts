@@ -74,7 +74,7 @@ class Runs {
   }
 
   /** What export or import is under way, if any (one at a time). */
-  transfer = $state<'exporting' | 'importing' | null>(null);
+  transfer = $state<'exporting' | 'importing' | 'restoring' | null>(null);
 
   /** Saves a run as one .tgz file (settings, metrics, training data, checkpoints). */
   async exportRun(runId: string): Promise<void> {
@@ -107,6 +107,21 @@ class Runs {
       notices.info(t('runs.imported', { name: run.name, state: run.state, step: run.step }));
     } catch (err) {
       notices.error(err, t('runs.couldNotImport', { name: file.name }));
+    } finally {
+      this.transfer = null;
+    }
+  }
+
+  /** Adds back the starter runs shipped with the app that are missing (those there are left alone). */
+  async restoreStarters(): Promise<void> {
+    if (this.transfer) return;
+    this.transfer = 'restoring';
+    try {
+      const { restored, present } = await worker.request('runs.restoreStarters', {});
+      await this.refresh();
+      notices.info(restored.length > 0 ? `Restored ${restored.length} starter run${restored.length === 1 ? '' : 's'}.` : `The ${present.length} starter runs are all here.`);
+    } catch (err) {
+      notices.error(err, 'Could not restore the starter runs');
     } finally {
       this.transfer = null;
     }
