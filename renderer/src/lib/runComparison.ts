@@ -1,5 +1,5 @@
 import type { RunDetail } from '../../../core/protocol/messages.ts';
-import type { Point } from './chart.ts';
+import type { Point } from './points.ts';
 
 /** Which loss the comparison draws, and against what. */
 export type CompareMetric = 'val' | 'train';
