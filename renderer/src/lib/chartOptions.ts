@@ -106,7 +106,8 @@ export function fullXRange(spec: ChartSpec['x'], min: number | null, max: number
   let hi = Math.max(max ?? -Infinity, spec.to ?? -Infinity, ...ticks);
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) return spec.log ? [10, 1000] : [0, 1];
   if (spec.log) {
-    if (!(lo > 0)) lo = hi > 0 ? hi / 10 : 1;
+    if (!(hi > 0)) return [10, 1000];
+    if (!(lo > 0)) lo = hi / 10;
     if (!(hi > lo)) return logRange(lo, lo);
     return [lo / 1.15, hi * 1.15];
   }

@@ -3,6 +3,7 @@
  * values drawn faint behind it) unless smoothing is 0, and for text runs the unigram entropy of
  * the training text as a dashed baseline. Pure: the chart component draws what these return.
  */
+import type { Column } from './chartData.ts';
 import type { ChartSpec, SeriesSpec } from './chartOptions.ts';
 import type { Point } from './points.ts';
 import { emaSmooth } from './smoothing.ts';
@@ -16,15 +17,6 @@ export interface LossChartInput {
   baseline?: number;
   /** The step the x axis runs to (the run's total). */
   xMax?: number;
-}
-
-/** A curve smoothed with an EMA of weight `weight`. */
-export function smoothPoints(points: readonly Point[], weight: number): Point[] {
-  const ys = emaSmooth(
-    points.map((p) => p.y),
-    weight,
-  );
-  return points.flatMap((p, i) => (ys[i] === null ? [] : [{ x: p.x, y: ys[i]! }]));
 }
 
 const hasBaseline = (b: number | undefined): b is number => b !== undefined && Number.isFinite(b);
@@ -49,9 +41,9 @@ export function lossChartSpec({ smoothing, baseline, xMax }: Pick<LossChartInput
   return { x: { label: 'step', integer: true, from: 0, ...(xMax ? { to: xMax } : {}) }, y: { label: 'loss' }, series };
 }
 
-/** Each series' points, in the order of lossChartSpec's series. */
-export function lossChartPoints({ train, val, smoothing, baseline, xMax }: LossChartInput): Point[][] {
-  const out: Point[][] = smoothing > 0 ? [train as Point[], val as Point[], smoothPoints(train, smoothing), smoothPoints(val, smoothing)] : [train as Point[], val as Point[]];
+/** The raw series to line up: train, validation and (with a baseline) the baseline across the axis. */
+export function lossChartPoints({ train, val, baseline, xMax }: Omit<LossChartInput, 'smoothing'>): Point[][] {
+  const out: Point[][] = [train as Point[], val as Point[]];
   if (hasBaseline(baseline)) {
     const end = Math.max(1, xMax ?? 0, train.at(-1)?.x ?? 0, val.at(-1)?.x ?? 0);
     out.push([
@@ -60,4 +52,14 @@ export function lossChartPoints({ train, val, smoothing, baseline, xMax }: LossC
     ]);
   }
   return out;
+}
+
+/**
+ * The columns drawn, in the order of lossChartSpec's series, from the aligned raw ones (train,
+ * validation, baseline): with smoothing, the raw columns and their EMAs (a gap in a column does not
+ * move its average, so each curve is smoothed over its own points alone).
+ */
+export function lossChartColumns(raw: readonly Column[], smoothing: number): Column[] {
+  const [train = [], val = [], ...rest] = raw;
+  return smoothing > 0 ? [train, val, emaSmooth(train, smoothing), emaSmooth(val, smoothing), ...rest] : [train, val, ...rest];
 }

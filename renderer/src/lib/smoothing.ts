@@ -9,7 +9,8 @@ export function emaSmooth(values: readonly (number | null)[], weight: number): (
   if (w === 0) return values.map((v) => (v !== null && Number.isFinite(v) ? v : null));
   const out: (number | null)[] = new Array(values.length);
   let last = 0;
-  let seen = 0;
+  /** w^n after n values: the weight the zero start still has, divided out. */
+  let decay = 1;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (v === null || v === undefined || !Number.isFinite(v)) {
@@ -17,8 +18,8 @@ export function emaSmooth(values: readonly (number | null)[], weight: number): (
       continue;
     }
     last = last * w + (1 - w) * v;
-    seen++;
-    out[i] = last / (1 - w ** seen);
+    decay *= w;
+    out[i] = last / (1 - decay);
   }
   return out;
 }
