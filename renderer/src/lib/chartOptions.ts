@@ -19,7 +19,7 @@ export interface SeriesSpec {
   alpha?: number;
   /** A line (with markers where points are sparse), markers alone, or bars. */
   kind?: 'line' | 'points' | 'bars';
-  /** Markers on every point of a line (else uPlot shows them only where they are far apart). */
+  /** Markers on every point of a line (true), on none (false), or where points are far apart (unset). */
   markers?: boolean;
   /** Listed in the legend (true by default). */
   legend?: boolean;
@@ -85,17 +85,24 @@ const FONT = '11px system-ui, sans-serif';
 /** 1, 2 and 5 × 10^k, from 1 up: tick steps for counted x (steps). */
 const INTEGER_INCRS = Array.from({ length: 13 }, (_, k) => [1, 2, 5].map((f) => f * 10 ** k)).flat();
 
-/** The range a log scale shows around [min, max] of its data: a little wider, one decade at the least. */
+/** The nearest 1, 2 or 5 × 10^k at or below `v` (down), or at or above it (up); v > 0. */
+export function round125(v: number, up: boolean): number {
+  const mag = 10 ** Math.floor(Math.log10(v));
+  const steps = [1, 2, 5, 10].map((f) => Number((f * mag).toPrecision(12)));
+  return up ? steps.find((s) => s >= v * (1 - 1e-9))! : steps.findLast((s) => s <= v * (1 + 1e-9))!;
+}
+
+/** The range a log scale shows around [min, max] of its data: out to round 1-2-5 values, one decade at the least. */
 export function logRange(min: number | null, max: number | null): [number, number] {
   if (min === null || max === null || !(min > 0) || !(max > 0) || !Number.isFinite(min) || !Number.isFinite(max)) return [1, 10];
-  let lo = min / 1.15;
-  let hi = max * 1.15;
+  let lo = min;
+  let hi = max;
   if (hi / lo < 10) {
     const mid = Math.sqrt(lo * hi);
     lo = mid / Math.sqrt(10);
     hi = mid * Math.sqrt(10);
   }
-  return [lo, hi];
+  return [round125(lo, false), round125(hi, true)];
 }
 
 /** The x range when not zoomed: the data's, widened to the spec's from/to; a log axis padded by 15 %. */
@@ -139,6 +146,7 @@ function seriesOptions(s: SeriesSpec, palette: ChartPalette): uPlot.Series {
     return { ...base, fill: stroke, width: 0, paths: uPlot.paths.bars!({ size: [0.6, 80], align: 0 }), points: { show: false } };
   }
   if (kind === 'points') return { ...base, paths: () => null, points: { show: true, size: 8, fill: stroke, stroke: palette.surface, width: 1 } };
+  if (s.markers === false) return { ...base, points: { show: false } };
   return { ...base, points: s.markers ? { show: true, size: 6, fill: stroke, stroke } : { fill: stroke, size: 5 } };
 }
 

@@ -36,7 +36,7 @@ export function lossChartSpec({ smoothing, baseline, xMax }: Pick<LossChartInput
         { id: 'val', label: 'validation', color: 'var(--val)', width: 2.25 },
       ];
   if (hasBaseline(baseline)) {
-    series.push({ id: 'baseline', label: 'unigram baseline', color: 'var(--muted)', width: 1.25, dash: [5, 4], note: `(${baseline.toFixed(2)} nats/char)` });
+    series.push({ id: 'baseline', label: 'unigram baseline', color: 'var(--muted)', width: 1.25, dash: [5, 4], markers: false, note: `(${baseline.toFixed(2)} nats/char)` });
   }
   return { x: { label: 'step', integer: true, from: 0, ...(xMax ? { to: xMax } : {}) }, y: { label: 'loss' }, series };
 }

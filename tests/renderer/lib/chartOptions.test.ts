@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildChartOptions, fullXRange, logRange, tickText, type ChartSpec } from '../../../renderer/src/lib/chartOptions.ts';
+import { buildChartOptions, fullXRange, logRange, round125, tickText, type ChartSpec } from '../../../renderer/src/lib/chartOptions.ts';
 
 const palette = { text: '#111', muted: '#666', grid: '#eee', surface: '#fff', color: (c: string) => (c === 'var(--train)' ? '#2563eb' : c) };
 const callbacks = (zoomed = false) => ({ cursor: () => {}, select: () => {}, zoomed: () => zoomed, reset: () => {} });
@@ -42,13 +42,19 @@ describe('logRange', () => {
     expect(logRange(null, null)).toEqual([1, 10]);
   });
   it('spans at least a decade around positive data', () => {
-    const [lo, hi] = logRange(2, 3);
-    expect(lo).toBeLessThan(2);
-    expect(hi).toBeGreaterThan(3);
-    expect(hi / lo).toBeCloseTo(10, 6);
-    const [a, b] = logRange(0.01, 100);
-    expect(a).toBeLessThan(0.01);
-    expect(b).toBeGreaterThan(100);
+    expect(logRange(2, 3)).toEqual([0.5, 10]);
+    expect(logRange(1.3, 4.2)).toEqual([0.5, 10]);
+    expect(logRange(0.01, 100)).toEqual([0.01, 100]);
+    expect(logRange(0.013, 170)).toEqual([0.01, 200]);
+  });
+});
+
+describe('round125', () => {
+  it('rounds to 1, 2 or 5 × 10^k, down or up', () => {
+    expect(round125(3.7, false)).toBe(2);
+    expect(round125(3.7, true)).toBe(5);
+    expect(round125(0.05, false)).toBe(0.05);
+    expect(round125(120, true)).toBe(200);
   });
 });
 
