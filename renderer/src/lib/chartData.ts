@@ -101,20 +101,6 @@ export function lastValue(x: readonly number[], column: readonly (number | null)
   return null;
 }
 
-/**
- * The x range a chart shows when not zoomed: the data's, from `from` (0 for steps) when given,
- * out to `to` (a run's total steps) when that is further; a unit range around a lone x.
- */
-export function xExtent(x: readonly number[], opts: { from?: number; to?: number } = {}): { min: number; max: number } | null {
-  let min = x.length ? x[0]! : Infinity;
-  let max = x.length ? x[x.length - 1]! : -Infinity;
-  if (opts.from !== undefined) min = Math.min(min, opts.from);
-  if (opts.to !== undefined && Number.isFinite(opts.to)) max = Math.max(max, opts.to);
-  if (!Number.isFinite(min) || !Number.isFinite(max)) return null;
-  if (max <= min) max = min + 1;
-  return { min, max };
-}
-
 /** A value as a readout shows it: four significant digits, thousands as "k". */
 export function formatReading(v: number): string {
   if (!Number.isFinite(v)) return '—';

@@ -187,7 +187,8 @@ export function buildChartOptions(spec: ChartSpec, size: { width: number; height
     padding: [10, 14, 0, 0],
     legend: { show: false },
     cursor: {
-      drag: { x: true, y: false, setScale: false },
+      // Drag across x to zoom (the caller sets the scale); categories have nothing to zoom into.
+      drag: { x: !x.categories, y: false, setScale: false },
       points: { size: 7 },
       bind: {
         dblclick: () => () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alignSeries, formatReading, hasPoints, lastValue, logSafe, nearestValue, xExtent } from '../../../renderer/src/lib/chartData.ts';
+import { alignSeries, formatReading, hasPoints, lastValue, logSafe, nearestValue } from '../../../renderer/src/lib/chartData.ts';
 
 describe('alignSeries', () => {
   it('puts every series on one sorted x column, null where a series has no point', () => {
@@ -26,15 +26,14 @@ describe('alignSeries', () => {
     expect(alignSeries([[], []])).toEqual({ x: [], ys: [[], []] });
   });
 
-  it('aligns 100,000 live steps in well under a frame budget', () => {
+  it('aligns 100,000 live steps with a sparse validation curve', () => {
     const train = Array.from({ length: 100_000 }, (_, i) => ({ x: i + 1, y: 3 / Math.sqrt(i + 1) }));
     const val = train.filter((p) => p.x % 100 === 0);
-    const t0 = performance.now();
     const { x, ys } = alignSeries([train, val]);
-    const ms = performance.now() - t0;
     expect(x).toHaveLength(100_000);
+    expect(ys[0]![99_999]).toBe(train[99_999]!.y);
     expect(ys[1]!.filter((v) => v !== null)).toHaveLength(1000);
-    expect(ms).toBeLessThan(200);
+    expect(ys[1]![99]).toBe(val[0]!.y);
   });
 });
 
@@ -58,15 +57,6 @@ describe('nearestValue and lastValue', () => {
   it('finds the last value', () => {
     expect(lastValue(x, col)).toEqual({ x: 40, y: 1 });
     expect(lastValue(x, [null, null])).toBeNull();
-  });
-});
-
-describe('xExtent', () => {
-  it('runs from `from` to `to` when they are beyond the data', () => {
-    expect(xExtent([5, 10], { from: 0, to: 100 })).toEqual({ min: 0, max: 100 });
-    expect(xExtent([5, 150], { from: 0, to: 100 })).toEqual({ min: 0, max: 150 });
-    expect(xExtent([7])).toEqual({ min: 7, max: 8 });
-    expect(xExtent([])).toBeNull();
   });
 });
 
