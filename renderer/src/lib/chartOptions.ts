@@ -153,6 +153,8 @@ function seriesOptions(s: SeriesSpec, palette: ChartPalette): uPlot.Series {
 function axisOptions(axis: AxisSpec & { categories?: readonly string[] }, palette: ChartPalette, which: 'x' | 'y'): uPlot.Axis {
   const ticks = axis.ticks?.length ? [...new Set(axis.ticks)].sort((a, b) => a - b) : null;
   const categories = axis.categories;
+  // uPlot hands a null for a tick it leaves unlabelled (a crowded log axis).
+  const labels = (_u: uPlot, splits: (number | null)[]) => splits.map((v) => (v === null ? '' : tickText(v, axis)));
   return {
     label: axis.label,
     stroke: palette.muted,
@@ -164,15 +166,12 @@ function axisOptions(axis: AxisSpec & { categories?: readonly string[] }, palett
     grid: { stroke: palette.grid, width: 1 },
     ticks: { stroke: palette.grid, width: 1, size: 4 },
     ...(categories
-      ? { splits: () => categories.map((_, i) => i), values: (_u: uPlot, splits: number[]) => splits.map((i) => categories[i] ?? '') }
+      ? { splits: () => categories.map((_, i) => i), values: (_u: uPlot, splits: (number | null)[]) => splits.map((i) => (i === null ? '' : (categories[i] ?? ''))) }
       : ticks
-        ? { splits: () => ticks, values: (_u: uPlot, splits: number[]) => splits.map((v) => tickText(v, axis)) }
+        ? { splits: () => ticks, values: labels }
         : axis.percent
-          ? { splits: () => [0, 0.25, 0.5, 0.75, 1], values: (_u: uPlot, splits: number[]) => splits.map((v) => tickText(v, axis)) }
-          : {
-              ...(axis.integer && !axis.log ? { incrs: INTEGER_INCRS } : {}),
-              values: (_u: uPlot, splits: number[]) => splits.map((v) => (v === null ? '' : tickText(v, axis))),
-            }),
+          ? { splits: () => [0, 0.25, 0.5, 0.75, 1], values: labels }
+          : { ...(axis.integer && !axis.log ? { incrs: INTEGER_INCRS } : {}), values: labels }),
   };
 }
 

@@ -35,6 +35,18 @@ describe('buildChartOptions', () => {
   });
 });
 
+describe('axis labels', () => {
+  it('leave the ticks uPlot skips (null) blank, on every kind of axis', () => {
+    const kinds: ChartSpec['x'][] = [{ label: 'n', log: true, ticks: [16, 32] }, { label: 'p', percent: true }, { label: 's' }, { label: 'c', categories: ['a', 'b'] }];
+    for (const x of kinds) {
+      const o = buildChartOptions({ x, y: { label: 'y' }, series: [] }, { width: 300, height: 200 }, palette, callbacks());
+      const values = o.axes![0]!.values as (u: unknown, splits: (number | null)[]) => string[];
+      expect(values(null, [null, 1])).toHaveLength(2);
+      expect(values(null, [null, 1])[0]).toBe('');
+    }
+  });
+});
+
 describe('logRange', () => {
   it('is safe with zero, negative or missing values', () => {
     expect(logRange(0, 5)).toEqual([1, 10]);
