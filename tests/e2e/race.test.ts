@@ -95,7 +95,8 @@ describe.skipIf(!HAVE_CHROMIUM)('Race in Chromium (web mode)', () => {
     await page.getByTestId('compare-axis').selectOption('step');
     expect(await page.getByTestId('compare-legend').count()).toBe(2);
     await page.getByTestId('compare-axis').selectOption('time');
-    await expect.poll(() => page.getByTestId('run-comparison').textContent()).toContain('training time (s)');
+    const xAxisLabel = () => page.getByTestId('compare-chart').evaluate((el) => (el as HTMLElement & { uplot?: { axes: { label?: string }[] } }).uplot?.axes[0]?.label);
+    await expect.poll(xAxisLabel).toBe('training time (s)');
     await expect.poll(async () => (await legendCounts(page, 'compare-legend')).every((n) => n > 1)).toBe(true);
     await page.screenshot({ path: screenshotPaths('runs-compare.png')[0]!, fullPage: true });
 

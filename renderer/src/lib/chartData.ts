@@ -34,33 +34,54 @@ function sortedFinite(points: readonly Point[]): readonly Point[] {
 }
 
 /**
- * Lines the series up on one x column (a merge of their sorted x: linear in the points, so a
- * live curve of 100,000 steps is aligned within a frame). Points with a non-finite x or y are
- * left out.
+ * Lines the series up on one x column: a merge of their sorted x, then one pass a series to fill
+ * its column (linear in the points, on plain number arrays, so a live curve of 100,000 steps is
+ * aligned within a frame). Points with a non-finite x or y are left out.
  */
 export function alignSeries(series: readonly (readonly Point[])[]): AlignedSeries {
   const sorted = series.map(sortedFinite);
-  const heads = sorted.map(() => 0);
-  const total = sorted.reduce((n, s) => n + s.length, 0);
-  const x: number[] = [];
-  const ys: Column[] = sorted.map(() => []);
-  for (let guard = 0; guard <= total; guard++) {
-    let next = Infinity;
-    for (let s = 0; s < sorted.length; s++) {
-      const p = sorted[s]![heads[s]!];
-      if (p && p.x < next) next = p.x;
+  const xs = sorted.map((s) => s.map((p) => p.x));
+  // The union of the x, in order: merged pairwise (two sorted lists at a time).
+  let x: number[] = [];
+  for (const sx of xs) x = mergeSorted(x, sx);
+  const ys: Column[] = sorted.map((s, k) => {
+    const col: Column = new Array<number | null>(x.length).fill(null);
+    const sx = xs[k]!;
+    let j = 0;
+    for (let i = 0; i < sx.length; i++) {
+      while (x[j]! < sx[i]!) j++;
+      col[j] = s[i]!.y;
     }
-    if (next === Infinity) break;
-    x.push(next);
-    for (let s = 0; s < sorted.length; s++) {
-      const p = sorted[s]![heads[s]!];
-      if (p && p.x === next) {
-        ys[s]!.push(p.y);
-        heads[s]!++;
-      } else ys[s]!.push(null);
+    return col;
+  });
+  return { x, ys };
+}
+
+/** The sorted union (each value once) of two sorted lists of distinct numbers. */
+function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
+  if (a.length === 0) return b.slice();
+  if (b.length === 0) return a.slice();
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const u = a[i]!;
+    const v = b[j]!;
+    if (u < v) {
+      out.push(u);
+      i++;
+    } else if (v < u) {
+      out.push(v);
+      j++;
+    } else {
+      out.push(u);
+      i++;
+      j++;
     }
   }
-  return { x, ys };
+  while (i < a.length) out.push(a[i++]!);
+  while (j < b.length) out.push(b[j++]!);
+  return out;
 }
 
 /** A column a logarithmic axis can draw: zero, negative and non-finite values become gaps. */
