@@ -116,7 +116,8 @@ export function fullXRange(spec: ChartSpec['x'], min: number | null, max: number
     if (!(hi > 0)) return [10, 1000];
     if (!(lo > 0)) lo = hi / 10;
     if (!(hi > lo)) return logRange(lo, lo);
-    return [lo / 1.15, hi * 1.15];
+    // Given ticks bound the axis closely; otherwise out to round values, so the end ticks read well.
+    return ticks.length ? [lo / 1.15, hi * 1.15] : [round125(lo / 1.15, false), round125(hi * 1.15, true)];
   }
   if (hi <= lo) hi = lo + 1;
   return [lo, hi];
@@ -168,7 +169,8 @@ function axisOptions(axis: AxisSpec & { categories?: readonly string[] }, palett
     ...(categories
       ? { splits: () => categories.map((_, i) => i), values: (_u: uPlot, splits: (number | null)[]) => splits.map((i) => (i === null ? '' : (categories[i] ?? ''))) }
       : ticks
-        ? { splits: () => ticks, values: labels }
+        ? // Every given tick labelled (uPlot's log axes otherwise label only 1, 2 and 5 × 10^k).
+          { splits: () => ticks, filter: (_u: uPlot, splits: number[]) => splits, values: labels }
         : axis.percent
           ? { splits: () => [0, 0.25, 0.5, 0.75, 1], values: labels }
           : { ...(axis.integer && !axis.log ? { incrs: INTEGER_INCRS } : {}), values: labels }),

@@ -44,6 +44,10 @@ describe('axis labels', () => {
       expect(values(null, [null, 1])).toHaveLength(2);
       expect(values(null, [null, 1])[0]).toBe('');
     }
+    // Given ticks on a log axis are all kept (uPlot would label only 1-2-5 values).
+    const o = buildChartOptions({ x: kinds[0]!, y: { label: 'y' }, series: [] }, { width: 300, height: 200 }, palette, callbacks());
+    const filter = o.axes![0]!.filter as (u: unknown, splits: number[]) => number[];
+    expect(filter(null, [16, 32, 64])).toEqual([16, 32, 64]);
   });
 });
 
@@ -77,7 +81,8 @@ describe('fullXRange', () => {
     expect(hi).toBeCloseTo(64 * 1.15, 9);
     expect(fullXRange({ label: 's', categories: ['a', 'b', 'c'] }, 0, 2)).toEqual([-0.5, 2.5]);
     expect(fullXRange({ label: 'n', log: true }, 0, 0)).toEqual([10, 1000]);
-    expect(fullXRange({ label: 'n', log: true }, 0, 50)).toEqual([5 / 1.15, 50 * 1.15]);
+    expect(fullXRange({ label: 'n', log: true }, 0, 50)).toEqual([2, 100]);
+    expect(fullXRange({ label: 'ms', log: true }, 0.0155, 32)).toEqual([0.01, 50]);
   });
 });
 
