@@ -92,6 +92,13 @@ export function round125(v: number, up: boolean): number {
   return up ? steps.find((s) => s >= v * (1 - 1e-9))! : steps.findLast((s) => s <= v * (1 + 1e-9))!;
 }
 
+/** Whether v is 1, 2 or 5 × 10^k: the ticks a log axis labels. */
+export function isRound125(v: number): boolean {
+  if (!(v > 0)) return false;
+  const m = v / 10 ** Math.floor(Math.log10(v) + 1e-9);
+  return [1, 2, 5, 10].some((f) => Math.abs(m - f) < 1e-6 * f);
+}
+
 /** The range a log scale shows around [min, max] of its data: out to round 1-2-5 values, one decade at the least. */
 export function logRange(min: number | null, max: number | null): [number, number] {
   if (min === null || max === null || !(min > 0) || !(max > 0) || !Number.isFinite(min) || !Number.isFinite(max)) return [1, 10];
@@ -173,7 +180,9 @@ function axisOptions(axis: AxisSpec & { categories?: readonly string[] }, palett
           { splits: () => ticks, filter: (_u: uPlot, splits: number[]) => splits, values: labels }
         : axis.percent
           ? { splits: () => [0, 0.25, 0.5, 0.75, 1], values: labels }
-          : { ...(axis.integer && !axis.log ? { incrs: INTEGER_INCRS } : {}), values: labels }),
+          : axis.log
+            ? { filter: (_u: uPlot, splits: number[]) => splits.map((v) => (isRound125(v) ? v : null)), values: labels }
+            : { ...(axis.integer ? { incrs: INTEGER_INCRS } : {}), values: labels }),
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildChartOptions, fullXRange, logRange, round125, tickText, type ChartSpec } from '../../../renderer/src/lib/chartOptions.ts';
+import { buildChartOptions, fullXRange, isRound125, logRange, round125, tickText, type ChartSpec } from '../../../renderer/src/lib/chartOptions.ts';
 
 const palette = { text: '#111', muted: '#666', grid: '#eee', surface: '#fff', color: (c: string) => (c === 'var(--train)' ? '#2563eb' : c) };
 const callbacks = (zoomed = false) => ({ cursor: () => {}, select: () => {}, zoomed: () => zoomed, reset: () => {} });
@@ -71,6 +71,13 @@ describe('round125', () => {
     expect(round125(3.7, true)).toBe(5);
     expect(round125(0.05, false)).toBe(0.05);
     expect(round125(120, true)).toBe(200);
+  });
+});
+
+describe('isRound125', () => {
+  it('picks the 1-2-5 values a log axis labels', () => {
+    expect([0.02, 0.5, 1, 2, 5, 10, 200].every(isRound125)).toBe(true);
+    expect([0.03, 3, 7, 0, -1].some(isRound125)).toBe(false);
   });
 });
 
