@@ -184,3 +184,23 @@ export function useStudio(options: { prepare?: (runsDir: string) => Promise<void
     },
   };
 }
+
+/**
+ * The points a chart draws for the series labelled `label`, read from its uPlot instance (the
+ * chart's figure, found by `testid`, holds it as `uplot`): x and y of each row that has a value.
+ */
+export function chartSeries(page: Page, testid: string, label: string): Promise<{ x: number; y: number }[]> {
+  return page.getByTestId(testid).evaluate((el, wanted) => {
+    const u = (el as HTMLElement & { uplot?: { series: { label?: string }[]; data: (number | null | undefined)[][] } }).uplot;
+    const i = u ? u.series.findIndex((s, k) => k > 0 && s.label === wanted) : -1;
+    if (!u || i < 1) return [];
+    const xs = u.data[0]!;
+    const ys = u.data[i]!;
+    return xs.flatMap((x, j) => (ys[j] === null || ys[j] === undefined || x === null || x === undefined ? [] : [{ x, y: ys[j] }]));
+  }, label);
+}
+
+/** The number of points each legend entry found by `testid` says its series has. */
+export async function legendCounts(page: Page, testid: string): Promise<number[]> {
+  return page.getByTestId(testid).evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-count'))));
+}

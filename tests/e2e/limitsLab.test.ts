@@ -4,7 +4,7 @@
  * test-results/limitsLab.png.
  */
 import { describe, expect, it } from 'vitest';
-import { HAVE_CHROMIUM, openApp, openPage, screenshotPaths, useStudio, warnIfNoChromium } from './harness.ts';
+import { HAVE_CHROMIUM, legendCounts, openApp, openPage, screenshotPaths, useStudio, warnIfNoChromium } from './harness.ts';
 
 warnIfNoChromium('the Limits lab browser test');
 
@@ -36,7 +36,7 @@ describe.skipIf(!HAVE_CHROMIUM)('Limits lab in Chromium (web mode)', () => {
     // A line chart too: the context experiment draws one line a model.
     await page.getByTestId('limits-run-context').click();
     await expect.poll(() => page.getByTestId('limits-chart-context-series').count(), { timeout: 120_000 }).toBe(2);
-    expect(await page.getByTestId('limits-chart-context-point').count()).toBeGreaterThanOrEqual(4);
+    await expect.poll(async () => (await legendCounts(page, 'limits-chart-context-series')).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(4);
     await expect.poll(() => page.getByTestId('limits-caption-context').textContent()).toMatch(/Transformer copies/);
 
     expect(problems).toEqual([]);

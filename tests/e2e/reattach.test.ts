@@ -9,14 +9,13 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { HAVE_CHROMIUM, openApp, openPage, screenshotPaths, useStudio, warnIfNoChromium } from './harness.ts';
+import { chartSeries, HAVE_CHROMIUM, openApp, openPage, screenshotPaths, useStudio, warnIfNoChromium } from './harness.ts';
 
 warnIfNoChromium('the re-attach browser test');
 
-/** The training curve's points as drawn (pixels), in path order. */
-async function curve(page: Page, testid = 'loss-chart-train'): Promise<{ x: number; y: number }[]> {
-  const d = (await page.getByTestId(testid).getAttribute('d')) ?? '';
-  return [...d.matchAll(/[ML]([\d.]+),([\d.]+)/g)].map((m) => ({ x: Number(m[1]), y: Number(m[2]) }));
+/** The training curve's points as the loss chart draws them (steps and losses), in order. */
+function curve(page: Page, testid = 'loss-chart'): Promise<{ x: number; y: number }[]> {
+  return chartSeries(page, testid, 'train');
 }
 
 /** The step the Text lab monitor shows ("123 / 400" → 123). */

@@ -1,5 +1,5 @@
 import type { RunDetail } from '../../../core/protocol/messages.ts';
-import type { Point } from './chart.ts';
+import type { Point } from './points.ts';
 import { translate } from './i18n/translate.ts';
 
 /** Which loss the comparison draws, and against what. */

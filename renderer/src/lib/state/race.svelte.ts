@@ -1,6 +1,6 @@
 import type { RaceOptions } from '../../../../core/protocol/schemas.ts';
 import { Methods, type FrontierPoint, type JobEvent, type LaneResult, type ParamsOf, type RunSummary } from '../../../../core/protocol/messages.ts';
-import { logLogSlope, type Point } from '../chart.ts';
+import { logLogSlope, type Point } from '../points.ts';
 import { applyLaneEvent, laneLabel, LANES, newLaneView, scalingLengths, SLOW_SCALING_LENGTH, type LaneView, type RaceLane } from '../race.ts';
 import { paramsProblem } from '../messages.ts';
 import { endingWith, JobFollower } from './jobFollower.ts';

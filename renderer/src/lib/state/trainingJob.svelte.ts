@@ -1,5 +1,5 @@
 import type { JobEvent, JobSummary, ProgressEvent, RunDetail } from '../../../../core/protocol/messages.ts';
-import { halvePoints, plotStep, type Point } from '../chart.ts';
+import { halvePoints, plotStep, type Point } from '../points.ts';
 import { JobFollower } from './jobFollower.ts';
 import { notices } from './notices.svelte.ts';
 import { runs } from './runs.svelte.ts';
@@ -19,8 +19,8 @@ export interface ImageEvaluation {
   bitsPerDim: number;
 }
 
-/** Training-loss points the live chart keeps at most (thinned by halves beyond). */
-const MAX_LIVE_POINTS = 8000;
+/** Training-loss points the live chart keeps at most (thinned by halves beyond; the chart draws this many within a frame). */
+const MAX_LIVE_POINTS = 250_000;
 
 /**
  * One live training job as the monitor shows it: its curves, progress, pause, resume and stop.
@@ -29,8 +29,10 @@ const MAX_LIVE_POINTS = 8000;
 export class TrainingJob {
   phase = $state<TrainPhase>('idle');
   runId = $state<string | null>(null);
-  trainPoints = $state<Point[]>([]);
-  valPoints = $state<Point[]>([]);
+  /** The curves, grown in place (not proxied: a long run has 100,000s of points); `revision` changes with them. */
+  trainPoints = $state.raw<Point[]>([]);
+  valPoints = $state.raw<Point[]>([]);
+  revision = $state(0);
   progress = $state.raw<ProgressEvent | null>(null);
   /** PixelCNN runs: the newest validation NLL in nats per image and bits per dimension. */
   evaluation = $state.raw<ImageEvaluation | null>(null);
@@ -62,6 +64,12 @@ export class TrainingJob {
     /** The tab that shows this job. */
     private readonly tab: Tab,
   ) {}
+
+  /** The newest validation loss drawn. */
+  get lastValLoss(): number | undefined {
+    void this.revision;
+    return this.valPoints.at(-1)?.y;
+  }
 
   get busy(): boolean {
     return this.phase !== 'idle';
@@ -158,6 +166,7 @@ export class TrainingJob {
     for (const m of run.metrics) {
       if (m.trainLoss !== undefined) this.trainPoints.push({ x: m.step, y: m.trainLoss });
       if (m.valLoss !== undefined) this.valPoints.push({ x: m.step, y: m.valLoss });
+      this.revision++;
       if (m.valNatsPerImage !== undefined && m.valBitsPerDim !== undefined) {
         this.evaluation = { step: m.step, natsPerImage: m.valNatsPerImage, bitsPerDim: m.valBitsPerDim };
       }
@@ -216,6 +225,7 @@ export class TrainingJob {
         // A long run: keep every other point once there are many (the chart has far fewer pixels).
         if (this.trainPoints.length > MAX_LIVE_POINTS) this.trainPoints = halvePoints(this.trainPoints);
         if (e.valLoss !== undefined) plotStep(this.valPoints, { x: e.step, y: e.valLoss });
+        this.revision++;
         if (e.unigramEntropy !== undefined) this.unigramEntropy = e.unigramEntropy;
         if (e.valNatsPerImage !== undefined && e.valBitsPerDim !== undefined) {
           this.evaluation = { step: e.step, natsPerImage: e.valNatsPerImage, bitsPerDim: e.valBitsPerDim };
