@@ -20,21 +20,14 @@ export interface MaskedBatch {
   length: number;
 }
 
-/** Share of batches that use the whole window; the rest take a random shorter length. */
-export const FULL_LENGTH_SHARE = 0.75;
-
 /**
- * Conditional masked-LM corruption of windows [B, T]: each batch uses the whole window
- * (FULL_LENGTH_SHARE of batches) or a random total length L ∈ [T/4, T] (so generation at any
- * length up to the context stays in-distribution), each row a random prompt length
- * p ∈ [0, L/2], and a random fraction r ∈ (0, 1] of its target positions p..L-1 hidden.
- * Measured on a 1 MB English text: batches of random length for all steps (the old recipe)
- * give the model about 40% fewer hidden targets a step, and it learns about 3× slower per
- * second of training (docs/DISTILLATION.md has the figures).
+ * Conditional masked-LM corruption of windows [B, T]: each batch uses a random total length L
+ * (so generation at any length up to the context is in-distribution), each row a random prompt
+ * length p ∈ [0, L/2], and a random fraction r ∈ (0, 1] of its target positions p..L-1 hidden.
  */
 export function maskBatch(ids: Int32Array, batch: number, seq: number, maskId: number, rng: Rng): MaskedBatch {
   const minL = Math.min(seq, Math.max(2, Math.floor(seq / 4)));
-  const L = rng.next() < FULL_LENGTH_SHARE ? seq : minL + Math.floor(rng.next() * (seq - minL + 1));
+  const L = minL + Math.floor(rng.next() * (seq - minL + 1));
   const original = new Int32Array(batch * L);
   for (let b = 0; b < batch; b++) original.set(ids.subarray(b * seq, b * seq + L), b * L);
   const masked = original.slice();
