@@ -141,10 +141,15 @@ export function pixelSampleParams(
   return { ok: true, params };
 }
 
-/** "412.3 nats · 0.759 bits/dim", or a dash. */
-export function nllLabel(nats: number | null | undefined, bitsPerDim?: number | null): string {
+/**
+ * "412.3 nats · 0.759 bits/dim" (bits to `bitDigits` places), or a dash; with `dashBits`, a
+ * missing bits figure shows as "— bits/dim" instead of leaving it out.
+ */
+export function nllLabel(nats: number | null | undefined, bitsPerDim?: number | null, bitDigits = 3, dashBits = false): string {
   if (nats == null || !Number.isFinite(nats)) return '—';
   const n = numberText(nats, { minimumFractionDigits: 1, maximumFractionDigits: 1, useGrouping: false });
-  if (bitsPerDim == null || !Number.isFinite(bitsPerDim)) return translate('imageForm.nll', { nats: n });
-  return translate('imageForm.nllBits', { nats: n, bits: numberText(bitsPerDim, { minimumFractionDigits: 3, maximumFractionDigits: 3 }) });
+  const hasBits = bitsPerDim != null && Number.isFinite(bitsPerDim);
+  if (!hasBits && !dashBits) return translate('imageForm.nll', { nats: n });
+  const bits = hasBits ? numberText(bitsPerDim, { minimumFractionDigits: bitDigits, maximumFractionDigits: bitDigits, useGrouping: false }) : '—';
+  return translate('imageForm.nllBits', { nats: n, bits });
 }

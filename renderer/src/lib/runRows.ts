@@ -44,8 +44,11 @@ export function runRow(run: RunSummary, live: LiveTraining | undefined): RunRow 
   };
 }
 
+/** What a row's state column says: a run's stored state, or "queued" while its job waits. */
+export type RowState = RunSummary['state'] | 'queued';
+
 /** The state a row shows: the job's when it is live ("queued", "paused", "training"), else the stored one. */
-export function rowState(row: RunRow): string {
+export function rowState(row: RunRow): RowState {
   if (!row.live) return row.state;
   return row.live.state === 'running' ? 'training' : row.live.state;
 }

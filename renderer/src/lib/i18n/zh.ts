@@ -124,14 +124,11 @@ export const zh: Messages = {
     couldNotStart: '无法开始训练',
     checkSettings: '请检查训练设置',
     couldNotListCorpora: '无法列出语料',
-    couldNotRead: '无法读取 {{name}}',
     couldNotReadFiles: '无法读取这些文件',
     couldNotLoadMnist: '无法加载 MNIST 手写数字',
     couldNotReadImages: '无法读取打开的图像',
   },
   sampling: {
-    nothingToSample: '没有可采样的模型',
-    trainFirst: '请先训练一个模型或选择一次训练',
     checkOptions: '请检查采样选项',
     couldNotStart: '无法开始采样',
     failed: '采样失败',
@@ -436,7 +433,7 @@ export const zh: Messages = {
     pixelcnn: 'PixelCNN {{channels}} 通道，1+{{blocks}} 个掩码层',
     maskedImage: '掩码图像模型 {{channels}} 通道，{{blocks}} 个空洞卷积块',
     families: {
-      rnn: { label: 'RNN / GRU / LSTM', hint: '循环神经网络：一次读入、写出一个字符。' },
+      rnn: { label: '循环网络（RNN / GRU / LSTM）', hint: '循环神经网络：一次读入、写出一个字符。' },
       transformer: { label: 'Transformer（自回归）', hint: '因果解码器：从左到右书写，每步一个字符（即竞速中的自回归赛道）。' },
       maskPredict: {
         label: '非自回归 Transformer（掩码预测）',

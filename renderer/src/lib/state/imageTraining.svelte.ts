@@ -5,7 +5,7 @@ import { imageRace } from './imageRace.svelte.ts';
 import { imageRun } from './pixelSampling.svelte.ts';
 import { TrainingJob } from './trainingJob.svelte.ts';
 import { worker } from './worker.svelte.ts';
-import { i18n, t } from '../i18n/index.svelte.ts';
+import { t } from '../i18n/index.svelte.ts';
 
 export type ImagePreview = ResultOf<'images.preview'>;
 
@@ -43,7 +43,6 @@ class ImageTraining extends TrainingJob {
   }
 
   get modelProblems(): string[] {
-    void i18n.locale; // the sentences follow a language switch
     return pixelCnnProblems(this.form);
   }
 

@@ -11,7 +11,7 @@ import { notices } from './notices.svelte.ts';
 import { runs } from './runs.svelte.ts';
 import { view } from './view.svelte.ts';
 import { worker } from './worker.svelte.ts';
-import { i18n, t } from '../i18n/index.svelte.ts';
+import { t } from '../i18n/index.svelte.ts';
 
 export type SampleOptionsForm = Required<ParamsOf<'sample.start'>['options']>;
 
@@ -41,7 +41,6 @@ class Sampling {
 
   /** The text runs, newest first, each with why it cannot be sampled (PixelCNN runs belong to the Image lab). */
   get choices(): SampleChoice[] {
-    void i18n.locale; // the reasons follow a language switch
     return sampleChoices(runs.list.map((r) => runRow(r, liveRuns.byRun.get(r.id))));
   }
 

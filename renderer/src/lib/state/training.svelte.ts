@@ -9,7 +9,7 @@ import { runs } from './runs.svelte.ts';
 import { sampling } from './sampling.svelte.ts';
 import { TrainingJob } from './trainingJob.svelte.ts';
 import { worker } from './worker.svelte.ts';
-import { i18n, t } from '../i18n/index.svelte.ts';
+import { t } from '../i18n/index.svelte.ts';
 
 type TrainConfigInput = ParamsOf<'train.start'>['config'];
 export type Cell = Extract<TrainConfigInput['model'], { family: 'rnn' }>['cell'];
@@ -62,13 +62,11 @@ class Training extends TrainingJob {
 
   /** What is wrong with the model fields, in sentences (empty when nothing is). */
   get modelProblems(): string[] {
-    void i18n.locale; // the sentences follow a language switch
     return modelProblems(this.form, this.form.seq);
   }
 
   /** The problems no single field shows beside itself (d_model and heads, context and sequence). */
   get crossFieldProblems(): string[] {
-    void i18n.locale;
     return modelProblems(this.form, this.form.seq, { crossFieldOnly: true });
   }
 
