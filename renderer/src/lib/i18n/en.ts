@@ -43,6 +43,9 @@ export const en = {
     switchFailed: 'Could not switch the backend',
     notConnected: 'not connected to the worker',
     readFailed: 'Could not read the backend',
+    notAvailable: 'it is not available',
+    portClosed: 'the worker port is closed',
+    closed: 'the connection to the worker is closed',
   },
   about: {
     intro: 'Train small generative models on your own machine and see how autoregressive and non-autoregressive generation differ.',
@@ -137,6 +140,7 @@ export const en = {
     couldNotSavePicture: 'Could not save the picture',
     couldNotSaveGrid: 'Could not save the grid',
     couldNotSaveAnimation: 'Could not save the animation',
+    nothingRecorded: 'nothing has been recorded yet',
   },
   runs: {
     couldNotOpen: 'Could not open the run',

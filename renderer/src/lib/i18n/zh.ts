@@ -46,6 +46,9 @@ export const zh: Messages = {
     switchFailed: '无法切换后端',
     notConnected: '未连接到工作进程',
     readFailed: '无法读取后端信息',
+    notAvailable: '该后端不可用',
+    portClosed: '与工作进程的通信端口已关闭',
+    closed: '与工作进程的连接已关闭',
   },
   about: {
     intro: '在自己的电脑上训练小型生成模型，亲眼看看自回归与非自回归生成有何不同。',
@@ -140,6 +143,7 @@ export const zh: Messages = {
     couldNotSavePicture: '无法保存图片',
     couldNotSaveGrid: '无法保存网格图',
     couldNotSaveAnimation: '无法保存动画',
+    nothingRecorded: '还没有记录任何内容',
   },
   runs: {
     couldNotOpen: '无法打开这次训练',
