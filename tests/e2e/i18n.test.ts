@@ -33,7 +33,7 @@ const PENDING = new Set([
 const ALLOWED = new Set(
   [
     'LSTM', 'GRU', 'RNN', 'Transformer', 'PixelCNN', 'NAR', 'AR', 'MNIST', 'KV', 'NLL', 'ms', 'px', 'token', 'tokens',
-    'CSV', 'PNG', 'GIF', 'Ctrl', 'ars', 'serve', 'abcabc', 'xyzxyz', 'Top',
+    'CSV', 'PNG', 'GIF', 'IDX', 'Ctrl', 'ars', 'serve', 'abcabc', 'xyzxyz', 'Top',
   ].map((w) => w.toLowerCase()),
 );
 
@@ -176,7 +176,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the app in Chinese, in Chromium (web mode)', ()
     await expect.poll(() => page.getByTestId('run-detail').isVisible()).toBe(true);
     await check('run-detail');
 
-    if (pending.length) console.log(`[i18n] English left in areas pending translation (pass 2), ${pending.length} texts:\n  ${[...new Set(pending)].join('\n  ')}`);
+    if (pending.length) console.log(`[i18n] English left in areas pending translation (the charts), ${pending.length} texts:\n  ${[...new Set(pending)].join('\n  ')}`);
     expect(owned, `English left outside the pending areas:\n${owned.join('\n')}`).toEqual([]);
 
     // Remembered across a reload (localStorage), with <html lang>.

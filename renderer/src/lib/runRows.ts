@@ -106,7 +106,7 @@ export function nextSort(current: SortOrder, key: SortKey): SortOrder {
   return { key, descending: key === 'created' || key === 'step' };
 }
 
-/** A run's creation date and time as the person's locale writes them (Intl). */
+/** A run's creation date and time as `locale` (the app's language) writes them (Intl). */
 export function formatCreated(iso: string, locale?: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
