@@ -10,8 +10,38 @@ import type { z } from 'zod';
 type Issue = z.core.$ZodIssue;
 type Schema = z.ZodType;
 
-/** The sentences, as templates (one place to translate). */
-export const VALIDATION_TEXT = {
+/**
+ * The sentences, as templates. The CLI and the worker use the English ones below; the renderer
+ * passes its own, in the language the app is shown in (renderer/src/lib/i18n/validation.ts).
+ */
+export interface ValidationText {
+  wholeNumber: string;
+  number: string;
+  enter(what: string): string;
+  from(what: string, min: string, max: string): string;
+  atLeast(what: string, min: string): string;
+  above(what: string, min: string): string;
+  atMost(what: string, max: string): string;
+  below(what: string, max: string): string;
+  aboveUpTo(what: string, min: string, max: string): string;
+  fromBelow(what: string, min: string, max: string): string;
+  aboveBelow(what: string, min: string, max: string): string;
+  required: string;
+  tooLong(max: string): string;
+  tooShort(min: string): string;
+  tooMany(max: string): string;
+  tooFew(min: string): string;
+  choose(options: string): string;
+  cannotUse: string;
+  field(label: string, message: string): string;
+  /** The label of a problem whose field has no name. */
+  settings: string;
+  /** A bound as people read it ("10,000,000"). */
+  formatNumber(n: number): string;
+}
+
+/** The English sentences (the CLI's and the worker's). */
+export const VALIDATION_TEXT: ValidationText = {
   wholeNumber: 'a whole number',
   number: 'a number',
   enter: (what: string) => `enter ${what}`,
@@ -22,6 +52,7 @@ export const VALIDATION_TEXT = {
   below: (what: string, max: string) => `${what} below ${max}`,
   aboveUpTo: (what: string, min: string, max: string) => `${what} above ${min}, up to ${max}`,
   fromBelow: (what: string, min: string, max: string) => `${what} from ${min}, below ${max}`,
+  aboveBelow: (what: string, min: string, max: string) => `${what} above ${min}, below ${max}`,
   required: 'fill this in',
   tooLong: (max: string) => `at most ${max} characters`,
   tooShort: (min: string) => `at least ${min} characters`,
@@ -30,7 +61,9 @@ export const VALIDATION_TEXT = {
   choose: (options: string) => `choose one of ${options}`,
   cannotUse: 'this value cannot be used here',
   field: (label: string, message: string) => `${label}: ${message}`,
-} as const;
+  settings: 'Settings',
+  formatNumber: (n: number) => formatNumber(n),
+};
 
 /** What the worker's error codes mean, as a lead-in before its own message (null: the message says it all). */
 export const ERROR_LEAD_INS: Readonly<Record<string, string | null>> = {
@@ -77,16 +110,15 @@ export function numberRange(schema: Schema | undefined): NumberRange | null {
 }
 
 /** "a whole number from 1 to 10,000,000", "a number above 0, up to 1", "a whole number of at least 0". */
-export function describeRange(r: NumberRange): string {
-  const T = VALIDATION_TEXT;
+export function describeRange(r: NumberRange, T: ValidationText = VALIDATION_TEXT): string {
   const what = r.int ? T.wholeNumber : T.number;
-  const min = r.min === null ? null : formatNumber(r.min);
-  const max = r.max === null ? null : formatNumber(r.max);
+  const min = r.min === null ? null : T.formatNumber(r.min);
+  const max = r.max === null ? null : T.formatNumber(r.max);
   if (min !== null && max !== null) {
     if (r.minInclusive && r.maxInclusive) return T.from(what, min, max);
     if (!r.minInclusive && r.maxInclusive) return T.aboveUpTo(what, min, max);
     if (r.minInclusive) return T.fromBelow(what, min, max);
-    return `${T.above(what, min)}, ${T.below('', max).trim()}`;
+    return T.aboveBelow(what, min, max);
   }
   if (min !== null) return r.minInclusive ? T.atLeast(what, min) : T.above(what, min);
   if (max !== null) return r.maxInclusive ? T.atMost(what, max) : T.below(what, max);
@@ -102,14 +134,14 @@ export function formatNumber(n: number): string {
  * One issue as a sentence for the field it concerns. `fieldSchema` (the schema at the issue's
  * path, when known) lets a number's message state the whole range it takes.
  */
-export function issueMessage(issue: Issue, label: string, fieldSchema?: Schema): string {
-  return VALIDATION_TEXT.field(label, issueText(issue, fieldSchema));
+export function issueMessage(issue: Issue, label: string, fieldSchema?: Schema, T: ValidationText = VALIDATION_TEXT): string {
+  return T.field(label, issueText(issue, fieldSchema, T));
 }
 
-function issueText(issue: Issue, fieldSchema?: Schema): string {
-  const T = VALIDATION_TEXT;
+function issueText(issue: Issue, fieldSchema: Schema | undefined, T: ValidationText): string {
   const range = numberRange(fieldSchema);
-  if (range) return T.enter(describeRange(range));
+  if (range) return T.enter(describeRange(range, T));
+  const formatNumber = T.formatNumber;
   const i = issue as Issue & { expected?: string; origin?: string; minimum?: number | bigint; maximum?: number | bigint; inclusive?: boolean; values?: unknown[] };
   switch (i.code) {
     case 'invalid_type':
@@ -125,7 +157,7 @@ function issueText(issue: Issue, fieldSchema?: Schema): string {
       const r: NumberRange = { int: false, min: null, minInclusive: true, max: null, maxInclusive: true };
       if (small) Object.assign(r, { min: bound, minInclusive: i.inclusive !== false });
       else Object.assign(r, { max: bound, maxInclusive: i.inclusive !== false });
-      return T.enter(describeRange(r));
+      return T.enter(describeRange(r, T));
     }
     case 'not_multiple_of':
       return T.enter(T.wholeNumber);
@@ -193,6 +225,7 @@ export function fieldMessages(
   value: unknown,
   labels: Readonly<Record<string, string>>,
   keys: Readonly<Record<string, string>> = {},
+  T: ValidationText = VALIDATION_TEXT,
 ): { fields: Record<string, string>; other: string[] } {
   const parsed = schema.safeParse(value);
   const fields: Record<string, string> = {};
@@ -202,7 +235,7 @@ export function fieldMessages(
     const path = issue.path.map(String).join('.');
     const key = keys[path] ?? path;
     const label = labels[key];
-    const text = issueMessage(issue, label ?? (humanPath(issue.path) || 'Settings'), schemaAt(schema, issue.path, value));
+    const text = issueMessage(issue, label ?? (humanPath(issue.path) || T.settings), schemaAt(schema, issue.path, value), T);
     if (label !== undefined) fields[key] ??= text;
     else if (!other.includes(text)) other.push(text);
   }
@@ -210,8 +243,8 @@ export function fieldMessages(
 }
 
 /** The first problem of `value` under `schema` as one sentence, or null when it passes. */
-export function firstProblem(schema: Schema, value: unknown, labels: Readonly<Record<string, string>> = {}): string | null {
-  const { fields, other } = fieldMessages(schema, value, labels);
+export function firstProblem(schema: Schema, value: unknown, labels: Readonly<Record<string, string>> = {}, T: ValidationText = VALIDATION_TEXT): string | null {
+  const { fields, other } = fieldMessages(schema, value, labels, {}, T);
   return Object.values(fields)[0] ?? other[0] ?? null;
 }
 
@@ -221,15 +254,32 @@ function humanPath(path: readonly PropertyKey[]): string {
   return String(named.at(-1) ?? '');
 }
 
+/** How an error sentence is put together (the renderer passes its own, in the app's language). */
+export interface ErrorText {
+  /** The lead-in for a worker error code, or null (the message says it all, or the code is unknown). */
+  leadIn(code: string): string | null;
+  /** A lead-in (or what was being done) and the worker's message. */
+  join(lead: string, message: string): string;
+  /** What an empty message becomes. */
+  empty: string;
+}
+
+/** The English (the CLI's). */
+export const ERROR_TEXT: ErrorText = {
+  leadIn: (code) => ERROR_LEAD_INS[code] ?? null,
+  join: (lead, message) => `${lead}: ${message}`,
+  empty: 'Something went wrong',
+};
+
 /**
  * A worker error as the person reads it: a lead-in for its code when that helps, then the
  * worker's own message; never the code itself. `context` says what was being done.
  */
-export function errorSentence(code: string | null, message: string, context?: string): string {
-  const body = sentence(stripCode(message));
-  const lead = code ? ERROR_LEAD_INS[code] : null;
-  if (context) return `${context}: ${lowerFirst(body)}`;
-  if (lead) return `${lead}: ${lowerFirst(body)}`;
+export function errorSentence(code: string | null, message: string, context?: string, T: ErrorText = ERROR_TEXT): string {
+  const body = sentence(stripCode(message), T.empty);
+  const lead = code ? T.leadIn(code) : null;
+  if (context) return T.join(context, lowerFirst(body));
+  if (lead) return T.join(lead, lowerFirst(body));
   return body;
 }
 
@@ -238,9 +288,9 @@ function stripCode(message: string): string {
   return message.replace(/^\s*[A-Z][A-Z_]{3,}(?::|\s-)\s*/, '');
 }
 
-function sentence(text: string): string {
+function sentence(text: string, empty: string): string {
   const t = text.trim();
-  return t ? t[0]!.toUpperCase() + t.slice(1) : 'Something went wrong';
+  return t ? t[0]!.toUpperCase() + t.slice(1) : empty;
 }
 
 function lowerFirst(text: string): string {

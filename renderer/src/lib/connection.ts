@@ -44,7 +44,7 @@ export function createPortPipe(port: MessagePort): MessagePipe {
   port.start();
   return {
     send(message, transfer) {
-      if (listeners.closed) throw new Error('the worker port is closed');
+      if (listeners.closed) throw new Error(translate('connection.portClosed'));
       port.postMessage(message, transfer ?? []);
     },
     onMessage: listeners.onMessage,
@@ -87,7 +87,7 @@ export function createWebSocketPipe(ws: WebSocket): MessagePipe {
   ws.addEventListener('error', () => ws.close());
   return {
     send(message) {
-      if (listeners.closed) throw new Error('the connection to the worker is closed');
+      if (listeners.closed) throw new Error(translate('connection.closed'));
       const frame = encodeFrame(message) as Uint8Array<ArrayBuffer>; // a fresh ArrayBuffer, never shared
       if (ws.readyState === WS_OPEN) ws.send(frame);
       else queue.push(frame);

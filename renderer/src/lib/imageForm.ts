@@ -6,8 +6,9 @@
 import type { z } from 'zod';
 import { Methods, type ParamsOf } from '../../../core/protocol/messages.ts';
 import { DEFAULT_MASKED_IMAGE_CONFIG, ImageModelConfig } from '../../../core/protocol/schemas.ts';
-import { issueMessage, schemaAt, VALIDATION_TEXT } from '../../../core/protocol/validationMessages.ts';
-import { FIELD_LABELS as SHARED_LABELS } from './messages.ts';
+import { issueMessage, schemaAt } from '../../../core/protocol/validationMessages.ts';
+import { numberText, translate } from './i18n/translate.ts';
+import { fieldLabel, validationText } from './i18n/validation.ts';
 
 /** Where the training images come from: the built-in digits or the files the person opened. */
 export type ImageDataChoice = 'mnist' | 'upload';
@@ -46,16 +47,15 @@ export type PixelSampleParams = ParamsOf<'image.sample.start'>;
 /** The most bytes of opened files sent in one request (web mode carries at most 80 MiB a message). */
 export const MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
 
-const FIELD_LABELS: Record<string, string> = { ...SHARED_LABELS, kernel: 'Kernel', firstKernel: 'First kernel', method: 'Method' };
-
 /**
  * "Channels: enter a whole number from 2 to 512" from a zod issue (core/protocol/validationMessages.ts
  * words it); `schema` and `value` (what was checked) let it state the field's whole range.
  */
 export function issueSentence(issue: z.core.$ZodIssue | undefined, schema?: z.ZodType, value?: unknown): string {
-  if (!issue) return VALIDATION_TEXT.field('Settings', VALIDATION_TEXT.cannotUse);
+  const T = validationText();
+  if (!issue) return T.field(T.settings, T.cannotUse);
   const key = String(issue.path.filter((p) => typeof p === 'string').at(-1) ?? '');
-  return issueMessage(issue, FIELD_LABELS[key] ?? (key || 'Settings'), schema ? schemaAt(schema, issue.path, value) : undefined);
+  return issueMessage(issue, fieldLabel(key) ?? (key || T.settings), schema ? schemaAt(schema, issue.path, value) : undefined, T);
 }
 
 type ModelFields = Pick<ImageTrainForm, 'channels' | 'residualBlocks' | 'hiddenOut'> & Partial<Pick<ImageTrainForm, 'family'>>;
@@ -75,10 +75,10 @@ export function pixelCnnProblems(f: ModelFields): string[] {
 /** The image source of the form: the built-in digits, or the opened files. */
 export function imageSource(data: ImageDataChoice, files: readonly UploadedFile[]): { ok: true; source: ImageSourceInput } | { ok: false; message: string } {
   if (data === 'mnist') return { ok: true, source: { kind: 'builtin', name: 'mnist' } };
-  if (files.length === 0) return { ok: false, message: 'Open PNG images or an IDX file first' };
+  if (files.length === 0) return { ok: false, message: translate('imageForm.openFirst') };
   const bytes = files.reduce((n, f) => n + f.bytes.byteLength, 0);
   if (bytes > MAX_UPLOAD_BYTES) {
-    return { ok: false, message: `The opened files hold ${(bytes / 1024 / 1024).toFixed(0)} MiB; at most ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB can be sent (use ars train with a folder for more)` };
+    return { ok: false, message: translate('imageForm.tooBig', { size: (bytes / 1024 / 1024).toFixed(0), max: MAX_UPLOAD_BYTES / 1024 / 1024 }) };
   }
   return { ok: true, source: { kind: 'upload', files: files.map((f) => ({ name: f.name, bytes: f.bytes })) } };
 }
@@ -129,8 +129,8 @@ export function pixelSampleParams(
   known: KnownInput | null,
   maxSamples: number,
 ): { ok: true; params: PixelSampleParams } | { ok: false; message: string } {
-  if (!runId) return { ok: false, message: 'Train a PixelCNN or pick a run first' };
-  if (!Number.isInteger(f.samples) || f.samples < 1 || f.samples > maxSamples) return { ok: false, message: `Samples (K): 1 to ${maxSamples}` };
+  if (!runId) return { ok: false, message: translate('imageForm.pickFirst') };
+  if (!Number.isInteger(f.samples) || f.samples < 1 || f.samples > maxSamples) return { ok: false, message: translate('imageForm.samplesRange', { label: translate('fields.samples'), max: maxSamples }) };
   const params: PixelSampleParams = {
     runId,
     options: { samples: f.samples, seed: f.seed, method: f.method, temperature: f.temperature },
@@ -141,9 +141,15 @@ export function pixelSampleParams(
   return { ok: true, params };
 }
 
-/** "412.3 nats · 0.759 bits/dim", or a dash. */
-export function nllLabel(nats: number | null | undefined, bitsPerDim?: number | null): string {
+/**
+ * "412.3 nats · 0.759 bits/dim" (bits to `bitDigits` places), or a dash; with `dashBits`, a
+ * missing bits figure shows as "— bits/dim" instead of leaving it out.
+ */
+export function nllLabel(nats: number | null | undefined, bitsPerDim?: number | null, bitDigits = 3, dashBits = false): string {
   if (nats == null || !Number.isFinite(nats)) return '—';
-  const b = bitsPerDim != null && Number.isFinite(bitsPerDim) ? ` · ${bitsPerDim.toFixed(3)} bits/dim` : '';
-  return `${nats.toFixed(1)} nats${b}`;
+  const n = numberText(nats, { minimumFractionDigits: 1, maximumFractionDigits: 1, useGrouping: false });
+  const hasBits = bitsPerDim != null && Number.isFinite(bitsPerDim);
+  if (!hasBits && !dashBits) return translate('imageForm.nll', { nats: n });
+  const bits = hasBits ? numberText(bitsPerDim, { minimumFractionDigits: bitDigits, maximumFractionDigits: bitDigits, useGrouping: false }) : '—';
+  return translate('imageForm.nllBits', { nats: n, bits });
 }

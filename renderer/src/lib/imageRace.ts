@@ -25,12 +25,12 @@ export function imageRaceParams(
   f: ImageRaceForm,
   known: KnownInput,
 ): { ok: true; params: ImageRaceParams } | { ok: false; message: string } {
-  if (!arRunId) return { ok: false, message: 'Train a PixelCNN first: it is the race’s autoregressive side' };
-  if (!narRunId) return { ok: false, message: 'Train a masked image model first (Model: masked image model)' };
-  if (known.mask.every((m) => m)) return { ok: false, message: 'every pixel is known, so there is nothing to draw' };
+  if (!arRunId) return { ok: false, message: translate('imageForm.raceNeedsAr') };
+  if (!narRunId) return { ok: false, message: translate('imageForm.raceNeedsNar') };
+  if (known.mask.every((m) => m)) return { ok: false, message: translate('imageForm.raceAllKnown') };
   const params: ImageRaceParams = { arRunId, narRunId, options: { samples: f.samples, iterations: f.iterations, seed: f.seed }, known };
   const checked = Methods['images.race'].params.safeParse(params);
-  if (!checked.success) return { ok: false, message: issueSentence(checked.error.issues[0], Methods['images.race'].params, params).replace(/^samples:/i, 'Samples (K):') };
+  if (!checked.success) return { ok: false, message: issueSentence(checked.error.issues[0], Methods['images.race'].params, params) };
   return { ok: true, params };
 }
 

@@ -5,9 +5,11 @@
  * must hold a training sequence).
  */
 import type { z } from 'zod';
-import { describeModel as describeChoice, describeRunModel, TextModelChoice, type RnnCell, type RunModelConfig } from '../../../core/protocol/schemas.ts';
+import { TextModelChoice, type RnnCell, type RunModelConfig } from '../../../core/protocol/schemas.ts';
 import { RNN_DEFAULTS, TRANSFORMER_DEFAULTS } from '../../../core/protocol/modelDefaults.ts';
 import { issueMessage, schemaAt } from '../../../core/protocol/validationMessages.ts';
+import { translate } from './i18n/translate.ts';
+import { fieldLabel, validationText } from './i18n/validation.ts';
 
 export type ModelFamily = TextModelChoice['family'];
 export type ModelChoiceInput = z.input<typeof TextModelChoice>;
@@ -52,28 +54,8 @@ export const DEFAULT_MODEL_FIELDS: Readonly<ModelFields> = {
   dropout: TRANSFORMER_DEFAULTS.dropout,
 };
 
-export const FAMILIES: readonly { value: ModelFamily; label: string; hint: string }[] = [
-  { value: 'rnn', label: 'RNN / GRU / LSTM', hint: 'A recurrent network: reads and writes one character at a time.' },
-  { value: 'transformer', label: 'Transformer (AR)', hint: 'A causal decoder: writes left to right, one character per step (the Race’s AR lanes).' },
-  {
-    value: 'maskPredict',
-    label: 'NAR Transformer (mask-predict)',
-    hint: 'Non-autoregressive: fills every position at once and refines it in T passes (the Race’s NAR lanes).',
-  },
-];
-
-/** Readable names for the schema's field keys. */
-const FIELD_LABELS: Record<string, string> = {
-  cell: 'Cell',
-  embedding: 'Embedding',
-  hidden: 'Hidden',
-  layers: 'Layers',
-  dModel: 'd_model',
-  heads: 'Heads',
-  ffn: 'FFN width',
-  context: 'Context',
-  dropout: 'Dropout',
-};
+/** The families the form offers, in order (named by `models.families.<family>` in the locale files). */
+export const FAMILIES: readonly ModelFamily[] = ['rnn', 'transformer', 'maskPredict'];
 
 /** The context the model gets: the field, or the sequence length when the field is empty. */
 export function effectiveContext(f: Pick<ModelFields, 'context'>, seq: number): number {
@@ -136,12 +118,12 @@ export function modelProblems(f: ModelFields, seq: number, { crossFieldOnly = fa
     for (const issue of parsed.error.issues) {
       const key = String(issue.path.at(-1) ?? '');
       if (key === 'heads' && /multiple of heads/.test(issue.message)) problems.push(headsProblem(f.dModel, f.heads));
-      else if (!crossFieldOnly) problems.push(issueMessage(issue, FIELD_LABELS[key] ?? (key || 'Model'), schemaAt(TextModelChoice, issue.path, choice)));
+      else if (!crossFieldOnly) problems.push(issueMessage(issue, fieldLabel(key) ?? (key || translate('validation.model')), schemaAt(TextModelChoice, issue.path, choice), validationText()));
     }
   }
   if (f.family !== 'rnn' && Number.isFinite(seq)) {
     const context = effectiveContext(f, seq);
-    if (Number.isFinite(context) && context < seq) problems.push(`Context (${context}) must be at least the sequence length (${seq}): the model sees whole training sequences.`);
+    if (Number.isFinite(context) && context < seq) problems.push(translate('models.contextTooShort', { context, seq }));
   }
   return [...new Set(problems)];
 }
@@ -149,8 +131,8 @@ export function modelProblems(f: ModelFields, seq: number, { crossFieldOnly = fa
 function headsProblem(dModel: number, heads: number): string {
   const lower = Math.floor(dModel / heads) * heads;
   const upper = Math.ceil(dModel / heads) * heads;
-  const fix = [lower, upper].filter((v, i, a) => v >= 8 && a.indexOf(v) === i).join(' or ');
-  return `d_model (${dModel}) must be a multiple of heads (${heads}): each head gets d_model / heads dimensions${fix ? ` — try ${fix}` : ''}.`;
+  const fix = [lower, upper].filter((v, i, a) => v >= 8 && a.indexOf(v) === i).join(translate('models.or'));
+  return fix ? translate('models.headsDivideTry', { dModel, heads, fix }) : translate('models.headsDivide', { dModel, heads });
 }
 
 
@@ -159,13 +141,14 @@ export function describeModel(model: ModelChoiceInput | TextModelChoice | RunMod
   const m = model as TextModelChoice | RunModelConfig;
   switch (m.family) {
     case 'rnn':
-      return `${describeChoice(m)} (emb ${m.embedding})`;
+      return translate('models.rnn', { cell: m.cell.toUpperCase(), layers: m.layers, hidden: m.hidden, embedding: m.embedding });
     case 'transformer':
     case 'maskPredict':
-      return describeChoice(m);
+      return translate(`models.${m.family}`, { layers: m.layers, dModel: m.dModel, heads: m.heads, context: m.context });
     case 'pixelcnn':
+      return translate('models.pixelcnn', { channels: m.channels, blocks: m.residualBlocks });
     case 'masked-image':
-      return describeRunModel(m);
+      return translate('models.maskedImage', { channels: m.channels, blocks: m.dilations.length });
     default:
       // A family this screen does not know yet: its name at least.
       return (m as { family: string }).family;

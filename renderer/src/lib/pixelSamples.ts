@@ -7,6 +7,7 @@
 import type { JobEvent } from '../../../core/protocol/messages.ts';
 import { PIXELS, SIDE } from './bitmap.ts';
 import { encodeGif, scaleIndices, type Rgb } from './gif.ts';
+import { translate } from './i18n/translate.ts';
 
 export type PixelEvent = Extract<JobEvent, { kind: 'pixel' }>;
 export type ProbabilitiesEvent = Extract<JobEvent, { kind: 'probabilities' }>;
@@ -326,7 +327,7 @@ export class FillRecorder {
   /** The recording as a looping GIF: `delayCs` a frame, the last held for `holdCs`. */
   toGif(known: Uint8Array, samples: number, options: { scale?: number; delayCs?: number; holdCs?: number } = {}): Uint8Array<ArrayBuffer> {
     const { scale = 4, delayCs = 5, holdCs = 200 } = options;
-    if (this.frames.length === 0) throw new Error('nothing has been recorded yet');
+    if (this.frames.length === 0) throw new Error(translate('sampling.nothingRecorded'));
     const pictures = this.frames.map((f) => gridIndices(f, known, samples, { scale }));
     const { width, height } = pictures[0]!;
     return encodeGif({

@@ -44,8 +44,11 @@ export function runRow(run: RunSummary, live: LiveTraining | undefined): RunRow 
   };
 }
 
+/** What a row's state column says: a run's stored state, or "queued" while its job waits. */
+export type RowState = RunSummary['state'] | 'queued';
+
 /** The state a row shows: the job's when it is live ("queued", "paused", "training"), else the stored one. */
-export function rowState(row: RunRow): string {
+export function rowState(row: RunRow): RowState {
   if (!row.live) return row.state;
   return row.live.state === 'running' ? 'training' : row.live.state;
 }
@@ -103,7 +106,7 @@ export function nextSort(current: SortOrder, key: SortKey): SortOrder {
   return { key, descending: key === 'created' || key === 'step' };
 }
 
-/** A run's creation date and time as the person's locale writes them (Intl). */
+/** A run's creation date and time as `locale` (the app's language) writes them (Intl). */
 export function formatCreated(iso: string, locale?: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;

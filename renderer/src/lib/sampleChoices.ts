@@ -3,7 +3,7 @@
  * sampled, the others are shown greyed with why. Pure (no runes), so it is tested on its own.
  */
 import type { RunSummary } from '../../../core/protocol/messages.ts';
-import { UI_TEXT } from './messages.ts';
+import { numberText, translate } from './i18n/translate.ts';
 
 export interface SampleChoice {
   run: RunSummary;
@@ -19,9 +19,9 @@ export function isTextRun(r: Pick<RunSummary, 'model'>): boolean {
 /** Why a run cannot be sampled (it has no checkpoint), or null when it can. */
 export function notSampleableReason(r: Pick<RunSummary, 'checkpointStep' | 'state' | 'step' | 'totalSteps'>): string | null {
   if (r.checkpointStep !== null) return null;
-  if (r.state === 'training') return UI_TEXT.noCheckpointTraining(r.step, r.totalSteps);
-  if (r.state === 'failed') return 'failed before its first checkpoint';
-  return UI_TEXT.noCheckpoint;
+  if (r.state === 'training') return translate('sample.noCheckpointTraining', { step: numberText(r.step), total: numberText(r.totalSteps) });
+  if (r.state === 'failed') return translate('sample.failedBeforeCheckpoint');
+  return translate('sample.noCheckpoint');
 }
 
 /** The text runs, newest first, each with why it cannot be sampled (null: it can). */

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { TextModelChoice, type RunModelConfig } from '../../../core/models/config.ts';
 import { RNN_DEFAULTS, TRANSFORMER_DEFAULTS } from '../../../core/protocol/modelDefaults.ts';
+import { setCurrentLocale } from '../../../renderer/src/lib/i18n/translate.ts';
 import { DEFAULT_MODEL_FIELDS, describeModel, effectiveContext, modelChoice, modelFields, modelProblems, type ModelFields } from '../../../renderer/src/lib/modelForm.ts';
 
 const base: ModelFields = {
@@ -73,6 +74,21 @@ describe('describeModel', () => {
     expect(describeModel({ family: 'maskPredict', dModel: 32, heads: 2, layers: 1, ffn: 64, context: 32, dropout: 0 })).toBe(
       'NAR Transformer 1×32, 2 heads, ctx 32',
     );
+  });
+});
+
+describe('in Chinese', () => {
+  afterEach(() => setCurrentLocale('en'));
+
+  it('words the problems and the models in the current language', () => {
+    setCurrentLocale('zh-CN');
+    expect(modelProblems({ ...base, layers: 5 }, 64)).toEqual(['层数：请输入 1 到 3 之间的整数']);
+    expect(modelProblems({ ...base, family: 'maskPredict', ffn: 4 }, 64)).toEqual(['前馈层宽度：请输入 8 到 8,192 之间的整数']);
+    expect(modelProblems({ ...base, family: 'transformer', dModel: 66, heads: 4 }, 64)[0]).toMatch(/^模型维度（66）必须是注意力头数（4）的整数倍.*可以试试 64 或 68。$/);
+    expect(modelProblems({ ...base, family: 'transformer', context: 32 }, 64)[0]).toMatch(/^上下文长度（32）不能小于序列长度（64）/);
+    expect(describeModel({ family: 'rnn', cell: 'gru', embedding: 32, hidden: 64, layers: 1 })).toBe('GRU 1×64（嵌入 32）');
+    expect(describeModel({ family: 'maskPredict', dModel: 32, heads: 2, layers: 1, ffn: 64, context: 32, dropout: 0 })).toBe('非自回归 Transformer 1×32，2 个注意力头，上下文 32');
+    expect(describeModel({ family: 'pixelcnn', channels: 8, residualBlocks: 1, kernel: 3, firstKernel: 7, hiddenOut: 16 })).toBe('PixelCNN 8 通道，1+1 个掩码层');
   });
 });
 

@@ -126,7 +126,7 @@ class ImageTraining extends TrainingJob {
       this.form.data = 'mnist';
       return null;
     }
-    return `“${run.name}” trained on ${run.dataset}: open those images again (Open images…) to train on the same set.`;
+    return t('imageForm.reopenImages', { name: run.name, dataset: run.dataset });
   }
 
   async start(): Promise<void> {

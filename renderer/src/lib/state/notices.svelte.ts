@@ -1,6 +1,7 @@
 import { WorkerError } from '../../../../core/protocol/client.ts';
 import { plainText } from '../../../../core/protocol/plainText.ts';
 import { errorSentence } from '../../../../core/protocol/validationMessages.ts';
+import { errorText } from '../i18n/validation.ts';
 
 /** How long a notice that needs nothing of the person stays up (ms); errors that need an action stay until closed. */
 export const NOTICE_TIMEOUT_MS = { info: 6000, error: 10_000 } as const;
@@ -32,12 +33,13 @@ class Notices {
 
   /**
    * Shows an error as a sentence: `context` says what was being done, a WorkerError's code gives
-   * a lead-in (never shown itself). Errors that need the person's action stay until closed.
+   * a lead-in (never shown itself) in the app's language. The worker's own message follows as the
+   * worker wrote it (in English). Errors that need the person's action stay until closed.
    */
   error(err: unknown, context?: string, { sticky }: { sticky?: boolean } = {}): void {
     const code = err instanceof WorkerError ? err.code : null;
     const text = err instanceof Error ? err.message : String(err);
-    this.add({ level: 'error', code, message: errorSentence(code, text, context), sticky: sticky ?? (code !== null && NEEDS_ACTION.has(code)) });
+    this.add({ level: 'error', code, message: errorSentence(code, text, context, errorText()), sticky: sticky ?? (code !== null && NEEDS_ACTION.has(code)) });
   }
 
   dismiss(id: number): void {

@@ -282,7 +282,7 @@ class Race {
     const lengths = this.plannedLengths;
     const params = Methods['race.scaling'].params.safeParse({ ...req.params, lengths });
     if (!params.success) {
-      notices.error(new Error(paramsProblem('race.scaling', { ...req.params, lengths }) ?? 'invalid lengths'), t('race.checkScaling'));
+      notices.error(new Error(paramsProblem('race.scaling', { ...req.params, lengths }) ?? t('validation.invalidSettings')), t('race.checkScaling'));
       return;
     }
     const o = req.options;
@@ -350,7 +350,7 @@ class Race {
     };
     const checked = Methods['race.start'].params.safeParse(params);
     if (!checked.success) {
-      return { ok: false, message: paramsProblem('race.start', params) ?? 'invalid settings' };
+      return { ok: false, message: paramsProblem('race.start', params) ?? t('validation.invalidSettings') };
     }
     return { ok: true, params, options: checked.data.options };
   }

@@ -1,6 +1,6 @@
 import type { ParamsOf } from '../../../../core/protocol/messages.ts';
-import { describeRange, VALIDATION_TEXT } from '../../../../core/protocol/validationMessages.ts';
-import { UI_TEXT } from '../messages.ts';
+import { formatNumber, t } from '../i18n/index.svelte.ts';
+import { rangeProblem } from '../messages.ts';
 import { JobFollower } from './jobFollower.ts';
 import { notices } from './notices.svelte.ts';
 import { race } from './race.svelte.ts';
@@ -35,7 +35,8 @@ class RacePair {
   distil = $state(true);
   phase = $state<'idle' | 'training' | 'stopping'>('idle');
   members = $state<{ ar: Member | null; nar: Member | null }>({ ar: null, nar: null });
-  outcome = $state<string | null>(null);
+  /** How the last pair ended (shown in the current language), or null. */
+  outcome = $state<'racePair.ready' | 'racePair.failedLine' | 'racePair.stoppedLine' | null>(null);
   private readonly followers = { ar: new JobFollower(), nar: new JobFollower() };
 
   get busy(): boolean {
@@ -46,7 +47,7 @@ class RacePair {
   get stepsProblem(): string | null {
     const s = this.steps;
     if (Number.isInteger(s) && s >= 10 && s <= 100_000) return null;
-    return VALIDATION_TEXT.field('Steps each', VALIDATION_TEXT.enter(describeRange({ int: true, min: 10, minInclusive: true, max: 100_000, maxInclusive: true })));
+    return rangeProblem(t('racePair.stepsEach'), { int: true, min: 10, minInclusive: true, max: 100_000, maxInclusive: true });
   }
 
   /** While the pair trains: why the race must wait (shown on its disabled Start button). */
@@ -54,13 +55,13 @@ class RacePair {
     const { ar, nar } = this.members;
     const m = nar ?? ar;
     const what = !m
-      ? 'starting'
+      ? t('racePair.waitStarting')
       : m === ar
-        ? `AR model, step ${ar.step.toLocaleString('en-US')} of ${ar.total.toLocaleString('en-US')}`
+        ? t('racePair.waitAr', { step: formatNumber(ar.step), total: formatNumber(ar.total) })
         : m.distill && m.step === 0
-          ? `NAR model, writing its training text`
-          : `NAR model, step ${m.step.toLocaleString('en-US')} of ${m.total.toLocaleString('en-US')}`;
-    return UI_TEXT.pairTraining(what);
+          ? t('racePair.waitNarWriting')
+          : t('racePair.waitNar', { step: formatNumber(m.step), total: formatNumber(m.total) });
+    return t('racePair.raceWaits', { what });
   }
 
   /** Steps done by both, out of both totals (a member not started yet counts its steps to come). */
@@ -71,7 +72,7 @@ class RacePair {
 
   request(family: 'transformer' | 'maskPredict', distillFrom?: string): ParamsOf<'train.start'> {
     return {
-      name: family === 'transformer' ? 'race pair · AR' : distillFrom ? 'race pair · NAR (distilled)' : 'race pair · NAR',
+      name: t(family === 'transformer' ? 'racePair.runNames.ar' : distillFrom ? 'racePair.runNames.narDistilled' : 'racePair.runNames.nar'),
       config: {
         model: { family, ...SHAPE },
         data: { kind: 'builtin', name: 'sonnets' },
@@ -102,7 +103,7 @@ class RacePair {
   async stop(): Promise<void> {
     if (this.phase !== 'training') return;
     this.phase = 'stopping';
-    for (const key of ['ar', 'nar'] as const) if (this.followers[key].id) await this.followers[key].control('job.cancel', 'Could not stop the training');
+    for (const key of ['ar', 'nar'] as const) if (this.followers[key].id) await this.followers[key].control('job.cancel', t('racePair.couldNotStop'));
     // Nothing left running (the NAR job not started yet): the pair has stopped.
     if (!this.followers.ar.id && !this.followers.nar.id) this.settle();
   }
@@ -112,7 +113,7 @@ class RacePair {
     try {
       const { jobId, runId } = await worker.request('train.start', params);
       this.members[key] = { runId, step: 0, total: this.steps, distill: null, state: 'training' };
-      this.followers[key].follow(jobId, 'Training the race pair failed', {
+      this.followers[key].follow(jobId, t('racePair.failed'), {
         event: (e) => {
           const m = this.members[key];
           if (!m) return;
@@ -125,7 +126,7 @@ class RacePair {
       void runs.refresh();
       return true;
     } catch (err) {
-      notices.error(err, 'Could not start training the race pair');
+      notices.error(err, t('racePair.couldNotStart'));
       await this.stop();
       this.settle();
       return false;
@@ -152,11 +153,11 @@ class RacePair {
     race.waitFor = null;
     const { ar, nar } = this.members;
     if (ar?.state === 'done' && nar?.state === 'done') {
-      this.outcome = 'Both models are trained and chosen below: start the race.';
+      this.outcome = 'racePair.ready';
       race.form.arRunId = ar.runId;
       race.form.narRunId = nar.runId;
     } else {
-      this.outcome = ar?.state === 'failed' || nar?.state === 'failed' ? 'Training the pair failed.' : 'Stopped. The runs keep their last checkpoints (resume them in Runs).';
+      this.outcome = ar?.state === 'failed' || nar?.state === 'failed' ? 'racePair.failedLine' : 'racePair.stoppedLine';
     }
     void runs.refresh();
   }

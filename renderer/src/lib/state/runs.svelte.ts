@@ -119,9 +119,9 @@ class Runs {
     try {
       const { restored, present } = await worker.request('runs.restoreStarters', {});
       await this.refresh();
-      notices.info(restored.length > 0 ? `Restored ${restored.length} starter run${restored.length === 1 ? '' : 's'}.` : `The ${present.length} starter runs are all here.`);
+      notices.info(restored.length > 0 ? t('runsView.restoredStarters', { count: restored.length }) : t('runsView.startersAllHere', { count: present.length }));
     } catch (err) {
-      notices.error(err, 'Could not restore the starter runs');
+      notices.error(err, t('runsView.couldNotRestoreStarters'));
     } finally {
       this.transfer = null;
     }

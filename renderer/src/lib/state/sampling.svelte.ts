@@ -1,6 +1,6 @@
 import { Methods, type JobEvent, type ParamsOf } from '../../../../core/protocol/messages.ts';
 import { downloadBlob } from '../download.ts';
-import { paramsProblem, UI_TEXT } from '../messages.ts';
+import { paramsProblem } from '../messages.ts';
 import { runRow } from '../runRows.ts';
 import { chosenSampleRun, sampleChoices, type SampleChoice } from '../sampleChoices.ts';
 import { liveRuns } from './liveRuns.svelte.ts';
@@ -52,9 +52,9 @@ class Sampling {
   /** Why Sample cannot start (shown beside the button), or null. */
   get blocker(): string | null {
     const id = this.chosenId;
-    if (id === null) return runs.loaded ? UI_TEXT.trainFirst : null;
+    if (id === null) return runs.loaded ? t('sample.trainFirst') : null;
     const why = this.choices.find((c) => c.run.id === id)?.why;
-    return why ? UI_TEXT.notSampleableReason(why) : null;
+    return why ? t('sample.notSampleable', { why }) : null;
   }
 
   /** Whether the chosen run is non-autoregressive (fills a canvas in T passes). */
@@ -75,7 +75,7 @@ class Sampling {
     this.runId = runId;
     const params = Methods['sample.start'].params.safeParse({ runId, options: $state.snapshot(this.options) });
     if (!params.success) {
-      notices.error(new Error(paramsProblem('sample.start', { runId, options: $state.snapshot(this.options) }) ?? 'invalid options'), t('sampling.checkOptions'));
+      notices.error(new Error(paramsProblem('sample.start', { runId, options: $state.snapshot(this.options) }) ?? t('validation.invalidSettings')), t('sampling.checkOptions'));
       return;
     }
     this.phase = 'starting';

@@ -1,7 +1,8 @@
 import { type ParamsOf, type RunDetail } from '../../../../core/protocol/messages.ts';
 import { distillSources } from '../distillSources.ts';
 import { errorSentence } from '../../../../core/protocol/validationMessages.ts';
-import { paramsProblem, UI_TEXT } from '../messages.ts';
+import { paramsProblem } from '../messages.ts';
+import { errorText } from '../i18n/validation.ts';
 import { DEFAULT_MODEL_FIELDS, modelChoice, modelFields, modelProblems, type ModelFields } from '../modelForm.ts';
 import { notices } from './notices.svelte.ts';
 import { runs } from './runs.svelte.ts';
@@ -110,7 +111,7 @@ class Training extends TrainingJob {
       this.form.corpus = UPLOAD;
       for (const n of checked.notices) notices.info(n);
     } catch (err) {
-      this.uploadProblem = errorSentence(null, err instanceof Error ? err.message : String(err), UI_TEXT.uploadRefused(file.name));
+      this.uploadProblem = errorSentence(null, err instanceof Error ? err.message : String(err), t('trainForm.uploadRefused', { name: file.name }), errorText());
     } finally {
       this.checking = null;
     }
@@ -122,7 +123,7 @@ class Training extends TrainingJob {
     let data: TrainConfigInput['data'];
     if (f.corpus !== UPLOAD) data = { kind: 'builtin', name: f.corpus as 'sonnets' }; // the schema checks the name
     else if (this.upload) data = { kind: 'upload', name: this.upload.name, bytes: this.upload.bytes };
-    else return { ok: false, message: 'open a text file first' };
+    else return { ok: false, message: t('trainForm.openTextFirst') };
     const problems = modelProblems(f, f.seq);
     if (problems.length) return { ok: false, message: problems[0]! };
     const distill = f.family === 'maskPredict' && this.distillSources.some((r) => r.id === f.distillFrom);
@@ -141,7 +142,7 @@ class Training extends TrainingJob {
         seed: f.seed,
       },
     };
-    const problem = paramsProblem('train.start', params, { layers: 'Layers' });
+    const problem = paramsProblem('train.start', params);
     if (problem) return { ok: false, message: problem };
     return { ok: true, params };
   }
@@ -169,7 +170,7 @@ class Training extends TrainingJob {
       this.form.corpus = c.data.name;
       return null;
     }
-    return `“${run.name}” trained on ${run.dataset}: open that file again (Open file…) to train on the same text.`;
+    return t('trainForm.reopenFile', { name: run.name, dataset: run.dataset });
   }
 
   async start(): Promise<void> {

@@ -77,7 +77,7 @@ class WorkerState {
       const info = await this.request('backend.set', { prefer });
       this.info = info;
       if (prefer !== 'auto' && info.backend !== prefer) {
-        const reason = info.rungs.find((r) => r.name === prefer)?.reason ?? 'it is not available';
+        const reason = info.rungs.find((r) => r.name === prefer)?.reason ?? t('connection.notAvailable');
         notices.info(t('connection.backendFallback', { prefer, reason, backend: info.backend }));
       }
     } catch (err) {

@@ -49,7 +49,7 @@ describe('translate', () => {
   });
 
   it('does not escape what Svelte escapes anyway', () => {
-    expect(translate('training.couldNotRead', { name: 'a<b>&"c".txt' }, 'en')).toBe('Could not read a<b>&"c".txt');
+    expect(translate('trainForm.uploadRefused', { name: 'a<b>&"c".txt' }, 'en')).toBe('“a<b>&"c".txt” cannot be used');
   });
 });
 
