@@ -1,9 +1,10 @@
 /**
  * The app in Chinese, end to end in Chromium (web mode): switches to 简体中文 from the status bar,
  * visits every lab (races two tiny CLI-trained runs and runs one Limits experiment, so lanes,
- * results, a chart and its caption show), and lists
- * every visible text that still has English words in it. Text inside an area still pending
- * translation is listed but allowed; anywhere else it fails the test. The choice survives a
+ * results, the charts and their captions show), and lists every visible text that still has
+ * English words in it: the page's text, and what the charts draw on their canvases (axis titles
+ * and tick labels) and tell screen readers. Text inside an area marked pending translation is
+ * listed but allowed (none is now); anywhere else it fails the test. The choice survives a
  * reload, and <html lang> follows it. Leaves test-results/i18n-<tab>.png.
  */
 import type { Page } from 'playwright-core';
@@ -13,18 +14,10 @@ import { ars, HAVE_CHROMIUM, openApp, openPage, screenshotPaths, useStudio, warn
 warnIfNoChromium('the Chinese UI browser test');
 
 /**
- * TODO(i18n): the charts, being rebuilt on uPlot, are the only areas not translated yet, each
- * wrapped in a `data-i18n-pending="<Component>"` area. Empty this list, and drop the wrappers,
- * once they are translated: the test is then strict everywhere.
+ * Areas not translated yet, each wrapped in a `data-i18n-pending="<Component>"` area: English in
+ * them is listed but allowed. Empty: the whole app is translated, and the test strict everywhere.
  */
-const PENDING = new Set([
-  'LossChart',
-  'RunComparison',
-  'ScalingChart',
-  'FrontierChart',
-  'LimitsLineChart',
-  'LimitsModesChart',
-]);
+const PENDING = new Set<string>([]);
 
 /**
  * Latin words a Chinese page may show: model and method names, units, file formats, and the
@@ -44,7 +37,10 @@ interface Shown {
   testid: string | null;
 }
 
-/** Every visible text node of the page (and every visible select's chosen option), outside data areas. */
+/**
+ * Every visible text node of the page (and every visible select's chosen option), outside data
+ * areas; and of each uPlot chart, its axis titles, its tick labels and its screen-reader label.
+ */
 function visibleTexts(page: Page): Promise<Shown[]> {
   return page.evaluate(() => {
     const shown: { text: string; pending: string | null; testid: string | null }[] = [];
@@ -70,6 +66,17 @@ function visibleTexts(page: Page): Promise<Shown[]> {
     for (const select of document.querySelectorAll('select')) {
       const option = select.selectedOptions[0];
       if (option && visible(select) && !select.closest('[data-i18n-skip]')) record(option.textContent?.trim() ?? '', select);
+    }
+    // Drawn on the canvas, so not in the page's text: each axis' title and tick labels (as last drawn).
+    type Drawn = { axes: { label?: string; _values?: (string | number | null)[] }[] };
+    for (const figure of document.querySelectorAll<HTMLElement & { uplot?: Drawn }>('figure.uplot-chart')) {
+      if (!visible(figure)) continue;
+      for (const axis of figure.uplot?.axes ?? []) {
+        if (axis.label) record(axis.label, figure);
+        for (const v of axis._values ?? []) if (typeof v === 'string' && v.trim()) record(v.trim(), figure);
+      }
+      const plot = figure.querySelector('[role=img]');
+      if (plot) record(plot.getAttribute('aria-label') ?? '', figure);
     }
     return shown;
   });

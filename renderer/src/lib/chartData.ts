@@ -2,6 +2,7 @@
  * Data of a chart as uPlot takes it: one x column shared by every series, each series' y at
  * those x (null where it has none). Pure, so it is tested without a DOM.
  */
+import { currentLocale, numberText, type Locale } from './i18n/translate.ts';
 import type { Point } from './points.ts';
 
 export type Column = (number | null)[];
@@ -122,11 +123,27 @@ export function lastValue(x: readonly number[], column: readonly (number | null)
   return null;
 }
 
-/** A value as a readout shows it: four significant digits, thousands as "k". */
-export function formatReading(v: number): string {
+/** A number as the locale writes it, ungrouped (ticks and readouts stay narrow): "1234", "0.25". */
+export function plainNumber(v: number, locale: Locale = currentLocale()): string {
+  return numberText(v, { useGrouping: false, maximumFractionDigits: 20 }, locale);
+}
+
+/** A large number shortened to `digits` significant digits: "25k" in English, as the locale shortens it otherwise ("2.5万"). */
+export function shortNumber(v: number, digits: number, locale: Locale = currentLocale()): string {
+  if (locale === 'en') return `${plainNumber(Number((v / 1000).toPrecision(digits)), locale)}k`;
+  return numberText(v, { notation: 'compact', maximumSignificantDigits: digits }, locale);
+}
+
+/** A value as a readout shows it, in the locale's digits: four significant digits, large values shortened ("25k"). */
+export function formatReading(v: number, locale: Locale = currentLocale()): string {
   if (!Number.isFinite(v)) return '—';
   const a = Math.abs(v);
-  if (a >= 10_000) return `${Number((v / 1000).toPrecision(4))}k`;
-  if (a >= 1000 || (Number.isInteger(v) && a >= 1)) return String(Math.round(v));
-  return String(Number(v.toPrecision(4)));
+  if (a >= 10_000) return shortNumber(v, 4, locale);
+  if (a >= 1000 || (Number.isInteger(v) && a >= 1)) return plainNumber(Math.round(v), locale);
+  return plainNumber(Number(v.toPrecision(4)), locale);
+}
+
+/** A fraction as a whole percentage in the locale ("50%"). */
+export function formatPercent(v: number, locale: Locale = currentLocale()): string {
+  return numberText(v, { style: 'percent', maximumFractionDigits: 0 }, locale);
 }

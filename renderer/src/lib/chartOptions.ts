@@ -4,6 +4,8 @@
  * overlays) are passed in, so the options are built and tested without a DOM.
  */
 import uPlot from 'uplot';
+import { formatPercent, plainNumber, shortNumber } from './chartData.ts';
+import { currentLocale, type Locale } from './i18n/translate.ts';
 
 export interface SeriesSpec {
   /** Stable id: the legend entry's test id ends with it. */
@@ -130,13 +132,13 @@ export function fullXRange(spec: ChartSpec['x'], min: number | null, max: number
   return [lo, hi];
 }
 
-/** A tick label: "0.25", "3", "2.5k"; percentages as "50%". */
-export function tickText(v: number, axis: AxisSpec): string {
-  if (axis.percent) return `${Math.round(v * 100)}%`;
+/** A tick label in the locale's digits: "0.25", "3", "2.5k" ("2.5万" in Chinese); percentages as "50%". */
+export function tickText(v: number, axis: AxisSpec, locale: Locale = currentLocale()): string {
+  if (axis.percent) return formatPercent(v, locale);
   const a = Math.abs(v);
-  if (a >= 10_000) return `${Number((v / 1000).toPrecision(3))}k`;
-  if (a >= 1000) return a % 1000 === 0 ? `${v / 1000}k` : String(Math.round(v));
-  return String(Number(v.toPrecision(3)));
+  if (a >= 10_000) return shortNumber(v, 3, locale);
+  if (a >= 1000) return a % 1000 === 0 && locale === 'en' ? shortNumber(v, 3, locale) : plainNumber(Math.round(v), locale);
+  return plainNumber(Number(v.toPrecision(3)), locale);
 }
 
 function seriesOptions(s: SeriesSpec, palette: ChartPalette): uPlot.Series {
@@ -158,11 +160,11 @@ function seriesOptions(s: SeriesSpec, palette: ChartPalette): uPlot.Series {
   return { ...base, points: s.markers ? { show: true, size: 6, fill: stroke, stroke } : { fill: stroke, size: 5 } };
 }
 
-function axisOptions(axis: AxisSpec & { categories?: readonly string[] }, palette: ChartPalette, which: 'x' | 'y'): uPlot.Axis {
+function axisOptions(axis: AxisSpec & { categories?: readonly string[] }, palette: ChartPalette, which: 'x' | 'y', locale: Locale): uPlot.Axis {
   const ticks = axis.ticks?.length ? [...new Set(axis.ticks)].sort((a, b) => a - b) : null;
   const categories = axis.categories;
   // uPlot hands a null for a tick it leaves unlabelled (a crowded log axis).
-  const labels = (_u: uPlot, splits: (number | null)[]) => splits.map((v) => (v === null ? '' : tickText(v, axis)));
+  const labels = (_u: uPlot, splits: (number | null)[]) => splits.map((v) => (v === null ? '' : tickText(v, axis, locale)));
   return {
     label: axis.label,
     stroke: palette.muted,
@@ -186,8 +188,14 @@ function axisOptions(axis: AxisSpec & { categories?: readonly string[] }, palett
   };
 }
 
-/** uPlot's options for `spec` at `width` × `height` (the plot and its axes; the legend is the caller's). */
-export function buildChartOptions(spec: ChartSpec, size: { width: number; height: number }, palette: ChartPalette, on: ChartCallbacks): uPlot.Options {
+/** uPlot's options for `spec` at `width` × `height` (the plot and its axes; the legend is the caller's), tick labels in `locale`. */
+export function buildChartOptions(
+  spec: ChartSpec,
+  size: { width: number; height: number },
+  palette: ChartPalette,
+  on: ChartCallbacks,
+  locale: Locale = currentLocale(),
+): uPlot.Options {
   const x = spec.x;
   const y = spec.y;
   return {
@@ -221,7 +229,7 @@ export function buildChartOptions(spec: ChartSpec, size: { width: number; height
             ? { range: (_u, _min, max) => [0, Math.max(1e-9, max ?? 1) * 1.1] }
             : {},
     },
-    axes: [axisOptions(x, palette, 'x'), axisOptions(y, palette, 'y')],
+    axes: [axisOptions(x, palette, 'x', locale), axisOptions(y, palette, 'y', locale)],
     series: [{ label: x.label }, ...spec.series.map((s) => seriesOptions(s, palette))],
     hooks: {
       setCursor: [(u) => on.cursor(u.cursor.idx ?? null)],

@@ -5,6 +5,7 @@
  */
 import type { Column } from './chartData.ts';
 import type { ChartSpec, SeriesSpec } from './chartOptions.ts';
+import { currentLocale, numberText, translate, type Locale } from './i18n/translate.ts';
 import type { Point } from './points.ts';
 import { emaSmooth } from './smoothing.ts';
 
@@ -21,24 +22,31 @@ export interface LossChartInput {
 
 const hasBaseline = (b: number | undefined): b is number => b !== undefined && Number.isFinite(b);
 
-/** The chart's axes and series (which depend on whether there is smoothing and a baseline, not on the points). */
-export function lossChartSpec({ smoothing, baseline, xMax }: Pick<LossChartInput, 'smoothing' | 'baseline' | 'xMax'>): ChartSpec {
+/** The chart's axes and series (which depend on whether there is smoothing and a baseline, not on the points), worded in `locale`. */
+export function lossChartSpec({
+  smoothing,
+  baseline,
+  xMax,
+  locale = currentLocale(),
+}: Pick<LossChartInput, 'smoothing' | 'baseline' | 'xMax'> & { locale?: Locale }): ChartSpec {
   const smoothed = smoothing > 0;
+  const say = (key: Parameters<typeof translate>[0], vars?: Parameters<typeof translate>[1]) => translate(key, vars, locale);
   const series: SeriesSpec[] = smoothed
     ? [
-        { id: 'train-raw', label: 'train (raw)', color: 'var(--train)', width: 1, alpha: 0.25, legend: false },
-        { id: 'val-raw', label: 'validation (raw)', color: 'var(--val)', width: 1, alpha: 0.3, legend: false },
-        { id: 'train', label: 'train', color: 'var(--train)', width: 1.75, rawOf: 'train-raw' },
-        { id: 'val', label: 'validation', color: 'var(--val)', width: 2.25, rawOf: 'val-raw' },
+        { id: 'train-raw', label: say('charts.loss.trainRaw'), color: 'var(--train)', width: 1, alpha: 0.25, legend: false },
+        { id: 'val-raw', label: say('charts.loss.valRaw'), color: 'var(--val)', width: 1, alpha: 0.3, legend: false },
+        { id: 'train', label: say('charts.loss.train'), color: 'var(--train)', width: 1.75, rawOf: 'train-raw' },
+        { id: 'val', label: say('charts.loss.val'), color: 'var(--val)', width: 2.25, rawOf: 'val-raw' },
       ]
     : [
-        { id: 'train', label: 'train', color: 'var(--train)', width: 1.75 },
-        { id: 'val', label: 'validation', color: 'var(--val)', width: 2.25 },
+        { id: 'train', label: say('charts.loss.train'), color: 'var(--train)', width: 1.75 },
+        { id: 'val', label: say('charts.loss.val'), color: 'var(--val)', width: 2.25 },
       ];
   if (hasBaseline(baseline)) {
-    series.push({ id: 'baseline', label: 'unigram baseline', color: 'var(--muted)', width: 1.25, dash: [5, 4], markers: false, note: `(${baseline.toFixed(2)} nats/char)` });
+    const nats = numberText(baseline, { minimumFractionDigits: 2, maximumFractionDigits: 2 }, locale);
+    series.push({ id: 'baseline', label: say('charts.loss.baseline'), color: 'var(--muted)', width: 1.25, dash: [5, 4], markers: false, note: say('charts.loss.baselineNote', { v: nats }) });
   }
-  return { x: { label: 'step', integer: true, from: 0, ...(xMax ? { to: xMax } : {}) }, y: { label: 'loss' }, series };
+  return { x: { label: say('charts.loss.step'), integer: true, from: 0, ...(xMax ? { to: xMax } : {}) }, y: { label: say('charts.loss.loss') }, series };
 }
 
 /** The raw series to line up: train, validation and (with a baseline) the baseline across the axis. */

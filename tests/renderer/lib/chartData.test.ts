@@ -67,4 +67,11 @@ describe('formatReading', () => {
     expect(formatReading(25_000)).toBe('25k');
     expect(formatReading(0.000123456)).toBe('0.0001235');
   });
+
+  it('writes the digits as the locale does (Chinese shortens in ten-thousands)', () => {
+    expect(formatReading(25_000, 'en')).toBe('25k');
+    expect(formatReading(25_000, 'zh-CN')).toBe('2.5万');
+    expect(formatReading(1234, 'zh-CN')).toBe('1234');
+    expect(formatReading(2.345678, 'zh-CN')).toBe('2.346');
+  });
 });

@@ -100,4 +100,25 @@ describe('tickText', () => {
     expect(tickText(25_000, { label: '' })).toBe('25k');
     expect(tickText(0.1234, { label: '' })).toBe('0.123');
   });
+
+  it('writes them as the locale does: English by default, Chinese in ten-thousands (万)', () => {
+    expect(tickText(1500, { label: '' }, 'en')).toBe('1500');
+    expect(tickText(0.5, { label: '', percent: true }, 'zh-CN')).toBe('50%');
+    expect(tickText(2000, { label: '' }, 'zh-CN')).toBe('2000');
+    expect(tickText(25_000, { label: '' }, 'zh-CN')).toBe('2.5万');
+    expect(tickText(123_456, { label: '' }, 'zh-CN')).toBe('12.3万');
+    expect(tickText(0.1234, { label: '' }, 'zh-CN')).toBe('0.123');
+  });
+
+  it('labels the ticks in the locale the options are built for', () => {
+    const spec: ChartSpec = { x: { label: 'x' }, y: { label: 'y' }, series: [] };
+    const palette = { text: '#000', muted: '#555', grid: '#eee', surface: '#fff', color: (c: string) => c };
+    const on = { cursor: () => {}, select: () => {}, zoomed: () => false, reset: () => {} };
+    const values = (locale: 'en' | 'zh-CN') => {
+      const axis = buildChartOptions(spec, { width: 400, height: 200 }, palette, on, locale).axes![1]!;
+      return (axis.values as (u: unknown, splits: number[]) => string[])(null, [0, 50_000, 100_000]);
+    };
+    expect(values('en')).toEqual(['0', '50k', '100k']);
+    expect(values('zh-CN')).toEqual(['0', '5万', '10万']);
+  });
 });

@@ -22,6 +22,16 @@ describe('lossChartSpec', () => {
     expect(spec.x).toMatchObject({ from: 0, to: 500 });
     expect(lossChartSpec({ smoothing: 0, baseline: Number.NaN }).series.map((s) => s.id)).toEqual(['train', 'val']);
   });
+
+  it('words its axes and series in the locale asked for, English by default', () => {
+    const en = lossChartSpec({ smoothing: 0, baseline: 2.4567 });
+    expect([en.x.label, en.y.label, ...en.series.map((s) => s.label)]).toEqual(['step', 'loss', 'train', 'validation', 'unigram baseline']);
+    expect(en.series.at(-1)!.note).toBe('(2.46 nats/char)');
+    const zh = lossChartSpec({ smoothing: 0.6, baseline: 2.4567, locale: 'zh-CN' });
+    expect([zh.x.label, zh.y.label]).toEqual(['步数', '损失']);
+    expect(zh.series.map((s) => s.label)).toEqual(['训练（原始值）', '验证（原始值）', '训练', '验证', '一元语法基线']);
+    expect(zh.series.at(-1)!.note).toBe('（2.46 奈特/字符）');
+  });
 });
 
 describe('lossChartColumns', () => {
