@@ -182,6 +182,13 @@ describe.skipIf(!HAVE_CHROMIUM)('the app in Chinese, in Chromium (web mode)', ()
     await page.getByTestId('run-row').first().click();
     await expect.poll(() => page.getByTestId('run-detail').isVisible()).toBe(true);
     await check('run-detail');
+    // Two runs compared: the chart's title, its selects, axes and legend (the runs' names are data).
+    await page.getByTestId('run-compare').nth(0).check();
+    await page.getByTestId('run-compare').nth(1).check();
+    await expect.poll(() => page.getByTestId('compare-legend').count()).toBe(2);
+    await page.getByTestId('compare-axis').selectOption('time');
+    await expect.poll(() => page.getByTestId('compare-chart').evaluate((el) => (el as HTMLElement & { uplot?: { axes: { label?: string }[] } }).uplot?.axes[0]?.label)).toBe('训练时间（秒）');
+    await check('runs-compare');
 
     if (pending.length) console.log(`[i18n] English left in areas pending translation (the charts), ${pending.length} texts:\n  ${[...new Set(pending)].join('\n  ')}`);
     expect(owned, `English left outside the pending areas:\n${owned.join('\n')}`).toEqual([]);

@@ -11,6 +11,8 @@ export interface SeriesSpec {
   /** Stable id: the legend entry's test id ends with it. */
   id: string;
   label: string;
+  /** The label is data (a run's name), not the app's text: not translated, and marked so (data-i18n-skip). */
+  labelIsData?: boolean;
   /** A CSS colour, or var(--name) of one of the page's colours (dark and light alike). */
   color: string;
   /** Line width in CSS pixels (2 by default). */
