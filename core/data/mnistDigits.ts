@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { DatasetError } from '../errors.ts';
 import { greyBytes, IMAGE_PIXELS, type ImageCollection } from './imageSet.ts';
 
-const require = createRequire(import.meta.url);
+const requireHere = createRequire(import.meta.url);
 
 let cached: ImageCollection | null = null;
 
@@ -20,7 +20,7 @@ export function loadMnistDigits(): ImageCollection {
   for (let digit = 0; digit < 10; digit++) {
     let data: unknown;
     try {
-      data = (JSON.parse(readFileSync(require.resolve(`mnist/src/digits/${digit}.json`), 'utf8')) as { data?: unknown }).data;
+      data = (JSON.parse(readFileSync(requireHere.resolve(`mnist/src/digits/${digit}.json`), 'utf8')) as { data?: unknown }).data;
     } catch (err) {
       throw new DatasetError(`the built-in MNIST digits cannot be read (mnist/src/digits/${digit}.json): ${(err as Error).message}`);
     }

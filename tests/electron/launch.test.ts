@@ -5,34 +5,19 @@
  * Needs Electron's binary, which `npm install` downloads; where it could not, this test is
  * skipped and says why.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { _electron, type ElectronApplication } from 'playwright-core';
 import { findElectronBinary } from '../../scripts/electronBinary.mjs';
+import { ROOT, buildElectronApp } from './electronBuild.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const electron = findElectronBinary(ROOT);
 const noDisplay = process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY;
 const skipReason = electron.path === null ? electron.reason : noDisplay ? 'there is no display (run the tests under xvfb-run -a)' : null;
 
 if (skipReason) console.warn(`[electron] skipping the desktop launch test: ${skipReason}.`);
-
-function build(): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`electron-vite build failed:\n${output}`))));
-  });
-}
 
 describe('desktop app', () => {
   let app: ElectronApplication | null = null;
@@ -46,7 +31,7 @@ describe('desktop app', () => {
   it.skipIf(skipReason !== null)(
     'opens a window whose status bar names the backend',
     async () => {
-      await build();
+      await buildElectronApp();
       userData = mkdtempSync(join(tmpdir(), 'ars-electron-'));
       app = await _electron.launch({
         executablePath: electron.path!,
