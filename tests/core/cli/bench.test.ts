@@ -33,8 +33,13 @@ describe('ars bench figures', () => {
       'sample.vocab4k.nar.t1',
     ]);
     for (const f of FIGURES) expect(JOB_NAMES).toContain(f.job);
-    // Every figure but the batch of 16 has PyTorch's counterpart in the reference.
-    expect(FIGURES.filter((f) => f.torch === undefined).map((f) => f.id)).toEqual(['sample.pixelcnn.batch16']);
+    // Every figure but the batch of 16 and the large-vocabulary ones has PyTorch's counterpart in the reference.
+    expect(FIGURES.filter((f) => f.torch === undefined).map((f) => f.id)).toEqual([
+      'sample.pixelcnn.batch16',
+      'sample.vocab4k.lstm',
+      'sample.vocab4k.transformer.kv',
+      'sample.vocab4k.nar.t1',
+    ]);
   });
 
   it('--only selects by id, group or model, comma-separated, and rejects unknown names', () => {
@@ -75,6 +80,7 @@ describe('ars bench figures', () => {
       ['train.pixelcnn', 200, 1, true],
       ['sample.transformer.naive', 1.6, 2, true],
       ['sample.transformer.kv', null, null, null],
+      ['sample.vocab4k.transformer.kv', null, null, null],
     ]);
     const table = torchTable(done);
     expect(table).toMatch(/transformer training\s+15,000 tok\/s\s+30,000 tok\/s\s+0\.50×/);

@@ -52,13 +52,30 @@ describe('model restore', () => {
   it('a checkpoint whose optimiser state does not fit is a CheckpointError; model, optimiser and checkpoint are freed', () => {
     const model = new RnnModel(config, 1);
     const optimizer = new AdamOptimizer(model.weights);
-    const tensors = weightTensors(model); // weights, but no Adam moments
+    // Weights and one Adam moment, the rest of the optimiser state missing.
+    const [firstName, firstWeight] = [...model.weights.entries()][0]!;
+    const tensors: Record<string, tf.Tensor> = { ...weightTensors(model), [`adam/m/${firstName}`]: tf.zerosLike(firstWeight) };
     const before = tf.memory().numTensors;
     expect(() => restoreTraining(model, optimizer, { step: 30, metadata: { step: 30 }, tensors }, 'run-x')).toThrow(
-      /the checkpoint at step 30 does not fit run run-x: optimizer state adam\/m\/.* is missing/,
+      /the checkpoint at step 30 does not fit run run-x: optimizer state adam\/.* is missing/,
     );
     // The checkpoint's tensors, the model's weights and the optimiser's moments are all gone.
     expect(tf.memory().numTensors).toBe(before - Object.keys(tensors).length - 3 * model.weights.size);
     expect(Object.values(tensors).every((t) => t.isDisposed)).toBe(true);
+  });
+
+  it('a weights-only checkpoint (a starter run) resumes with the weights and a fresh optimiser', () => {
+    const source = new RnnModel(config, 2);
+    const model = new RnnModel(config, 1);
+    const optimizer = new AdamOptimizer(model.weights);
+    const tensors = weightTensors(source); // weights, no Adam moments at all
+    restoreTraining(model, optimizer, { step: 30, metadata: { step: 30 }, tensors }, 'run-x');
+    expect([...model.weights.values()].map((v) => v.dataSync().slice())).toEqual([...source.weights.values()].map((v) => v.dataSync().slice()));
+    expect(Object.values(tensors).every((t) => t.isDisposed)).toBe(true);
+    const state = optimizer.exportState();
+    expect(Object.values(state.tensors).every((t) => t.dataSync().every((x) => x === 0))).toBe(true);
+    model.dispose();
+    source.dispose();
+    optimizer.dispose();
   });
 });
