@@ -37,3 +37,13 @@ export function logLogSlope(points: readonly Point[]): number | null {
 export function halvePoints(points: readonly Point[]): Point[] {
   return points.filter((_, i) => i % 2 === 0 || i === points.length - 1);
 }
+
+/**
+ * Adds a live point (as plotStep) to a curve kept to at most `max` points: past that, every other
+ * point goes (halvePoints), so a curve of any length stays cheap to draw. Returns the curve, a new
+ * array when it was thinned.
+ */
+export function addLivePoint(points: Point[], point: Point, max: number): Point[] {
+  plotStep(points, point);
+  return points.length > max ? halvePoints(points) : points;
+}

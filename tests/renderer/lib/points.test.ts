@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { halvePoints, logLogSlope, plotStep } from '../../../renderer/src/lib/points.ts';
+import { addLivePoint, halvePoints, logLogSlope, plotStep } from '../../../renderer/src/lib/points.ts';
 
 describe('logLogSlope', () => {
   it('fits the exponent of a power law', () => {
@@ -18,6 +18,27 @@ describe('halvePoints', () => {
     expect(halvePoints(pts).map((p) => p.x)).toEqual([0, 2, 4, 6, 8]);
     expect(halvePoints(pts.slice(0, 8)).map((p) => p.x)).toEqual([0, 2, 4, 6, 7]);
     expect(halvePoints([])).toEqual([]);
+  });
+});
+
+describe('addLivePoint', () => {
+  it('keeps a live curve of 150,000 steps within its bound, from its first step to its newest, in order', () => {
+    let points: { x: number; y: number }[] = [];
+    let most = 0;
+    for (let step = 1; step <= 150_000; step++) {
+      points = addLivePoint(points, { x: step, y: 1 / step }, 20_000);
+      most = Math.max(most, points.length);
+    }
+    expect(most).toBeLessThanOrEqual(20_000);
+    expect(points.length).toBeGreaterThan(10_000);
+    expect(points[0]).toEqual({ x: 1, y: 1 });
+    expect(points.at(-1)).toEqual({ x: 150_000, y: 1 / 150_000 });
+    expect(points.every((p, i) => i === 0 || p.x > points[i - 1]!.x)).toBe(true);
+  });
+
+  it('replaces repeated steps as plotStep does', () => {
+    const points = addLivePoint([{ x: 1, y: 3 }, { x: 2, y: 2 }], { x: 2, y: 1 }, 10);
+    expect(points).toEqual([{ x: 1, y: 3 }, { x: 2, y: 1 }]);
   });
 });
 
