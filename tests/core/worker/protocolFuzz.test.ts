@@ -116,7 +116,7 @@ function mutate(o: Record<string, unknown>, pathPick: number[], v: unknown): Rec
     if (keys.length === 0) break;
     const key = keys[pick % keys.length]!;
     const child = node[key];
-    if (typeof child === 'object' && child !== null && !Array.isArray(child) && pick % 3 !== 0) node = child as Record<string, unknown>;
+    if (typeof child === 'object' && child !== null && !Array.isArray(child) && !ArrayBuffer.isView(child) && pick % 3 !== 0) node = child as Record<string, unknown>;
     else {
       node[key] = v;
       return copy;
