@@ -3,7 +3,8 @@
  * runs) starts and serves the protocol. Electron's binary is not needed: Node runs the bundle with
  * a stand-in `process.parentPort` (fixtures/parentPortShim.mjs) and this test plays main's part.
  * It catches what only the bundler makes — two module-level `require`s in one chunk once made
- * the bundle a SyntaxError while every test of the sources passed.
+ * the bundle a SyntaxError while every test of the sources passed. It tests the build `npm test`
+ * makes first (built here only when there is none).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';

@@ -24,7 +24,7 @@ export interface ImageEvaluation {
  * the last stay), so a run of any length redraws within a frame (re-aligning 100,000 points took
  * ~50–100 ms a frame here). A chart is ~1,000 px wide; TensorBoard keeps 1,000 points a scalar.
  */
-export const MAX_LIVE_POINTS = 20_000;
+const MAX_LIVE_POINTS = 20_000;
 
 /**
  * One live training job as the monitor shows it: its curves, progress, pause, resume and stop.
