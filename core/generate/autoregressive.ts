@@ -3,7 +3,8 @@ import type { DecoderOptions, TextModel } from '../models/textModel.ts';
 import { createRng } from '../rng.ts';
 import type { SampleOptions } from './options.ts';
 import { sampleToken } from './samplers.ts';
-import { createBreather, doneEvent, type TextGenerationEvent } from './textEvents.ts';
+import { createBreather, type Breather } from './breathing.ts';
+import { doneEvent, type TextGenerationEvent } from './textEvents.ts';
 
 export type GenerationEvent = TextGenerationEvent;
 
@@ -16,6 +17,7 @@ export function startToken(vocab: CharVocabulary): number {
  * Autoregressive sampling, one token per step, streamed as events. Stops early when `signal`
  * aborts (the final event then says 'cancelled'). Same seed and options, same text.
  * `decoder.cache: false` recomputes the window for every token (the naive baseline).
+ * `breathe` lets the event loop run between tokens (a race passes `noBreathing` and does it itself).
  */
 export async function* generateAutoregressive(
   model: Pick<TextModel, 'createDecoder'>,
@@ -23,6 +25,7 @@ export async function* generateAutoregressive(
   options: SampleOptions,
   signal?: AbortSignal,
   decoderOptions?: DecoderOptions,
+  breathe: Breather = createBreather(),
 ): AsyncGenerator<TextGenerationEvent> {
   const rng = createRng(options.seed);
   const prompt = vocab.encode(options.prompt); // unknown characters raise DatasetError before any work
@@ -31,7 +34,6 @@ export async function* generateAutoregressive(
   const started = performance.now();
   const tokenIds: number[] = [];
   let reason: 'completed' | 'cancelled' = 'completed';
-  const breathe = createBreather();
   try {
     let logits = decoder.feed(startToken(vocab));
     for (const id of prompt) logits = decoder.feed(id);

@@ -14,7 +14,7 @@ export interface FrontierProgress {
 
 /**
  * The quality–speed frontier: every strategy alone (AR naive, AR + KV cache, mask-predict at
- * T = 1, 2, 4, 10, the hybrid at k = 2, 4, 8), each after a discarded warm-up, at the race's
+ * T = 1, 2, 4, 10, the hybrid at k = 1, 2, 4, 8), each after a discarded warm-up, at the race's
  * length, prompt, seed and sampling. Each point is its milliseconds per token and the NLL per
  * character of its text under the AR model. Stops between and within points when `signal` aborts.
  */

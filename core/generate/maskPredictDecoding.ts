@@ -4,7 +4,8 @@ import { createRng, type Rng } from '../rng.ts';
 import { startToken } from './autoregressive.ts';
 import type { SampleOptions } from './options.ts';
 import { sampleToken, type SamplingParams } from './samplers.ts';
-import { createBreather, doneEvent, type TextGenerationEvent } from './textEvents.ts';
+import { createBreather, type Breather } from './breathing.ts';
+import { doneEvent, type TextGenerationEvent } from './textEvents.ts';
 
 export interface MaskPredictOptions extends SampleOptions {
   /** Refinement passes T per block (1 = one shot). */
@@ -42,13 +43,15 @@ export function predictSlots(
  * Non-autoregressive generation: all positions of a block at once, refined by mask-predict —
  * pass 1 predicts every slot; each later pass t re-masks the n·(T−t)/T least confident slots and
  * predicts them again. Texts longer than the model's context are made block by block, each
- * block conditioned on what came before. Every pass streams the whole canvas.
+ * block conditioned on what came before. Every pass streams the whole canvas. `breathe`: as in
+ * generateAutoregressive.
  */
 export async function* generateMaskPredict(
   model: MaskPredictModel,
   vocab: CharVocabulary,
   options: MaskPredictOptions,
   signal?: AbortSignal,
+  breathe: Breather = createBreather(),
 ): AsyncGenerator<TextGenerationEvent> {
   const rng = createRng(options.seed);
   const context = model.config.context;
@@ -57,7 +60,6 @@ export async function* generateMaskPredict(
   const out = new Int32Array(N).fill(-1);
   const probs = new Float64Array(N);
   const started = performance.now();
-  const breathe = createBreather();
   let steps = 0;
   let iteration = 0;
   let reason: 'completed' | 'cancelled' = 'completed';

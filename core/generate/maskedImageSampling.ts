@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { MaskedImageModel } from '../models/maskedImage.ts';
 import { createRng } from '../rng.ts';
+import { nextTurn } from './breathing.ts';
 import type { KnownPixels } from './pixelcnnOptions.ts';
 
 /**
@@ -149,7 +150,7 @@ export async function* sampleMaskedImage(model: Pick<MaskedImageModel, 'logits'>
       probs: Float32Array.from(probs),
     };
     // Let the event loop breathe (cancel requests, other clients) between passes.
-    await new Promise((r) => setTimeout(r, 0));
+    await nextTurn();
   }
   const sampledNll: number[] = [];
   for (let k = 0; k < K; k++) {

@@ -36,7 +36,7 @@ export const FRONTIER_STRATEGIES = ['ar-naive', 'ar-cache', 'mask-predict', 'hyb
 export type FrontierStrategy = (typeof FRONTIER_STRATEGIES)[number];
 /** The mask-predict passes T and the hybrid draft lengths k the frontier measures. */
 export const FRONTIER_ITERATIONS = [1, 2, 4, 10] as const;
-export const FRONTIER_DRAFTS = [2, 4, 8] as const;
+export const FRONTIER_DRAFTS = [1, 2, 4, 8] as const;
 
 /** One strategy's point on the frontier: its speed (ms per token) and quality (NLL per character under the AR model). */
 export interface FrontierPoint {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { pixelCnnReach, type PixelCnnInference, type PixelCnnModel } from '../models/pixelcnn.ts';
 import { createRng } from '../rng.ts';
+import { nextTurn } from './breathing.ts';
 import type { KnownPixels, PixelSamplingMethod } from './pixelcnnOptions.ts';
 
 /**
@@ -168,7 +169,7 @@ export async function* samplePixelCnn(model: Pick<PixelCnnModel, 'inference' | '
       if (next === undefined || Math.floor(next / side) !== row) yield { kind: 'probabilities', row, map: Float32Array.from(map) };
       // Let the event loop breathe (cancel requests, other clients) at least every ~15 ms.
       if (performance.now() - lastBreath > 15) {
-        await new Promise((r) => setTimeout(r, 0));
+        await nextTurn();
         lastBreath = performance.now();
       }
     }

@@ -7,6 +7,7 @@ import { RACE_LANES, type RaceOptions } from './options.ts';
 import { laneLabel } from './raceLanes.ts';
 import { scoreText, type TextQuality } from './quality.ts';
 import { generateSpeculative } from './speculative.ts';
+import { createBreather, noBreathing, type Breather } from './breathing.ts';
 import type { TextGenerationEvent } from './textEvents.ts';
 
 export type { ArModel, DraftModel } from './drafters.ts';
@@ -44,20 +45,27 @@ export type RaceEvent =
   | { kind: 'finished'; lane: LaneId; finishOrder: number; laneMs: number }
   | { kind: 'results'; lanes: LaneResult[] };
 
-/** The generator for one strategy. */
-export function laneGenerator(lane: LaneId, models: RaceModels, vocab: CharVocabulary, options: RaceOptions, signal?: AbortSignal): AsyncGenerator<TextGenerationEvent> {
+/** The generator for one strategy (`breathe`: see generateAutoregressive). */
+export function laneGenerator(
+  lane: LaneId,
+  models: RaceModels,
+  vocab: CharVocabulary,
+  options: RaceOptions,
+  signal?: AbortSignal,
+  breathe: Breather = createBreather(),
+): AsyncGenerator<TextGenerationEvent> {
   const { ar, nar } = models;
   switch (lane) {
     case 'ar-naive':
-      return generateAutoregressive(ar, vocab, options, signal, { cache: false });
+      return generateAutoregressive(ar, vocab, options, signal, { cache: false }, breathe);
     case 'ar-cache':
-      return generateAutoregressive(ar, vocab, options, signal, { cache: true });
+      return generateAutoregressive(ar, vocab, options, signal, { cache: true }, breathe);
     case 'nar-1':
-      return generateMaskPredict(nar, vocab, { ...options, iterations: 1 }, signal);
+      return generateMaskPredict(nar, vocab, { ...options, iterations: 1 }, signal, breathe);
     case 'nar-k':
-      return generateMaskPredict(nar, vocab, options, signal);
+      return generateMaskPredict(nar, vocab, options, signal, breathe);
     case 'hybrid':
-      return generateSpeculative(ar, models.drafter ?? nar, vocab, options, signal);
+      return generateSpeculative(ar, models.drafter ?? nar, vocab, options, signal, breathe);
   }
 }
 
@@ -87,14 +95,17 @@ function checkVocabularies(models: RaceModels, vocab: CharVocabulary): void {
 
 /**
  * Runs the lanes side by side, live: each lane is warmed up first, each lane's time counts only
- * its own work, and the lane that is furthest behind in time always moves next. Ends with every
- * lane's text scored on the same footing under the AR model.
+ * its own work, and the lane that is furthest behind in time always moves next. The lanes do
+ * not yield to the event loop themselves: the race does, between steps, outside every clock
+ * (a lane that did it inside would pay for the other lanes' and the event loop's time). Ends
+ * with every lane's text scored on the same footing under the AR model.
  */
 export async function* runRace(models: RaceModels, vocab: CharVocabulary, options: RaceOptions, signal?: AbortSignal): AsyncGenerator<RaceEvent> {
   checkVocabularies(models, vocab);
   const lanes = [...(options.lanes ?? LANES)];
   for (const lane of lanes) if (!signal?.aborted) await warmUpLane(lane, models, vocab, options, signal);
-  const running = lanes.map((lane) => ({ lane, gen: laneGenerator(lane, models, vocab, options, signal), ms: 0, done: null as Extract<TextGenerationEvent, { kind: 'done' }> | null }));
+  const running = lanes.map((lane) => ({ lane, gen: laneGenerator(lane, models, vocab, options, signal, noBreathing), ms: 0, done: null as Extract<TextGenerationEvent, { kind: 'done' }> | null }));
+  const breathe = createBreather();
   let order = 0;
   const finished = new Map<LaneId, number>();
   // Virtual parallel time: always advance the lane that has used the least time so far, so the
@@ -103,6 +114,7 @@ export async function* runRace(models: RaceModels, vocab: CharVocabulary, option
     let r: (typeof running)[number] | undefined;
     for (const x of running) if (!x.done && (!r || x.ms < r.ms)) r = x;
     if (!r) break;
+    await breathe();
     const t0 = performance.now();
     const next = await r.gen.next();
     r.ms += performance.now() - t0;

@@ -4,7 +4,8 @@ import { startToken } from './autoregressive.ts';
 import { createDrafter, type ArModel, type DraftModel } from './drafters.ts';
 import type { SampleOptions } from './options.ts';
 import { argmax, drawFrom, samplingDistribution } from './samplers.ts';
-import { createBreather, doneEvent, type TextGenerationEvent } from './textEvents.ts';
+import { createBreather, type Breather } from './breathing.ts';
+import { doneEvent, type TextGenerationEvent } from './textEvents.ts';
 
 export interface SpeculativeOptions extends SampleOptions {
   /** Tokens the drafter proposes per round (k). */
@@ -20,7 +21,7 @@ export interface SpeculativeOptions extends SampleOptions {
  * text, token for token. Each round ends with one token from the AR model (the correction, or a
  * bonus token when every draft was accepted), which rides along with the next verification.
  * `steps` counts sequential model passes: the AR passes plus the drafter's, both also reported
- * on their own in the final event.
+ * on their own in the final event. `breathe`: as in generateAutoregressive.
  */
 export async function* generateSpeculative(
   ar: ArModel,
@@ -28,6 +29,7 @@ export async function* generateSpeculative(
   vocab: CharVocabulary,
   options: SpeculativeOptions,
   signal?: AbortSignal,
+  breathe: Breather = createBreather(),
 ): AsyncGenerator<TextGenerationEvent> {
   if (drafterModel.config.vocabSize !== vocab.size || ar.config.vocabSize !== vocab.size) throw new Error('the drafter and the AR model must share one vocabulary');
   const rng = createRng(options.seed);
@@ -38,7 +40,6 @@ export async function* generateSpeculative(
   const drafter = createDrafter(drafterModel);
   const out: number[] = [];
   const started = performance.now();
-  const breathe = createBreather();
   let arPasses = 0;
   let drafterPasses = 0;
   let reason: 'completed' | 'cancelled' = 'completed';
@@ -57,15 +58,21 @@ export async function* generateSpeculative(
         reason = 'cancelled';
         break;
       }
-      const k = Math.min(options.draft, options.length - out.length - 1);
+      const left = options.length - out.length - 1;
+      // A verification stays inside the AR model's window: one that crossed a slide and was then
+      // cut back would rebuild the cache twice (for the new window, then for the old one again).
+      const k = Math.min(options.draft, left, decoder.room() - unfed.length);
       if (k <= 0) {
-        // One token left: the AR model alone.
+        // One token left, or the window slides right here: the AR model alone.
         const logits = decoder.feedMany(unfed).at(-1)!;
         arPasses++;
         const p = dist(logits);
         const id = greedy ? argmax(logits) : drawFrom(p, rng);
         yield* emit(id, p[id]!);
-        break;
+        if (left <= 0) break;
+        unfed = [id];
+        await breathe();
+        continue;
       }
       const draft = drafter.draft(history, k, sampling);
       drafterPasses += draft.passes;

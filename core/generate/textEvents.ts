@@ -21,17 +21,6 @@ export type TextGenerationEvent =
       drafterPasses?: number;
     };
 
-/** Yields to the event loop (cancel requests, other clients) when `ms` have passed since the last time. */
-export function createBreather(ms = 15): () => Promise<void> {
-  let last = performance.now();
-  return async () => {
-    if (performance.now() - last > ms) {
-      await new Promise((r) => setTimeout(r, 0));
-      last = performance.now();
-    }
-  };
-}
-
 /** The final event of a text generator: the text of `tokenIds`, its step count and timing. */
 export function doneEvent(
   reason: 'completed' | 'cancelled',

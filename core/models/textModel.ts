@@ -28,6 +28,11 @@ export interface SpeculativeDecoder extends Decoder {
   feedMany(tokenIds: readonly number[]): Float32Array[];
   /** Forgets every token after the first `length`. */
   truncate(length: number): void;
+  /**
+   * How many tokens can be fed from here in one window: past them the model's context window
+   * slides and its cache is rebuilt (Infinity where nothing is rebuilt).
+   */
+  room(): number;
 }
 
 /** A character-level model that can be trained and sampled token by token. */

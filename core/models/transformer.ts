@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import { fastDecodersAvailable } from '../tensor/inference/available.ts';
-import { TransformerEngine } from '../tensor/inference/transformerEngine.ts';
 import type { TransformerConfig } from './config.ts';
 import { softmaxCrossEntropy } from '../tensor/ops/crossEntropy.ts';
 import { EngineWindowForward, TfjsWindowForward, WindowedDecoder } from './transformerDecoders.ts';
@@ -9,7 +8,7 @@ import { causalMask } from '../tensor/ops/attention.ts';
 import {
   createTransformerWeights,
   embed,
-  engineWeights,
+  EngineCache,
   outputLogits,
   transformerBlock,
   transformerBlockNoCache,
@@ -27,6 +26,13 @@ export class TransformerModel implements TextModel {
   readonly weights: Map<string, tf.Variable>;
   private readonly parts: TransformerWeights;
   private readonly masks = new Map<number, tf.Tensor2D>();
+  /** The weights in the batch-1 engine, shared by every decoder (each forks its own caches). */
+  private readonly engines = new EngineCache(() => ({
+    parts: this.parts,
+    shape: this.config,
+    outputs: this.config.vocabSize,
+    variables: [...this.weights.values()],
+  }));
 
   constructor(
     readonly config: TransformerConfig,
@@ -85,12 +91,14 @@ export class TransformerModel implements TextModel {
   /**
    * A KV-cache decoder (or, with `cache: false`, one that recomputes the window every token).
    * On CPU backends with the project's kernels both run on a batch-1 WebAssembly engine over a
-   * snapshot of the weights; `tfjs: true` (or any other backend) uses tfjs ops.
+   * snapshot of the weights, shared with the model's other decoders (each has its own caches;
+   * a decoder keeps the snapshot it started with if the weights change); `tfjs: true` (or any
+   * other backend) uses tfjs ops.
    */
   createDecoder(options: DecoderOptions = {}): SpeculativeDecoder {
     const forward =
       !options.tfjs && fastDecodersAvailable()
-        ? new EngineWindowForward(new TransformerEngine(engineWeights(this.parts, this.config, this.config.vocabSize)))
+        ? new EngineWindowForward(this.engines.get().fork())
         : new TfjsWindowForward(this);
     return new WindowedDecoder(forward, this.config.context, options.cache !== false);
   }
@@ -99,5 +107,6 @@ export class TransformerModel implements TextModel {
     for (const v of this.weights.values()) v.dispose();
     for (const m of this.masks.values()) m.dispose();
     this.masks.clear();
+    this.engines.clear();
   }
 }

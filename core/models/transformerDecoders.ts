@@ -109,6 +109,16 @@ export class WindowedDecoder implements SpeculativeDecoder {
     return logits;
   }
 
+  /** Tokens that share the window of the next one (the first of them may start it: one rebuild). */
+  room(): number {
+    if (!this.cache) return Infinity;
+    const n = this.history.length;
+    if (n + 1 <= this.context) return this.context - n;
+    const stride = Math.max(1, Math.floor(this.context / 2));
+    // windowStart is constant for lengths in (context + stride·(c − 1), context + stride·c]
+    return this.context + stride * Math.ceil((n + 1 - this.context) / stride) - n;
+  }
+
   /** Forgets every token after the first `length` (rejected draft tokens). */
   truncate(length: number): void {
     if (length >= this.history.length) return;
@@ -120,8 +130,10 @@ export class WindowedDecoder implements SpeculativeDecoder {
       this.start = 0;
       return;
     }
-    // The kept prefix lives in an earlier window (only across a slide): rebuild it.
-    if (windowStart(length, this.context) !== this.start || !this.cached) this.rebuild();
+    // The kept prefix lives in an earlier window (only across a slide): the cache is rebuilt
+    // when the next token comes, over the window that token needs (rebuilding now would
+    // often be undone by the next verification crossing the slide again).
+    if (windowStart(length, this.context) !== this.start || !this.cached) this.cached = false;
     else this.forward.keep(length - this.start);
   }
 

@@ -157,12 +157,12 @@ describe.skipIf(!HAVE_CHROMIUM)('Race in Chromium (web mode)', () => {
     expect(await page.getByTestId('race-text').count()).toBe(5);
     expect(await page.getByTestId('race-hybrid-passes').textContent()).toMatch(/\d+ AR passes \+ \d+ drafter passes =\s+\d+ steps; \d+\.\d\d characters gained per AR pass/);
 
-    // Beside the results, the quality–speed frontier: nine strategies, each a labelled point.
+    // Beside the results, the quality–speed frontier: ten strategies, each a labelled point.
     await expect.poll(() => page.getByTestId('frontier-chart').count()).toBe(1);
-    expect(await page.getByTestId('frontier-status').textContent()).toMatch(/9 \/ 9/);
-    expect(await page.getByTestId('frontier-point').count()).toBe(9);
+    expect(await page.getByTestId('frontier-status').textContent()).toMatch(/10 \/ 10/);
+    expect(await page.getByTestId('frontier-point').count()).toBe(10);
     const labels = (await page.getByTestId('frontier-point').allTextContents()).join('\n');
-    for (const label of ['AR naive', 'AR + cache', 'mask-predict T=1', 'mask-predict T=10', 'hybrid k=2', 'hybrid k=8']) expect(labels).toContain(label);
+    for (const label of ['AR naive', 'AR + cache', 'mask-predict T=1', 'mask-predict T=10', 'hybrid k=1', 'hybrid k=2', 'hybrid k=8']) expect(labels).toContain(label);
 
     // Latency against length, up to 64: points appear as they are measured.
     await page.getByTestId('scaling-max').selectOption('64');

@@ -24,7 +24,7 @@ AR model verifies them in one pass: speculative decoding) — each warmed up bef
 starts, and reports each lane's text, sequential model passes (steps; the hybrid's AR and
 drafter passes apart), wall time, tokens/s, and quality under the AR model: NLL per token,
 perplexity, repeated-token rate, distinct-1/2. Then the quality–speed frontier: each
-strategy alone (mask-predict at T = 1, 2, 4, 10, the hybrid at K = 2, 4, 8), ms per token
+strategy alone (mask-predict at T = 1, 2, 4, 10, the hybrid at K = 1, 2, 4, 8), ms per token
 against NLL per character under the AR model.
 
   --ar RUN            a trained transformer run (autoregressive): ${RUN_REF_HELP}

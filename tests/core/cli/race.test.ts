@@ -77,6 +77,7 @@ describe('ars race --json', () => {
         ['mask-predict', 2],
         ['mask-predict', 4],
         ['mask-predict', 10],
+        ['hybrid', 1],
         ['hybrid', 2],
         ['hybrid', 4],
         ['hybrid', 8],

@@ -10,6 +10,7 @@ import { initBackend } from '../../../core/tensor/backend.ts';
 import { kernelRuntime } from '../../../core/tensor/wasm/runtime.ts';
 import { fastDecodersAvailable } from '../../../core/tensor/inference/available.ts';
 import { WasmRnnDecoder } from '../../../core/tensor/inference/rnnDecoder.ts';
+import { TransformerEngine } from '../../../core/tensor/inference/transformerEngine.ts';
 import { random } from './fusedHelpers.ts';
 
 // The batch-1 WebAssembly decoders give the tfjs path's logits (within 1e-4) token after token.
@@ -159,10 +160,12 @@ describe('mask-predict inference engine', () => {
 });
 
 describe('engine memory', () => {
-  it('decoders give their shared memory back when disposed, in any order', () => {
+  const shape = { family: 'transformer' as const, vocabSize: 23, dModel: 16, heads: 4, layers: 2, ffn: 40, context: 8 };
+
+  it('decoders give their shared memory back when disposed, in any order; the model gives back the weights', () => {
     const rt = kernelRuntime()!;
     const before = rt.k.persistentBytes;
-    const model = new TransformerModel(TransformerConfig.parse({ family: 'transformer', vocabSize: 23, dModel: 16, heads: 4, layers: 2, ffn: 40, context: 8 }), 1);
+    const model = new TransformerModel(TransformerConfig.parse(shape), 1);
     const a = model.createDecoder();
     const b = model.createDecoder({ cache: false });
     a.feed(1);
@@ -171,7 +174,64 @@ describe('engine memory', () => {
     a.dispose();
     expect(() => b.feed(3)).not.toThrow();
     b.dispose();
-    expect(rt.k.persistentBytes).toBe(before);
     model.dispose();
+    expect(rt.k.persistentBytes).toBe(before);
+  });
+
+  it('decoders of one model share its weights: a second decoder costs only its caches', () => {
+    const rt = kernelRuntime()!;
+    const model = new TransformerModel(TransformerConfig.parse({ ...shape, dModel: 64, ffn: 256 }), 1);
+    const base = rt.k.persistentBytes;
+    const a = model.createDecoder();
+    const first = rt.k.persistentBytes - base;
+    const b = model.createDecoder();
+    const second = rt.k.persistentBytes - base - first;
+    // The weights (2 layers × ~50k floats, twice: as given and packed) are most of the first.
+    expect(second).toBeGreaterThan(0);
+    expect(second * 3).toBeLessThan(first);
+    const ref = model.createDecoder({ tfjs: true });
+    compareDecoders(b, ref, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 'second decoder');
+    for (const d of [a, b, ref]) d.dispose();
+    model.dispose();
+  });
+
+  it('a decoder keeps the weights it started with; one made after a change sees the new weights', () => {
+    const model = new TransformerModel(TransformerConfig.parse(shape), 3);
+    const tokens = [1, 5, 2, 7, 3, 9, 4, 11, 6, 12];
+    const oldDecoder = model.createDecoder();
+    oldDecoder.feed(tokens[0]!);
+    const oldRef = model.createDecoder({ tfjs: true });
+    const oldLogits = tokens.map((id) => oldRef.feed(id));
+    oldRef.dispose();
+    // Change every weight (as a training step does: new tensors behind the same variables).
+    for (const v of model.weights.values()) v.assign(tf.tidy(() => tf.add(v, tf.mul(0.1, tf.randomNormal(v.shape, 0, 1, 'float32', 7)))));
+    const newDecoder = model.createDecoder();
+    const newRef = model.createDecoder({ tfjs: true });
+    compareDecoders(newDecoder, newRef, tokens, 'after the change');
+    let worst = 0;
+    tokens.slice(1).forEach((id, i) => {
+      const got = oldDecoder.feed(id);
+      for (let v = 0; v < got.length; v++) worst = Math.max(worst, Math.abs(got[v]! - oldLogits[i + 1]![v]!));
+    });
+    expect(worst).toBeLessThan(1e-4);
+    for (const d of [oldDecoder, newDecoder, newRef]) d.dispose();
+    model.dispose();
+  });
+
+  it('a fork of an engine in a private memory gives the same logits as the engine', () => {
+    const [D, F, C, V] = [16, 40, 8, 23];
+    const next = random(1);
+    const r = (n: number) => Float32Array.from({ length: n }, () => (next() - 0.5) * 0.6);
+    const block = () => ({ ln1g: r(D), ln1b: r(D), wqkv: r(D * 3 * D), bqkv: r(3 * D), wo: r(D * D), bo: r(D), ln2g: r(D), ln2b: r(D), w1: r(D * F), b1: r(F), w2: r(F * D), b2: r(D) });
+    const weights = { dModel: D, heads: 4, ffn: F, context: C, outputs: V, tokEmb: r(V * D), posEmb: r(C * D), blocks: [block(), block()], lnFg: r(D), lnFb: r(D), outW: null, outB: r(V) };
+    const engine = new TransformerEngine(weights, { shared: false });
+    const fork = engine.fork();
+    const ids = [3, 1, 4, 1, 5, 9, 2, 6];
+    const a = engine.forward(ids, 0, true, ids.length);
+    engine.dispose(); // the fork has weights of its own
+    const b = fork.forward(ids, 0, true, ids.length);
+    a.forEach((row, i) => row.forEach((x, v) => expect(Math.abs(x - b[i]![v]!)).toBeLessThan(1e-6)));
+    fork.dispose();
+    expect(() => fork.forward(ids, 0, true)).toThrow(/disposed/);
   });
 });

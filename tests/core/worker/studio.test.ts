@@ -156,7 +156,7 @@ describe('Studio race', () => {
     expect(events.filter((e) => e.kind === 'race-finished')).toHaveLength(5);
     // Then the quality–speed frontier, point by point, before the end.
     const frontier = events.filter((e) => e.kind === 'race-frontier');
-    expect(frontier.map((e) => e.kind === 'race-frontier' && `${e.index + 1}/${e.total}`)).toEqual(Array.from({ length: 9 }, (_, i) => `${i + 1}/9`));
+    expect(frontier.map((e) => e.kind === 'race-frontier' && `${e.index + 1}/${e.total}`)).toEqual(Array.from({ length: 10 }, (_, i) => `${i + 1}/10`));
     expect(events.indexOf(frontier[0]!)).toBeGreaterThan(events.indexOf(results!));
     expect(events.at(-1)).toMatchObject({ kind: 'done', reason: 'completed' });
     await expect(studio.race(nar.runId, ar.runId, RaceOptions.parse({ length: 4 }))).rejects.toThrow(/not an autoregressive Transformer/);

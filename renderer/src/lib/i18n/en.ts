@@ -276,7 +276,7 @@ export const en = {
     frontierTitle: 'Quality against speed',
     frontierMeasuring: ' measuring…',
     frontierIntro:
-      'Each strategy alone, after a warm-up, at this length: milliseconds per character (log) against NLL per character under the AR model (lower is better on both). Mask-predict at T = 1, 2, 4, 10; the hybrid at K = 2, 4, 8.',
+      'Each strategy alone, after a warm-up, at this length: milliseconds per character (log) against NLL per character under the AR model (lower is better on both). Mask-predict at T = 1, 2, 4, 10; the hybrid at K = 1, 2, 4, 8.',
     scalingTitle: 'Latency against length',
     scalingIntro:
       'Each strategy alone, to completion, at lengths {{lengths}}. The work grows as n² for naive AR, as n with a KV cache, and with the T passes for mask-predict (per block of context); the legend gives each measured exponent, which per-step overheads flatten for tiny models.',
