@@ -119,8 +119,19 @@ export class RnnModel implements TextModel {
    * `tfjs: true` forces the tfjs path (the reference the fast one is tested against).
    */
   createDecoder(options: DecoderOptions = {}): Decoder {
-    if (!options.tfjs && fastDecodersAvailable()) return new WasmRnnDecoder(this.decoderWeights());
+    if (!options.tfjs && fastDecodersAvailable()) return this.decoderTemplate().fork();
     return this.createTfjsDecoder();
+  }
+
+  /** The weights laid out for the WebAssembly decoder once, while they stay the same tensors; decoders fork it. */
+  private template: { ids: unknown[]; decoder: WasmRnnDecoder } | null = null;
+
+  private decoderTemplate(): WasmRnnDecoder {
+    const ids = [...this.weights.values()].map((v) => v.dataId);
+    if (this.template == null || ids.length !== this.template.ids.length || ids.some((id, i) => id !== this.template!.ids[i])) {
+      this.template = { ids, decoder: new WasmRnnDecoder(this.decoderWeights()) };
+    }
+    return this.template.decoder;
   }
 
   /** The weights as plain arrays for the WebAssembly decoder. */
@@ -170,6 +181,7 @@ export class RnnModel implements TextModel {
   }
 
   dispose(): void {
+    this.template = null;
     for (const v of this.weights.values()) v.dispose();
   }
 }

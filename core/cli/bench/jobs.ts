@@ -243,7 +243,7 @@ async function sampleNar(): Promise<JobResult> {
         const options = { length: SEQ, prompt: '', ...SAMPLING, seed: seed++, iterations: T };
         for await (const e of generateMaskPredict(model, vocab, options)) if (e.kind === 'done') passes = e.steps;
       };
-      const times = await timeRepeats({ warmup: 1, minRepeats: 5, maxRepeats: 20, budgetMs: 3000 }, run);
+      const times = await timeRepeats({ warmup: 5, minRepeats: 10, maxRepeats: 50, budgetMs: 3000 }, run);
       result[`sample.nar.t${T}`] = { value: median(times), repeats: times.length, detail: `${passes} passes; ${spread(times, 'ms')}` };
     }
     return result;

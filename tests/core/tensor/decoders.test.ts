@@ -56,6 +56,51 @@ describe('recurrent decoders', () => {
     model.dispose();
   });
 
+  it('decoders of one model share its weights: each keeps its own state, also past the shared memory’s room (70 live at once)', () => {
+    const model = new RnnModel(RnnConfig.parse({ family: 'rnn', cell: 'gru', vocabSize: 13, embedding: 6, hidden: 12, layers: 2 }), 5);
+    const next = random(9);
+    const live = Array.from({ length: 70 }, () => ({ decoder: model.createDecoder(), tokens: [] as number[], logits: null as Float32Array | null }));
+    // Interleaved: every decoder one token in turn, each its own sequence.
+    for (let step = 0; step < 6; step++) {
+      for (const d of live) {
+        const id = Math.floor(next() * 13);
+        d.tokens.push(id);
+        d.logits = d.decoder.feed(id);
+      }
+    }
+    for (const i of [0, 33, 63, 64, 69]) {
+      const reference = model.createDecoder({ tfjs: true });
+      let want: Float32Array | null = null;
+      for (const id of live[i]!.tokens) want = reference.feed(id);
+      reference.dispose();
+      live[i]!.logits!.forEach((x, v) => expect(Math.abs(x - want![v]!), `decoder ${i}`).toBeLessThan(1e-4));
+    }
+    for (const d of live) d.decoder.dispose();
+    // A disposed decoder's state is reused: a new one starts empty.
+    const fresh = model.createDecoder();
+    const reference = model.createDecoder({ tfjs: true });
+    compareDecoders(fresh, reference, [1, 2, 3], 'after disposal');
+    model.dispose();
+  });
+
+  it('a decoder made after the weights change sees the new weights; one made before keeps the old', () => {
+    const model = new RnnModel(RnnConfig.parse({ family: 'rnn', cell: 'lstm', vocabSize: 11, embedding: 6, hidden: 10, layers: 1 }), 3);
+    const before = model.createDecoder();
+    const old = before.feed(4);
+    const outB = model.weights.get('out/b')!;
+    outB.assign(tf.add(outB, 1));
+    const after = model.createDecoder();
+    const shifted = after.feed(4);
+    shifted.forEach((x, v) => expect(x).toBeCloseTo(old[v]! + 1, 4));
+    // The old decoder's next step still uses the weights it started with.
+    const again = model.createDecoder({ tfjs: true });
+    const stepNew = (again.feed(4), again.feed(2));
+    const stepOld = before.feed(2);
+    stepOld.forEach((x, v) => expect(x).toBeCloseTo(stepNew[v]! - 1, 4));
+    for (const d of [before, after, again]) d.dispose();
+    model.dispose();
+  });
+
   it('leaves no tensors behind', () => {
     const model = new RnnModel(RnnConfig.parse({ family: 'rnn', cell: 'gru', vocabSize: 9, embedding: 4, hidden: 8, layers: 2 }), 1);
     const before = tf.memory().numTensors;
