@@ -70,8 +70,8 @@ describe('distillation text', () => {
     nar.dispose();
   });
 
-  it('defaults to the AR run’s amount of text, capped by what the run reads and a maximum, at temperature 0.8 and the new run’s seed', () => {
-    expect(resolveDistillSettings('ar', {}, { seed: 3, arCharacters: 94_000 })).toEqual({ runId: 'ar', seed: 3, temperature: 0.8, characters: 94_000 });
+  it('defaults to the AR run’s amount of text, capped by what the run reads and a maximum, at temperature 0.3 and the new run’s seed', () => {
+    expect(resolveDistillSettings('ar', {}, { seed: 3, arCharacters: 94_000 })).toEqual({ runId: 'ar', seed: 3, temperature: 0.3, characters: 94_000 });
     expect(resolveDistillSettings('ar', {}, { seed: 3, arCharacters: 5_000_000 }).characters).toBe(DISTILL_MAX_CHARACTERS);
     expect(resolveDistillSettings('ar', {}, { seed: 3, arCharacters: 10 }).characters).toBe(DISTILL_MIN_CHARACTERS);
     // No more than the new run reads in its training (steps × batch × sequence).

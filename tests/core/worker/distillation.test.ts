@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CharVocabulary } from '../../../core/data/vocabulary.ts';
 import { generateDistillationText } from '../../../core/generate/distillation.ts';
+import { DISTILL_DEFAULTS } from '../../../core/generate/distillOptions.ts';
 import { buildTextModel } from '../../../core/models/build.ts';
 import type { JobEvent } from '../../../core/protocol/messages.ts';
 import { loadTrainedModel } from '../../../core/runs/modelRestore.ts';
@@ -97,7 +98,7 @@ describe('distilled runs', () => {
     expect(events.filter((e) => e.kind === 'distill').at(-1)).toMatchObject({ done: 30_000, total: 30_000 });
     expect(events.at(-1)).toMatchObject({ kind: 'done', reason: 'completed', summary: { step: 5 } });
     const corpus = readFileSync(join(home, 'runs', job.runId, 'corpus.txt'), 'utf8');
-    expect(corpus).toBe(await expectedText(home, ar.runId, { seed: 3, temperature: 0.8, characters: 30_000 }));
+    expect(corpus).toBe(await expectedText(home, ar.runId, { seed: 3, temperature: DISTILL_DEFAULTS.temperature, characters: 30_000 }));
   });
 
   it('refuses a run that is absent, not autoregressive, or has no checkpoint', async () => {

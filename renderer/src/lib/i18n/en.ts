@@ -466,7 +466,7 @@ export const en = {
     distilFrom: 'Distil from',
     distilNone: '— the text itself —',
     distilOption: '{{name}} (step {{step}})',
-    distilNote: 'The AR run writes as much text as it trained on (at most 100,000 characters, at temperature 0.8); this model trains on that text, in its vocabulary.',
+    distilNote: 'The AR run writes as much text as it trained on (at most 100,000 characters, at temperature 0.3); this model trains on that text, in its vocabulary.',
     cell: 'Cell',
     dModelHint: 'Width of every layer; a multiple of the heads',
     headsHint: 'Attention heads per layer',

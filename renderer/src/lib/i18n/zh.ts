@@ -468,7 +468,7 @@ export const zh: Messages = {
     distilFrom: '蒸馏来源',
     distilNone: '— 直接使用文本 —',
     distilOption: '{{name}}（第 {{step}} 步）',
-    distilNote: '自回归模型写出与其训练文本等量的文字（最多 100,000 个字符，温度 0.8）；本模型用这些文字训练，词表与之相同。',
+    distilNote: '自回归模型写出与其训练文本等量的文字（最多 100,000 个字符，温度 0.3）；本模型用这些文字训练，词表与之相同。',
     cell: '循环单元',
     dModelHint: '每一层的宽度；须是注意力头数的整数倍',
     headsHint: '每层的注意力头数',
