@@ -6,7 +6,7 @@ import { softmaxCrossEntropy } from '../tensor/ops/crossEntropy.ts';
 import { fastDecodersAvailable } from '../tensor/inference/available.ts';
 import { addLocalContext, createLocalTables, localTableName, type LocalTable } from './localContext.ts';
 import { SINUSOID_SCALE, sinusoidalPositions } from './positionEncoding.ts';
-import { createTransformerWeights, embed, EngineCache, outputLogits, transformerBlockNoCache, type TransformerWeights } from './transformerLayers.ts';
+import { createTransformerWeights, embed, engineSnapshot, outputLogits, transformerBlockNoCache, type TransformerWeights } from './transformerLayers.ts';
 
 /** One training example's masking: which target positions are hidden. */
 export interface MaskedBatch {
@@ -65,7 +65,7 @@ export class MaskPredictModel implements TextModel {
   private readonly trainRng: Rng;
   /** Local context tables (config.localContext; none in runs stored before it). */
   private readonly local: LocalTable[];
-  private readonly engines = new EngineCache(() => ({
+  private readonly engines = engineSnapshot(() => ({
     parts: this.parts,
     shape: this.config,
     outputs: this.config.vocabSize,

@@ -3,6 +3,7 @@ import type { RnnConfig } from './config.ts';
 import type { Decoder, DecoderOptions, TextModel } from './textModel.ts';
 import { fastDecodersAvailable } from '../tensor/inference/available.ts';
 import { WasmRnnDecoder, type RnnDecoderWeights } from '../tensor/inference/rnnDecoder.ts';
+import { WeightSnapshot } from './weightSnapshot.ts';
 import { rnnSequence, rnnSequenceReference } from '../tensor/ops/rnn.ts';
 import { RNN_GATES } from '../tensor/rnnCell.ts';
 import { softmaxCrossEntropy } from '../tensor/ops/crossEntropy.ts';
@@ -30,6 +31,12 @@ export class RnnModel implements TextModel {
   private readonly layers: LayerWeights[];
   private readonly outW: tf.Variable;
   private readonly outB: tf.Variable;
+  /** The weights laid out once for the WebAssembly decoder; each decoder forks it (its own state, the same weights). */
+  private readonly decoders = new WeightSnapshot(
+    () => [...this.weights.values()],
+    () => new WasmRnnDecoder(this.decoderWeights()),
+    (template) => template.dispose(),
+  );
 
   constructor(
     readonly config: RnnConfig,
@@ -119,19 +126,8 @@ export class RnnModel implements TextModel {
    * `tfjs: true` forces the tfjs path (the reference the fast one is tested against).
    */
   createDecoder(options: DecoderOptions = {}): Decoder {
-    if (!options.tfjs && fastDecodersAvailable()) return this.decoderTemplate().fork();
+    if (!options.tfjs && fastDecodersAvailable()) return this.decoders.get().fork();
     return this.createTfjsDecoder();
-  }
-
-  /** The weights laid out for the WebAssembly decoder once, while they stay the same tensors; decoders fork it. */
-  private template: { ids: unknown[]; decoder: WasmRnnDecoder } | null = null;
-
-  private decoderTemplate(): WasmRnnDecoder {
-    const ids = [...this.weights.values()].map((v) => v.dataId);
-    if (this.template == null || ids.length !== this.template.ids.length || ids.some((id, i) => id !== this.template!.ids[i])) {
-      this.template = { ids, decoder: new WasmRnnDecoder(this.decoderWeights()) };
-    }
-    return this.template.decoder;
   }
 
   /** The weights as plain arrays for the WebAssembly decoder. */
@@ -181,7 +177,7 @@ export class RnnModel implements TextModel {
   }
 
   dispose(): void {
-    this.template = null;
+    this.decoders.clear();
     for (const v of this.weights.values()) v.dispose();
   }
 }

@@ -8,7 +8,7 @@ import { causalMask } from '../tensor/ops/attention.ts';
 import {
   createTransformerWeights,
   embed,
-  EngineCache,
+  engineSnapshot,
   outputLogits,
   transformerBlock,
   transformerBlockNoCache,
@@ -27,7 +27,7 @@ export class TransformerModel implements TextModel {
   private readonly parts: TransformerWeights;
   private readonly masks = new Map<number, tf.Tensor2D>();
   /** The weights in the batch-1 engine, shared by every decoder (each forks its own caches). */
-  private readonly engines = new EngineCache(() => ({
+  private readonly engines = engineSnapshot(() => ({
     parts: this.parts,
     shape: this.config,
     outputs: this.config.vocabSize,

@@ -4,6 +4,7 @@ import { biasGelu } from '../tensor/ops/gelu.ts';
 import { layerNorm as layerNormOp } from '../tensor/ops/layerNorm.ts';
 import { TransformerEngine, type TransformerEngineWeights } from '../tensor/inference/transformerEngine.ts';
 import type { LocalTable } from './localContext.ts';
+import { WeightSnapshot } from './weightSnapshot.ts';
 
 /** The sizes shared by the causal and the mask-predict Transformer. */
 export interface TransformerShape {
@@ -225,36 +226,23 @@ export function engineWeights(w: TransformerWeights, shape: TransformerShape, ou
  * A TransformerEngine over the current weights, rebuilt only when a weight has changed since
  * the last call (training assigns new data), for repeated inference between training steps.
  */
-export class EngineCache {
-  private engine: TransformerEngine | null = null;
-  private seen: unknown[] = [];
-
-  constructor(
-    private readonly weights: () => {
-      parts: TransformerWeights;
-      shape: TransformerShape;
-      outputs: number;
-      variables: readonly tf.Variable[];
-      /** Mask-predict's local context tables (see localContext.ts). */
-      local?: readonly LocalTable[];
-    },
-  ) {}
-
-  get(): TransformerEngine {
-    const { parts, shape, outputs, variables, local } = this.weights();
-    const ids = variables.map((v) => v.dataId);
-    if (this.engine == null || ids.length !== this.seen.length || ids.some((id, i) => id !== this.seen[i])) {
-      this.engine?.dispose();
+export function engineSnapshot(
+  weights: () => {
+    parts: TransformerWeights;
+    shape: TransformerShape;
+    outputs: number;
+    variables: readonly tf.Variable[];
+    /** Mask-predict's local context tables (see localContext.ts). */
+    local?: readonly LocalTable[];
+  },
+): WeightSnapshot<TransformerEngine> {
+  return new WeightSnapshot(
+    () => weights().variables,
+    () => {
+      const { parts, shape, outputs, local } = weights();
       const localData = local?.length ? { local: { offsets: local.map((t) => t.offset), tables: local.map((t) => t.table.dataSync() as Float32Array) } } : {};
-      this.engine = new TransformerEngine({ ...engineWeights(parts, shape, outputs), ...localData });
-      this.seen = ids;
-    }
-    return this.engine;
-  }
-
-  clear(): void {
-    this.engine?.dispose();
-    this.engine = null;
-    this.seen = [];
-  }
+      return new TransformerEngine({ ...engineWeights(parts, shape, outputs), ...localData });
+    },
+    (engine) => engine.dispose(),
+  );
 }

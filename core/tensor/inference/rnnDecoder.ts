@@ -10,7 +10,7 @@
  * fresh pages of memory.
  */
 import { RNN_CELL_ID, RNN_GATES, type RnnCell } from '../rnnCell.ts';
-import { privateKernels, type WasmKernels } from '../wasm/module.ts';
+import { privateCopy, privateKernels, type WasmKernels } from '../wasm/module.ts';
 
 export interface RnnDecoderWeights {
   cell: RnnCell;
@@ -48,18 +48,15 @@ class RnnWeights {
   /** Bytes of one decoder's state. */
   readonly stateBytes: number;
 
-  /** Lays `w` out in `k`; given another RnnWeights instead: the same layout copied into `k`. */
+  /** Lays `w` out in `k`; given another RnnWeights instead: `k` is a copy of its memory (copy()), whose layout this takes over. */
   constructor(
     readonly k: WasmKernels,
     w: RnnDecoderWeights | RnnWeights,
   ) {
     this.f = k.exports as unknown as Record<string, Fn>;
+    this.weightsStart = w instanceof RnnWeights ? w.weightsStart : k.mark();
     if (w instanceof RnnWeights) {
-      const from = k.mark();
-      const to = w.weightsEnd;
-      k.alloc(to - from);
-      if (k.mark() !== to) throw new Error('WasmRnnDecoder: a copy of the weights lost its layout');
-      k.f32.set(w.k.f32.subarray(from >> 2, to >> 2), from >> 2);
+      // `k` already holds the bytes (privateCopy): only the layout is taken over.
       ({ cell: this.cell, G: this.G, H: this.H, V: this.V, table: this.table, outW: this.outW, outB: this.outB, stateBytes: this.stateBytes } = w);
       this.layers = w.layers;
     } else {
@@ -88,12 +85,13 @@ class RnnWeights {
     k.sealPermanent();
   }
 
-  /** Where the weights end in the memory (states start above). */
+  /** Where the weights start and end in the memory (states go above). */
+  readonly weightsStart: number;
   readonly weightsEnd: number;
 
   /** The same weights in a new memory with room for `states` decoders (its pages touched afresh). */
   copy(states: number): RnnWeights {
-    const k = privateKernels(this.weightsEnd + states * this.stateBytes + 4096);
+    const k = privateCopy(this.k, this.weightsStart, this.weightsEnd, states * this.stateBytes + 4096);
     if (k == null) throw new Error('the project wasm kernels are not available');
     return new RnnWeights(k, this);
   }

@@ -7,7 +7,7 @@
  * mask-predict). Matrix products: SIMD matrix–vector for one or two rows, the GEMM beyond.
  */
 import { splitRange } from '../wasm/gemm.ts';
-import { privateKernels, type WasmKernels } from '../wasm/module.ts';
+import { privateCopy, privateKernels, type WasmKernels } from '../wasm/module.ts';
 import { kernelRuntime, type KernelRuntime } from '../wasm/runtime.ts';
 import type { Task } from '../wasm/threads.ts';
 
@@ -217,15 +217,13 @@ export class TransformerEngine {
       } else {
         // A private memory holds one engine: copy the weights into a new one at the same addresses.
         const from = source.weights;
-        const k = privateKernels(from.end - from.start + stateBytes + 400 * 1024 + 4096);
+        const k = privateCopy(from.k, from.start, from.end, stateBytes + 400 * 1024 + 4096);
         if (k == null) throw new Error('the project wasm kernels are not available');
-        const start = k.alloc(from.end - from.start + stateBytes);
-        if (start !== from.start) throw new Error('TransformerEngine: a private fork lost its layout');
-        k.f32.set(from.k.f32.subarray(from.start >> 2, from.end >> 2), start >> 2);
         this.k = k;
         this.rt = null;
         this.weights = new SharedWeights(k, 0, from.ptrs, from.start, from.end);
-        this.s = this.carveState(carver(from.end, from.end + stateBytes), [k.alloc((k.exports.gemmWorkBytes as () => number)())]);
+        const stateStart = k.alloc(stateBytes);
+        this.s = this.carveState(carver(stateStart, stateStart + stateBytes), [k.alloc((k.exports.gemmWorkBytes as () => number)())]);
       }
       this.w = this.weights.ptrs;
       this.f = this.k.exports as unknown as Record<string, Fn>;

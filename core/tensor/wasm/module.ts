@@ -248,3 +248,17 @@ export function privateKernels(bytes: number): WasmKernels | null {
   const instance = new WebAssembly.Instance(shared.module, { env: { memory } });
   return new WasmKernels(instance.exports as unknown as KernelExports, memory, shared.module, shared.variant);
 }
+
+/**
+ * A private instance holding a copy of `source`'s bytes [start, end) at the same addresses (so
+ * pointers into them stay valid), with room for `extraBytes` more above them. `start` must be
+ * where a fresh private memory's first allocation goes (what the source's was). Null when the
+ * kernels are not available.
+ */
+export function privateCopy(source: WasmKernels, start: number, end: number, extraBytes: number): WasmKernels | null {
+  const k = privateKernels(end - start + extraBytes);
+  if (k == null) return null;
+  if (k.alloc(end - start) !== start) throw new Error('a copy of a private kernel memory lost its layout');
+  k.f32.set(source.f32.subarray(start >> 2, end >> 2), start >> 2);
+  return k;
+}
