@@ -25,6 +25,8 @@ export interface ImageRaceRequest {
   seed: number;
   /** Default 1; every lane samples at it. */
   temperature?: number;
+  /** The mask-predict lane's choice noise (default DEFAULT_CHOICE_NOISE; see maskedImageSampling.ts). */
+  choiceNoise?: number;
   known: KnownPixels;
   /** The lanes to run, in order (default all three). */
   lanes?: readonly ImageRaceLane[];
@@ -165,7 +167,7 @@ export async function* raceImages(pixelCnn: RacePixelCnn, masked: RaceMasked, re
       }
     } else {
       const passesWanted = lane === 'nar-t1' ? 1 : T;
-      for await (const e of sampleMaskedImage(masked, { samples: K, seed: request.seed, passes: passesWanted, temperature, known: request.known, signal })) {
+      for await (const e of sampleMaskedImage(masked, { samples: K, seed: request.seed, passes: passesWanted, temperature, choiceNoise: request.choiceNoise, known: request.known, signal })) {
         if (e.kind === 'pass') {
           passes = e.pass;
           clock.stop();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_CHOICE_NOISE } from './pixelcnnOptions.ts';
 
 /**
  * What the user chooses for an image race (core/generate/imageRace.ts). Pure (no tfjs): the
@@ -11,6 +12,8 @@ export const ImageRaceOptions = z.object({
   iterations: z.number().int().min(1).max(64).default(8),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
   temperature: z.number().gt(0).max(10).default(1),
+  /** The mask-predict lane's choice noise (MaskGIT's choice temperature; 0: by confidence alone). */
+  choiceNoise: z.number().min(0).max(20).default(DEFAULT_CHOICE_NOISE),
 });
 export type ImageRaceOptions = z.infer<typeof ImageRaceOptions>;
 export type ImageRaceOptionsInput = z.input<typeof ImageRaceOptions>;

@@ -2,20 +2,23 @@ import * as tf from '@tensorflow/tfjs';
 import type { MaskedImageModel } from '../models/maskedImage.ts';
 import { createRng } from '../rng.ts';
 import { nextTurn } from './breathing.ts';
-import type { KnownPixels } from './pixelcnnOptions.ts';
+import { DEFAULT_CHOICE_NOISE, type KnownPixels } from './pixelcnnOptions.ts';
 
 /**
  * Mask-predict completion over pixels (Ghazvininejad et al. 2019; MaskGIT's cosine schedule,
  * Chang et al. 2022), K images at once, with the masked image model.
  *
  * Of the N unknown pixels (every pixel when nothing is known): pass 1 predicts all of them, each
- * bit drawn from its Bernoulli; after pass t of T, the ⌊N·cos(π/2·t/T)⌋ least confident of the N
- * (confidence: the probability of the bit drawn, from the pass that last drew it; ties go to the
- * lower raster index) are masked again, and pass t + 1 predicts them again, seeing every other
- * pixel as known. After pass T none are left. Known pixels are never touched.
+ * bit drawn from its Bernoulli; after pass t of T, the ⌊N·cos(π/2·t/T)⌋ lowest ranked of the N
+ * are masked again, and pass t + 1 predicts them again, seeing every other pixel as known. A
+ * pixel's rank is its log confidence (the probability of the bit drawn, from the pass that last
+ * drew it) plus choice noise (MaskGIT's: noise·(1 − t/T) times a Gumbel draw; none with
+ * `choiceNoise: 0`, then ties go to the lower raster index). After pass T none are left. Known
+ * pixels are never touched.
  *
  * Events: one `pass` per pass (T in all, none when nothing is unknown), then `done`. Same seed,
- * same images: the draws are one uniform per masked pixel and sample, in pass, sample, raster order.
+ * same images: the bits' draws are one uniform per masked pixel and sample, in pass, sample,
+ * raster order; the choice noise has its own stream from the same seed.
  */
 export type MaskedImageEvent =
   | {
@@ -56,6 +59,12 @@ export interface MaskedImageSamplingRequest {
   passes: number;
   /** Default 1. Divides the logits before the sigmoid. */
   temperature?: number;
+  /**
+   * MaskGIT's choice temperature (default DEFAULT_CHOICE_NOISE; 0: by confidence alone): after
+   * pass t, pixels are ranked for masking again by log confidence + noise·(1 − t/T)·Gumbel, so
+   * early passes commit pixels spread over the image, not only the surest (background) ones.
+   */
+  choiceNoise?: number;
   /** Known pixels shared by all K samples; none: unconditional sampling. */
   known?: KnownPixels;
   /** Image side (default 28). */
@@ -84,6 +93,10 @@ export async function* sampleMaskedImage(model: Pick<MaskedImageModel, 'logits'>
     throw new RangeError(`known pixels must hold ${P} values and ${P} mask entries (a ${side}×${side} image)`);
   }
   const rng = createRng(request.seed);
+  const choiceNoise = request.choiceNoise ?? DEFAULT_CHOICE_NOISE;
+  if (!(choiceNoise >= 0)) throw new RangeError(`choiceNoise must be at least 0, got ${choiceNoise}`);
+  // Its own stream, so the draws of the bits stay the same whatever the noise.
+  const choiceRng = createRng(request.seed ^ 0x5bd1e995);
   const unknown: number[] = [];
   const x = new Float32Array(K * P);
   /** Model input: 1 where a pixel is known or already drawn and not masked again. */
@@ -100,6 +113,8 @@ export async function* sampleMaskedImage(model: Pick<MaskedImageModel, 'logits'>
   const N = unknown.length;
   const probs = new Float32Array(K * P).fill(NaN);
   const confidence = new Float64Array(K * N);
+  /** What pixels are ranked by for masking again: log confidence, plus the choice noise. */
+  const rank = new Float64Array(K * N);
   const drawnNll = new Float64Array(K * N);
   const masked = new Uint8Array(K * P);
   for (let k = 0; k < K; k++) for (const i of unknown) masked[k * P + i] = 1;
@@ -128,9 +143,14 @@ export async function* sampleMaskedImage(model: Pick<MaskedImageModel, 'logits'>
     const predicted = toPredict;
     toPredict = maskedAfterPass(N, t, T);
     // The least confident `toPredict` of each sample's N unknown pixels are masked again.
+    const noise = choiceNoise * (1 - t / T);
+    for (let i = 0; i < K * N; i++) {
+      const gumbel = noise > 0 ? -Math.log(-Math.log(Math.max(choiceRng.next(), 1e-300))) : 0;
+      rank[i] = Math.log(confidence[i]!) + noise * gumbel;
+    }
     const order = unknown.map((_, j) => j);
     for (let k = 0; k < K; k++) {
-      order.sort((a, b) => confidence[k * N + a]! - confidence[k * N + b]! || a - b);
+      order.sort((a, b) => rank[k * N + a]! - rank[k * N + b]! || a - b);
       for (let r = 0; r < N; r++) {
         const i = k * P + unknown[order[r]!]!;
         const again = r < toPredict;

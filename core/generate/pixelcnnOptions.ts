@@ -12,6 +12,15 @@ export const PIXEL_SAMPLING_METHODS = ['naive', 'band', 'fast'] as const;
 export const PixelSamplingMethod = z.enum(PIXEL_SAMPLING_METHODS);
 export type PixelSamplingMethod = z.infer<typeof PixelSamplingMethod>;
 
+/**
+ * Mask-predict over pixels ranks pixels for masking again by log confidence plus this much
+ * Gumbel noise, fading to none by the last pass (MaskGIT's choice temperature). Chosen by
+ * measurement (docs/PERFORMANCE.md, "The image race"): with none, the surest pixels (background)
+ * are always committed first and strokes stop half-drawn; at 2, completions hold as much ink as
+ * the real digits and score within a few nats of the PixelCNN's own under the PixelCNN.
+ */
+export const DEFAULT_CHOICE_NOISE = 2;
+
 export const PixelSampleOptions = z.object({
   /** K: images sampled (or completions drawn) side by side. */
   samples: z.number().int().min(1).max(64).default(4),
@@ -21,6 +30,8 @@ export const PixelSampleOptions = z.object({
   temperature: z.number().gt(0).max(10).default(1),
   /** Masked image models only: mask-predict passes (default 8); a PixelCNN ignores it. */
   passes: z.number().int().min(1).max(784).optional(),
+  /** Masked image models only: MaskGIT's choice noise (default DEFAULT_CHOICE_NOISE); a PixelCNN ignores it. */
+  choiceNoise: z.number().min(0).max(20).optional(),
 });
 export type PixelSampleOptions = z.infer<typeof PixelSampleOptions>;
 export type PixelSampleOptionsInput = z.input<typeof PixelSampleOptions>;

@@ -18,6 +18,7 @@ export {
 export { FRONTIER_DRAFTS, FRONTIER_ITERATIONS, frontierSettings, RACE_LANES, RaceLane, RaceOptions } from '../generate/options.ts';
 export { frontierLabel, laneLabel, type LaneSettings, type RaceLaneId } from '../generate/raceLanes.ts';
 export { IMAGE_RACE_LANE_IDS, ImageRaceOptions, imageLaneLabel, type ImageRaceLaneId } from '../generate/imageRaceOptions.ts';
+export { DEFAULT_CHOICE_NOISE } from '../generate/pixelcnnOptions.ts';
 export {
   LIMITS_EXPERIMENTS,
   MODES_STRATEGIES,

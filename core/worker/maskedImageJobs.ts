@@ -19,7 +19,7 @@ export async function sampleMaskedImageRun(run: RunHandle, config: MaskedImageCo
   const { model, checkpointStep, notices } = await loadTrainedModel(run, () => new MaskedImageModel(config));
   const passes = options.passes ?? DEFAULT_SAMPLING_PASSES;
   return cancellableJob('sample', runId, notices, () => model.dispose(), async function* (signal): AsyncGenerator<JobEvent> {
-    const request = { samples: options.samples, seed: options.seed, temperature: options.temperature, passes, ...(known ? { known } : {}), signal };
+    const request = { samples: options.samples, seed: options.seed, temperature: options.temperature, passes, choiceNoise: options.choiceNoise, ...(known ? { known } : {}), signal };
     for await (const e of sampleMaskedImage(model, request)) {
       if (e.kind === 'pass') {
         yield { kind: 'image-pass', pass: e.pass, passes: e.passes, images: e.images as Uint8Array<ArrayBuffer>, masked: e.masked as Uint8Array<ArrayBuffer> };

@@ -35,6 +35,7 @@ export const JOB_NAMES = [
   'train.transformer',
   'train.nar',
   'train.pixelcnn',
+  'train.maskedimage',
   'sample.lstm',
   'sample.transformer',
   'sample.nar',
@@ -51,6 +52,8 @@ export const FIGURES: readonly FigureDef[] = [
   { id: 'train.transformer', title: 'transformer training', unit: 'tokens/s', better: 'higher', torch: torch('gpt', 'train_tokens_per_s'), job: 'train.transformer' },
   { id: 'train.nar', title: 'nar training', unit: 'tokens/s', better: 'higher', torch: torch('nar', 'train_tokens_per_s'), job: 'train.nar' },
   { id: 'train.pixelcnn', title: 'pixelcnn training', unit: 'images/s', better: 'higher', torch: torch('pixelcnn', 'train_images_per_s'), job: 'train.pixelcnn' },
+  // The Image race's non-autoregressive model (default shape, random known-masks); no PyTorch counterpart.
+  { id: 'train.maskedimage', title: 'masked image training', unit: 'images/s', better: 'higher', job: 'train.maskedimage' },
   { id: 'sample.lstm', title: 'lstm sampling', unit: 'ms/token', better: 'lower', torch: torch('char_lstm', 'sample_ms_per_token'), job: 'sample.lstm' },
   { id: 'sample.transformer.naive', title: 'transformer sampling, naive', unit: 'ms/token', better: 'lower', torch: torch('gpt', 'sample_naive_ms_per_token'), job: 'sample.transformer' },
   { id: 'sample.transformer.kv', title: 'transformer sampling, KV cache', unit: 'ms/token', better: 'lower', torch: torch('gpt', 'sample_kvcache_ms_per_token'), job: 'sample.transformer' },

@@ -5,11 +5,14 @@
  * job's peak memory is its own.
  */
 import * as tf from '@tensorflow/tfjs';
+import { randomKnownMasks } from '../../data/imageMasks.ts';
 import { CharVocabulary } from '../../data/vocabulary.ts';
 import { generateMaskPredict } from '../../generate/maskPredictDecoding.ts';
 import { sampleToken } from '../../generate/samplers.ts';
 import { MaskPredictConfig, RnnConfig, TransformerConfig } from '../../models/config.ts';
 import { MaskPredictModel, type MaskedBatch } from '../../models/maskPredict.ts';
+import { MaskedImageModel } from '../../models/maskedImage.ts';
+import { DEFAULT_MASKED_IMAGE_CONFIG } from '../../models/maskedImageConfig.ts';
 import { PixelCnnModel } from '../../models/pixelcnn.ts';
 import { DEFAULT_PIXELCNN_CONFIG } from '../../models/pixelcnnConfig.ts';
 import { RnnModel } from '../../models/rnn.ts';
@@ -175,6 +178,27 @@ async function trainPixelCnn(): Promise<JobResult> {
   }
 }
 
+async function trainMaskedImage(): Promise<JobResult> {
+  const model = new MaskedImageModel(DEFAULT_MASKED_IMAGE_CONFIG, 1);
+  const rng = createRng(15);
+  const batches = Array.from({ length: 2 }, () => {
+    const px = new Float32Array(IMAGE_BATCH * SIDE * SIDE);
+    for (let i = 0; i < px.length; i++) px[i] = rng.next() < 0.2 ? 1 : 0;
+    const known = randomKnownMasks(IMAGE_BATCH, rng, SIDE);
+    return { images: tf.tensor4d(px, [IMAGE_BATCH, SIDE, SIDE, 1]), known: tf.tensor4d(Float32Array.from(known), [IMAGE_BATCH, SIDE, SIDE, 1]) };
+  });
+  try {
+    const m = await trainThroughput(model.weights, (s) => {
+      const b = batches[s % batches.length]!;
+      return model.loss(b.images, b.known);
+    }, IMAGE_BATCH);
+    return { 'train.maskedimage': m };
+  } finally {
+    batches.forEach((b) => tf.dispose([b.images, b.known]));
+    model.dispose();
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Sampling
 
@@ -263,6 +287,7 @@ export const JOBS: Record<JobName, () => Promise<JobResult>> = {
   'train.transformer': trainTransformer,
   'train.nar': trainNar,
   'train.pixelcnn': trainPixelCnn,
+  'train.maskedimage': trainMaskedImage,
   'sample.lstm': sampleLstm,
   'sample.transformer': sampleTransformer,
   'sample.nar': sampleNar,

@@ -4,6 +4,7 @@ import { encodePng } from '../../data/pngImage.ts';
 import { loadMnistDigits } from '../../data/mnistDigits.ts';
 import { pngToBinary } from '../../data/pngImage.ts';
 import { ImageRaceOptions, type ImageRaceOptionsInput } from '../../generate/imageRaceOptions.ts';
+import { DEFAULT_CHOICE_NOISE } from '../../generate/pixelcnnOptions.ts';
 import type { WorkerClient } from '../../protocol/client.ts';
 import type { ImageRaceLaneResult, JobEvent } from '../../protocol/messages.ts';
 import type { Command } from '../command.ts';
@@ -54,12 +55,15 @@ completions' NLL under the PixelCNN (nats per image, mean over the K samples).
   --iterations T      the mask-predict lane's passes (default 8)
   --seed N            random seed (default 1)
   --temperature X     below 1 sharper, above 1 noisier (default 1)
+  --choice-noise X    the mask-predict lane's choice noise: Gumbel noise on the confidence that picks
+                      the pixels to mask again, fading to none by the last pass (MaskGIT's choice
+                      temperature; default ${DEFAULT_CHOICE_NOISE}; 0: the least confident, which commits background first)
   --out FILE          also write the completions as a PNG: one row per lane
 ${STUDIO_HELP}
 
 With --json: { "arRunId", "narRunId", "lanes": [ { "lane", "label", "passes", "wallMs", "nll", "nlls" } ], "state" }.`,
   options: {
-    ...stringFlags('ar', 'nar', 'image', 'digit', 'rows', 'samples', 'iterations', 'seed', 'temperature', 'out'),
+    ...stringFlags('ar', 'nar', 'image', 'digit', 'rows', 'samples', 'iterations', 'seed', 'temperature', 'choice-noise', 'out'),
     ...STUDIO_OPTIONS,
   },
   async run(values, io) {
@@ -75,8 +79,9 @@ With --json: { "arRunId", "narRunId", "lanes": [ { "lane", "label", "passes", "w
       iterations: optInt(values, 'iterations'),
       seed: optInt(values, 'seed'),
       temperature: optNumber(values, 'temperature'),
+      choiceNoise: optNumber(values, 'choice-noise'),
     });
-    checkAgainst(ImageRaceOptions, options, { samples: '--samples', iterations: '--iterations', seed: '--seed', temperature: '--temperature' });
+    checkAgainst(ImageRaceOptions, options, { samples: '--samples', iterations: '--iterations', seed: '--seed', temperature: '--temperature', choiceNoise: '--choice-noise' });
     const out = str(values, 'out');
     let pixels: Uint8Array<ArrayBuffer> | null = null;
     if (imageFlag !== undefined) {

@@ -16,6 +16,8 @@ export interface ImageRaceForm {
   samples: number;
   iterations: number;
   seed: number;
+  /** The mask-predict lane's choice noise (DEFAULT_CHOICE_NOISE). */
+  choiceNoise: number;
 }
 
 /** The race request, checked against the protocol's schema. */
@@ -28,7 +30,7 @@ export function imageRaceParams(
   if (!arRunId) return { ok: false, message: translate('imageForm.raceNeedsAr') };
   if (!narRunId) return { ok: false, message: translate('imageForm.raceNeedsNar') };
   if (known.mask.every((m) => m)) return { ok: false, message: translate('imageForm.raceAllKnown') };
-  const params: ImageRaceParams = { arRunId, narRunId, options: { samples: f.samples, iterations: f.iterations, seed: f.seed }, known };
+  const params: ImageRaceParams = { arRunId, narRunId, options: { samples: f.samples, iterations: f.iterations, seed: f.seed, choiceNoise: f.choiceNoise }, known };
   const checked = Methods['images.race'].params.safeParse(params);
   if (!checked.success) return { ok: false, message: issueSentence(checked.error.issues[0], Methods['images.race'].params, params) };
   return { ok: true, params };

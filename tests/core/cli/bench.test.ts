@@ -19,6 +19,7 @@ describe('ars bench figures', () => {
       'train.transformer',
       'train.nar',
       'train.pixelcnn',
+      'train.maskedimage',
       'sample.lstm',
       'sample.transformer.naive',
       'sample.transformer.kv',
@@ -33,8 +34,9 @@ describe('ars bench figures', () => {
       'sample.vocab4k.nar.t1',
     ]);
     for (const f of FIGURES) expect(JOB_NAMES).toContain(f.job);
-    // Every figure but the batch of 16 and the large-vocabulary ones has PyTorch's counterpart in the reference.
+    // Every figure but the masked image model's, the batch of 16 and the large-vocabulary ones has PyTorch's counterpart in the reference.
     expect(FIGURES.filter((f) => f.torch === undefined).map((f) => f.id)).toEqual([
+      'train.maskedimage',
       'sample.pixelcnn.batch16',
       'sample.vocab4k.lstm',
       'sample.vocab4k.transformer.kv',
@@ -45,7 +47,7 @@ describe('ars bench figures', () => {
   it('--only selects by id, group or model, comma-separated, and rejects unknown names', () => {
     expect(selectFigures('lstm').map((f) => f.id)).toEqual(['train.lstm', 'sample.lstm', 'sample.vocab4k.lstm']);
     expect(selectFigures('vocab4k').map((f) => f.id)).toEqual(['sample.vocab4k.lstm', 'sample.vocab4k.transformer.kv', 'sample.vocab4k.nar.t1']);
-    expect(selectFigures('train').map((f) => f.id)).toEqual(['train.lstm', 'train.rnn', 'train.transformer', 'train.nar', 'train.pixelcnn']);
+    expect(selectFigures('train').map((f) => f.id)).toEqual(['train.lstm', 'train.rnn', 'train.transformer', 'train.nar', 'train.pixelcnn', 'train.maskedimage']);
     expect(selectFigures('sample.nar.t10').map((f) => f.id)).toEqual(['sample.nar.t10']);
     expect(selectFigures('rnn,pixelcnn').map((f) => f.id)).toEqual(['train.rnn', 'train.pixelcnn', 'sample.pixelcnn.naive', 'sample.pixelcnn.fast', 'sample.pixelcnn.batch16']);
     expect(selectFigures(undefined)).toHaveLength(FIGURES.length);

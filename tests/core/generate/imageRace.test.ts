@@ -22,9 +22,9 @@ afterAll(() => {
 
 const digit = () => loadMnistDigits().images.slice(3 * 784, 4 * 784);
 
-async function race(rows: number, iterations: number, samples = 3): Promise<ImageRaceEvent[]> {
+async function race(rows: number, iterations: number, samples = 3, choiceNoise?: number): Promise<ImageRaceEvent[]> {
   const events: ImageRaceEvent[] = [];
-  for await (const e of raceImages(pixelCnn, masked, { samples, iterations, seed: 9, known: topRowsKnown(digit(), rows) })) events.push(e);
+  for await (const e of raceImages(pixelCnn, masked, { samples, iterations, seed: 9, choiceNoise, known: topRowsKnown(digit(), rows) })) events.push(e);
   return events;
 }
 
@@ -76,6 +76,19 @@ describe('the image race', () => {
     // Each lane's result follows its frames, in order.
     const order = events.filter((e) => e.kind === 'lane').map((e) => (e.kind === 'lane' ? e.result.lane : ''));
     expect(order).toEqual(['pixelcnn', 'nar-t1', 'nar-tk']);
+  });
+
+  it('gives the mask-predict lane its choice noise, and only that lane', async () => {
+    const images = async (noise: number) => {
+      const done = (await race(14, 4, 2, noise)).at(-1);
+      if (done?.kind !== 'done') throw new Error('no done event');
+      return Object.fromEntries(done.lanes.map((l) => [l.lane, Array.from(l.images)]));
+    };
+    const quiet = await images(0);
+    const noisy = await images(3);
+    expect(noisy.pixelcnn).toEqual(quiet.pixelcnn);
+    expect(noisy['nar-t1']).toEqual(quiet['nar-t1']);
+    expect(noisy['nar-tk']).not.toEqual(quiet['nar-tk']);
   });
 
   it('stops when cancelled', async () => {

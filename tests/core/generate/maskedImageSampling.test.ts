@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMnistDigits } from '../../../core/data/mnistDigits.ts';
 import { maskedAfterPass, sampleMaskedImage, type MaskedImageEvent, type MaskedImageSamplingRequest } from '../../../core/generate/maskedImageSampling.ts';
-import type { KnownPixels } from '../../../core/generate/pixelcnnOptions.ts';
+import { DEFAULT_CHOICE_NOISE, type KnownPixels } from '../../../core/generate/pixelcnnOptions.ts';
 import { MaskedImageModel } from '../../../core/models/maskedImage.ts';
 import { MaskedImageConfig } from '../../../core/models/maskedImageConfig.ts';
 import { createRng } from '../../../core/rng.ts';
@@ -88,20 +88,46 @@ describe('sampleMaskedImage', () => {
     }
   });
 
-  it('masks again the least confident pixels', async () => {
-    const events = await run({ passes: 3 });
-    const first = passesOf(events)[0]!;
-    for (let k = 0; k < 3; k++) {
+  /** Per sample of a pass: the most confident unknown pixel masked again, the least confident kept. */
+  function confidenceSplit(pass: Extract<MaskedImageEvent, { kind: 'pass' }>): { maxMasked: number; minKept: number }[] {
+    return [0, 1, 2].map((k) => {
       let maxMasked = 0;
       let minKept = 1;
       for (let i = 0; i < 784; i++) {
-        const p = first.probs[k * 784 + i]!;
-        const conf = first.images[k * 784 + i] ? p : 1 - p;
-        if (first.masked[k * 784 + i]) maxMasked = Math.max(maxMasked, conf);
+        const p = pass.probs[k * 784 + i]!;
+        if (Number.isNaN(p)) continue; // a known pixel
+        const conf = pass.images[k * 784 + i] ? p : 1 - p;
+        if (pass.masked[k * 784 + i]) maxMasked = Math.max(maxMasked, conf);
         else minKept = Math.min(minKept, conf);
       }
-      expect(maxMasked).toBeLessThanOrEqual(minKept);
+      return { maxMasked, minKept };
+    });
+  }
+
+  it('without choice noise, masks again the least confident pixels', async () => {
+    const first = passesOf(await run({ passes: 3, choiceNoise: 0 }))[0]!;
+    for (const { maxMasked, minKept } of confidenceSplit(first)) expect(maxMasked).toBeLessThanOrEqual(minKept);
+  });
+
+  it('with choice noise (the default), masks again some pixels surer than some it keeps, as many as the schedule says', async () => {
+    const digit = loadMnistDigits().images.subarray(5 * 784, 6 * 784);
+    const known = { values: Uint8Array.from(digit), mask: Uint8Array.from({ length: 784 }, (_, i) => (i < 10 * 28 ? 1 : 0)) };
+    const N = 784 - 10 * 28;
+    for (const options of [{}, { choiceNoise: DEFAULT_CHOICE_NOISE }]) {
+      const events = await run({ passes: 3, known, ...options });
+      const first = passesOf(events)[0]!;
+      expect(first.remasked).toBe(maskedAfterPass(N, 1, 3));
+      for (const { maxMasked, minKept } of confidenceSplit(first)) expect(maxMasked, `${maxMasked} ${minKept}`).toBeGreaterThan(minKept);
+      expect(doneOf(events).passes).toBe(3);
     }
+    // The default is that noise: the same images.
+    expect(Array.from(doneOf(await run({ passes: 3, known })).images)).toEqual(Array.from(doneOf(await run({ passes: 3, known, choiceNoise: DEFAULT_CHOICE_NOISE })).images));
+    // The noise picks what is masked again, never the bits drawn: pass 1 draws the same bits either way.
+    const quiet = passesOf(await run({ passes: 3, known, choiceNoise: 0 }))[0]!;
+    const noisy = passesOf(await run({ passes: 3, known }))[0]!;
+    expect(Array.from(noisy.images)).toEqual(Array.from(quiet.images));
+    expect(Array.from(noisy.masked)).not.toEqual(Array.from(quiet.masked));
+    await expect(run({ choiceNoise: -1 }).then(() => 'ran')).rejects.toThrow(/choiceNoise/);
   });
 
   it('same seed, same images; another seed, other images; reads nothing synchronously', async () => {

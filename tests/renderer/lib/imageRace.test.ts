@@ -6,12 +6,13 @@ const known = { values: new Uint8Array(784).fill(1, 0, 28), mask: new Uint8Array
 
 describe('the image race, on screen', () => {
   it('builds the request and refuses what cannot race', () => {
-    expect(imageRaceParams('ar', 'nar', { samples: 4, iterations: 8, seed: 1 }, known)).toMatchObject({ ok: true, params: { arRunId: 'ar', narRunId: 'nar', options: { samples: 4, iterations: 8 } } });
-    expect(imageRaceParams(null, 'nar', { samples: 4, iterations: 8, seed: 1 }, known)).toMatchObject({ ok: false, message: expect.stringMatching(/PixelCNN/) });
-    expect(imageRaceParams('ar', null, { samples: 4, iterations: 8, seed: 1 }, known)).toMatchObject({ ok: false, message: expect.stringMatching(/masked image model/) });
-    expect(imageRaceParams('ar', 'nar', { samples: 17, iterations: 8, seed: 1 }, known).ok).toBe(false);
+    expect(imageRaceParams('ar', 'nar', { samples: 4, iterations: 8, seed: 1, choiceNoise: 2 }, known)).toMatchObject({ ok: true, params: { arRunId: 'ar', narRunId: 'nar', options: { samples: 4, iterations: 8, choiceNoise: 2 } } });
+    expect(imageRaceParams('ar', 'nar', { samples: 4, iterations: 8, seed: 1, choiceNoise: -1 }, known).ok).toBe(false);
+    expect(imageRaceParams(null, 'nar', { samples: 4, iterations: 8, seed: 1, choiceNoise: 2 }, known)).toMatchObject({ ok: false, message: expect.stringMatching(/PixelCNN/) });
+    expect(imageRaceParams('ar', null, { samples: 4, iterations: 8, seed: 1, choiceNoise: 2 }, known)).toMatchObject({ ok: false, message: expect.stringMatching(/masked image model/) });
+    expect(imageRaceParams('ar', 'nar', { samples: 17, iterations: 8, seed: 1, choiceNoise: 2 }, known).ok).toBe(false);
     const all = { values: new Uint8Array(784), mask: new Uint8Array(784).fill(1) };
-    expect(imageRaceParams('ar', 'nar', { samples: 4, iterations: 8, seed: 1 }, all)).toMatchObject({ ok: false, message: expect.stringMatching(/nothing to draw/) });
+    expect(imageRaceParams('ar', 'nar', { samples: 4, iterations: 8, seed: 1, choiceNoise: 2 }, all)).toMatchObject({ ok: false, message: expect.stringMatching(/nothing to draw/) });
   });
 
   it('fills each lane from its frames and its result, keeping the known pixels as they are', () => {

@@ -246,6 +246,8 @@ export const en = {
     trainMasked: 'Train a masked image model first',
     passes: 'Passes (T)',
     passesHint: 'Mask-predict passes of the masked model’s second lane',
+    choiceNoise: 'Choice noise',
+    choiceNoiseHint: 'Randomness in which pixels mask-predict keeps after each pass (MaskGIT’s choice temperature), fading to none by the last. 0 keeps the surest: background first, and strokes stop half-drawn',
     race: 'Race',
     passCount_one: '{{count}} pass',
     passCount_other: '{{count}} passes',

@@ -248,6 +248,8 @@ export const zh: Messages = {
     trainMasked: '请先训练一个掩码图像模型',
     passes: '轮数 (T)',
     passesHint: '掩码模型第二条赛道的掩码预测轮数',
+    choiceNoise: '选择噪声',
+    choiceNoiseHint: '每轮之后掩码预测保留哪些像素的随机程度（MaskGIT 的选择温度），到最后一轮减为零。设为 0 则只保留最有把握的像素：先定背景，笔画往往画到一半就断了',
     race: '竞速',
     passCount_one: '{{count}} 轮',
     passCount_other: '{{count}} 轮',

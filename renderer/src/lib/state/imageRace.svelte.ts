@@ -1,3 +1,4 @@
+import { DEFAULT_CHOICE_NOISE } from '../../../../core/protocol/schemas.ts';
 import type { JobEvent, RunSummary } from '../../../../core/protocol/messages.ts';
 import { frameBatch } from '../frameBatch.ts';
 import type { KnownInput } from '../imageForm.ts';
@@ -14,7 +15,7 @@ import { t } from '../i18n/index.svelte.ts';
  * completions per lane, lanes animated as their frames arrive (redrawn once per animation frame).
  */
 class ImageRace {
-  form = $state<ImageRaceForm>({ samples: 4, iterations: 8, seed: 1 });
+  form = $state<ImageRaceForm>({ samples: 4, iterations: 8, seed: 1, choiceNoise: DEFAULT_CHOICE_NOISE });
   /** null: the newest run of that kind with a checkpoint. */
   arRunId = $state<string | null>(null);
   narRunId = $state<string | null>(null);
