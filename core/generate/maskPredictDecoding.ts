@@ -5,6 +5,7 @@ import { startToken } from './autoregressive.ts';
 import type { SampleOptions } from './options.ts';
 import { sampleToken, type SamplingParams } from './samplers.ts';
 import { createBreather, type Breather } from './breathing.ts';
+import { choiceNoiseAfter, choiceRank, choiceStream } from './choiceNoise.ts';
 import { doneEvent, type TextGenerationEvent } from './textEvents.ts';
 
 export interface MaskPredictOptions extends SampleOptions {
@@ -54,6 +55,8 @@ export async function* generateMaskPredict(
   breathe: Breather = createBreather(),
 ): AsyncGenerator<TextGenerationEvent> {
   const rng = createRng(options.seed);
+  const choiceRng = choiceStream(options.seed);
+  const choiceNoise = options.choiceNoise ?? 0;
   const context = model.config.context;
   const history = [startToken(vocab), ...vocab.encode(options.prompt)];
   const N = options.length;
@@ -81,8 +84,11 @@ export async function* generateMaskPredict(
       if (t === 0) slots = Array.from({ length: block }, (_, i) => i);
       else {
         const n = remaskCount(block, t, options.iterations);
+        // (t is 0-based here: the ranking before pass t + 1 comes after pass t.)
+        const scale = choiceNoiseAfter(choiceNoise, t, options.iterations);
+        const rank = Float64Array.from(conf, (c) => choiceRank(c, scale, choiceRng));
         slots = Array.from({ length: block }, (_, i) => i)
-          .sort((a, b) => conf[a]! - conf[b]! || a - b)
+          .sort((a, b) => rank[a]! - rank[b]! || a - b)
           .slice(0, n);
         for (const s of slots) canvas[s] = model.maskId;
       }

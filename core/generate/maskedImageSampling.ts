@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { MaskedImageModel } from '../models/maskedImage.ts';
 import { createRng } from '../rng.ts';
 import { nextTurn } from './breathing.ts';
+import { choiceNoiseAfter, choiceRank, choiceStream } from './choiceNoise.ts';
 import { DEFAULT_CHOICE_NOISE, type KnownPixels } from './pixelcnnOptions.ts';
 
 /**
@@ -95,8 +96,7 @@ export async function* sampleMaskedImage(model: Pick<MaskedImageModel, 'logits'>
   const rng = createRng(request.seed);
   const choiceNoise = request.choiceNoise ?? DEFAULT_CHOICE_NOISE;
   if (!(choiceNoise >= 0)) throw new RangeError(`choiceNoise must be at least 0, got ${choiceNoise}`);
-  // Its own stream, so the draws of the bits stay the same whatever the noise.
-  const choiceRng = createRng(request.seed ^ 0x5bd1e995);
+  const choiceRng = choiceStream(request.seed);
   const unknown: number[] = [];
   const x = new Float32Array(K * P);
   /** Model input: 1 where a pixel is known or already drawn and not masked again. */
@@ -143,11 +143,8 @@ export async function* sampleMaskedImage(model: Pick<MaskedImageModel, 'logits'>
     const predicted = toPredict;
     toPredict = maskedAfterPass(N, t, T);
     // The least confident `toPredict` of each sample's N unknown pixels are masked again.
-    const noise = choiceNoise * (1 - t / T);
-    for (let i = 0; i < K * N; i++) {
-      const gumbel = noise > 0 ? -Math.log(-Math.log(Math.max(choiceRng.next(), 1e-300))) : 0;
-      rank[i] = Math.log(confidence[i]!) + noise * gumbel;
-    }
+    const scale = choiceNoiseAfter(choiceNoise, t, T);
+    for (let i = 0; i < K * N; i++) rank[i] = choiceRank(confidence[i]!, scale, choiceRng);
     const order = unknown.map((_, j) => j);
     for (let k = 0; k < K; k++) {
       order.sort((a, b) => rank[k * N + a]! - rank[k * N + b]! || a - b);

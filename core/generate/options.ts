@@ -13,6 +13,11 @@ export const SampleOptions = z.object({
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
   /** Mask-predict refinement passes T for non-autoregressive models (1 = one shot). */
   iterations: z.number().int().min(1).max(100).default(4),
+  /**
+   * Mask-predict's choice noise (MaskGIT's choice temperature): before pass t of T, slots are
+   * re-masked by log confidence + noise·(1 − t/T)·Gumbel; 0 or absent: by confidence alone.
+   */
+  choiceNoise: z.number().min(0).max(20).optional(),
 });
 export type SampleOptions = z.infer<typeof SampleOptions>;
 export type SampleOptionsInput = z.input<typeof SampleOptions>;

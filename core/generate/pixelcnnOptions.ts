@@ -15,7 +15,7 @@ export type PixelSamplingMethod = z.infer<typeof PixelSamplingMethod>;
 /**
  * Mask-predict over pixels ranks pixels for masking again by log confidence plus this much
  * Gumbel noise, fading to none by the last pass (MaskGIT's choice temperature). Chosen by
- * measurement (docs/PERFORMANCE.md, "The image race"): with none, the surest pixels (background)
+ * measurement (docs/IMAGE_RACE.md): with none, the surest pixels (background)
  * are always committed first and strokes stop half-drawn; at 2, completions hold as much ink as
  * the real digits and score within a few nats of the PixelCNN's own under the PixelCNN.
  */

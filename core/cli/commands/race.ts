@@ -37,10 +37,11 @@ against NLL per character under the AR model.
   --temperature X     0 is greedy (default 1)
   --top-k N, --top-p X as for ars sample
   --iterations T      mask-predict passes for the NAR T=k lane (default 4)
+  --choice-noise X    mask-predict's choice noise (as for ars sample; default 0)
   --draft K           tokens the drafter proposes per hybrid round (default 4)
 ${STUDIO_HELP}`,
   options: {
-    ...stringFlags('ar', 'nar', 'drafter', 'length', 'prompt', 'seed', 'temperature', 'top-k', 'top-p', 'iterations', 'draft'),
+    ...stringFlags('ar', 'nar', 'drafter', 'length', 'prompt', 'seed', 'temperature', 'top-k', 'top-p', 'iterations', 'choice-noise', 'draft'),
     ...STUDIO_OPTIONS,
   },
   async run(values, io) {

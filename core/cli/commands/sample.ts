@@ -19,6 +19,7 @@ export const SAMPLE_FLAGS: Record<string, string> = {
   topP: '--top-p',
   seed: '--seed',
   iterations: '--iterations',
+  choiceNoise: '--choice-noise',
 };
 
 /** The sampling options the flags give, those not given left out (not yet checked against a schema). */
@@ -31,6 +32,7 @@ export function sampleFlagOptions(values: Values): SampleOptionsInput {
     topP: optNumber(values, 'top-p'),
     seed: optInt(values, 'seed'),
     iterations: optInt(values, 'iterations'),
+    choiceNoise: optNumber(values, 'choice-noise'),
   });
 }
 
@@ -42,7 +44,7 @@ function textOptions(values: Values): SampleOptionsInput {
 }
 
 /** Flags only a text run reads, and what each is for. */
-const TEXT_ONLY_FLAGS: Record<string, string> = { length: 'text runs', prompt: 'text runs', 'top-k': 'text runs', 'top-p': 'text runs', iterations: 'nar runs' };
+const TEXT_ONLY_FLAGS: Record<string, string> = { length: 'text runs', prompt: 'text runs', 'top-k': 'text runs', 'top-p': 'text runs', iterations: 'nar runs', 'choice-noise': 'nar runs' };
 /** Flags only a PixelCNN run reads. */
 const IMAGE_ONLY_FLAGS: Record<string, string> = { samples: 'pixelcnn runs', out: 'pixelcnn runs', method: 'pixelcnn runs' };
 
@@ -99,6 +101,8 @@ Streams generated text to stdout as it is produced (after the prompt, if any).
   --prompt TEXT       text to start from
   --seed N            random seed (default 1)
   --iterations T      mask-predict passes for a nar run (default 4)
+  --choice-noise X    mask-predict's choice noise for a nar run: Gumbel noise on the confidence that
+                      picks the slots to re-mask, fading by the last pass (default 0: the least confident)
 ${STUDIO_HELP}
 
 PixelCNN runs: ars sample --run RUN --samples K --out grid.png [--seed N] [--temperature X]
@@ -108,7 +112,7 @@ for any but a nar run) is ignored with a warning on stderr.
 
 With --json: one line { "runId", "prompt", "text", "tokens", "probs", "state", "summary" } at the end.`,
   options: {
-    ...stringFlags('run', 'length', 'temperature', 'top-k', 'top-p', 'prompt', 'seed', 'iterations', 'samples', 'out', 'method'),
+    ...stringFlags('run', 'length', 'temperature', 'top-k', 'top-p', 'prompt', 'seed', 'iterations', 'choice-noise', 'samples', 'out', 'method'),
     ...STUDIO_OPTIONS,
   },
   async run(values, io) {
@@ -126,7 +130,7 @@ With --json: one line { "runId", "prompt", "text", "tokens", "probs", "state", "
         return drawImages(client, run.id, values, io, 'sample');
       }
       warnIgnored(values, io, IMAGE_ONLY_FLAGS, here);
-      if (model !== 'nar') warnIgnored(values, io, { iterations: TEXT_ONLY_FLAGS.iterations! }, here);
+      if (model !== 'nar') warnIgnored(values, io, { iterations: TEXT_ONLY_FLAGS.iterations!, 'choice-noise': TEXT_ONLY_FLAGS['choice-noise']! }, here);
       return sampleText(client, run, values, io);
     });
   },

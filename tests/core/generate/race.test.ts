@@ -156,6 +156,49 @@ describe('quality–speed frontier', () => {
     nar.dispose();
   });
 
+  it('keeps the event loop’s time out of every point’s clock', async () => {
+    const ar = arOf(12);
+    const nar = narOf(13);
+    // As for the race: a clock that moves 1 ms per token the AR model takes in and 50 ms per
+    // event-loop turn (setImmediate); AR naive feeds its whole prefix each step.
+    let now = 0;
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => now);
+    const realSetImmediate = globalThis.setImmediate;
+    let turns = 0;
+    const turn = vi.spyOn(globalThis, 'setImmediate').mockImplementation(((fn: () => void) => {
+      turns++;
+      now += 50;
+      return realSetImmediate(fn);
+    }) as typeof setImmediate);
+    const counted: ArModel = {
+      config: ar.config,
+      createDecoder: (o) => {
+        const d = ar.createDecoder(o);
+        const feedMany = d.feedMany.bind(d);
+        d.feedMany = (ids) => {
+          now += ids.length;
+          return feedMany(ids);
+        };
+        return d;
+      },
+    };
+    try {
+      const got: FrontierProgress[] = [];
+      for await (const p of measureFrontier({ ar: counted, nar }, vocab, RaceOptions.parse({ length: 64 }))) {
+        got.push(p);
+        if (got.length === 2) break;
+      }
+      expect(turns).toBeGreaterThan(4); // the frontier did let the event loop run
+      // AR + KV cache: 64 tokens fed one at a time, 1 ms each → 1 ms per token.
+      expect(got[1]!.point).toMatchObject({ strategy: 'ar-cache', msPerToken: 1 });
+    } finally {
+      turn.mockRestore();
+      clock.mockRestore();
+      ar.dispose();
+      nar.dispose();
+    }
+  });
+
   it('stops when cancelled', async () => {
     const ar = arOf(10);
     const nar = narOf(11);

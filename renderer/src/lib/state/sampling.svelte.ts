@@ -18,7 +18,7 @@ export type SampleOptionsForm = Required<ParamsOf<'sample.start'>['options']>;
 
 /** Sampling from a trained run: the options, the streamed text, and the job. */
 class Sampling {
-  options = $state<SampleOptionsForm>({ prompt: '', temperature: 0.8, topK: 0, topP: 1, seed: 1, length: 300, iterations: 4 });
+  options = $state<SampleOptionsForm>({ prompt: '', temperature: 0.8, topK: 0, topP: 1, seed: 1, length: 300, iterations: 4, choiceNoise: 0 });
   runId = $state<string | null>(null);
   /** The prompt the shown text continues. */
   prompt = $state('');
