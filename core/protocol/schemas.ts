@@ -19,6 +19,7 @@ export { FRONTIER_DRAFTS, FRONTIER_ITERATIONS, frontierSettings, RACE_LANES, Rac
 export { frontierLabel, laneLabel, type LaneSettings, type RaceLaneId } from '../generate/raceLanes.ts';
 export { IMAGE_RACE_LANE_IDS, ImageRaceOptions, imageLaneLabel, type ImageRaceLaneId } from '../generate/imageRaceOptions.ts';
 export { DEFAULT_CHOICE_NOISE } from '../generate/pixelcnnOptions.ts';
+export { DEFAULT_IMAGE_LR } from '../train/imageConfig.ts';
 export {
   LIMITS_EXPERIMENTS,
   MODES_STRATEGIES,

@@ -1,4 +1,5 @@
 import type { ResultOf, RunDetail } from '../../../../core/protocol/messages.ts';
+import { DEFAULT_IMAGE_LR } from '../../../../core/protocol/schemas.ts';
 import { imageSource, imageTrainParams, pixelCnnProblems, type ImageTrainForm, type UploadedFile } from '../imageForm.ts';
 import { notices } from './notices.svelte.ts';
 import { imageRace } from './imageRace.svelte.ts';
@@ -24,7 +25,7 @@ class ImageTraining extends TrainingJob {
     hiddenOut: 32,
     steps: 500,
     batch: 16,
-    lr: 1e-3,
+    lr: DEFAULT_IMAGE_LR,
     evalEvery: 50,
     evalBatches: 2,
     checkpointEvery: 100,
