@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { IMAGE_RACE_LANE_IDS, imageLaneLabel, type ImageRaceLaneId } from './imageRaceOptions.ts';
 import type { MaskedImageModel } from '../models/maskedImage.ts';
 import type { PixelCnnModel } from '../models/pixelcnn.ts';
+import { createBreather, noBreathing } from './breathing.ts';
 import { sampleMaskedImage } from './maskedImageSampling.ts';
 import type { KnownPixels } from './pixelcnnOptions.ts';
 import { samplePixelCnn } from './pixelcnnSampling.ts';
@@ -66,7 +67,7 @@ export type ImageRaceEvent =
   | { kind: 'lane'; result: ImageRaceLaneResult }
   | { kind: 'done'; reason: 'completed' | 'cancelled'; lanes: ImageRaceLaneResult[] };
 
-type RacePixelCnn = Pick<PixelCnnModel, 'inference' | 'config' | 'logits'>;
+export type RacePixelCnn = Pick<PixelCnnModel, 'inference' | 'config' | 'logits'>;
 type RaceMasked = Pick<MaskedImageModel, 'logits'>;
 
 /** −log p(x) under the PixelCNN for each of `count` images (count × side² bits), every pixel counted. */
@@ -137,6 +138,9 @@ export async function* raceImages(pixelCnn: RacePixelCnn, masked: RaceMasked, re
     let images: Uint8Array = new Uint8Array(K * P);
     let passes = 0;
     let cancelled = false;
+    // A lane's clock runs only while its generator works: the race's own bookkeeping, the frames
+    // it hands on and the event loop's turns (between steps) are off the clock.
+    const breathe = createBreather();
     clock.start();
     if (lane === 'pixelcnn') {
       // The raster front: every pixel from the first unknown one on is pending until drawn.
@@ -148,7 +152,8 @@ export async function* raceImages(pixelCnn: RacePixelCnn, masked: RaceMasked, re
           pending[k * P + i] = request.known.mask[i] ? 0 : 1;
         }
       }
-      for await (const e of samplePixelCnn(pixelCnn, { samples: K, seed: request.seed, method: 'fast', temperature, known: request.known, signal })) {
+      for await (const e of samplePixelCnn(pixelCnn, { samples: K, seed: request.seed, method: 'fast', temperature, known: request.known, signal, breathe: noBreathing, score: false })) {
+        clock.stop();
         if (e.kind === 'pixel') {
           for (let k = 0; k < K; k++) {
             current[k * P + e.index] = e.values[k]!;
@@ -156,28 +161,29 @@ export async function* raceImages(pixelCnn: RacePixelCnn, masked: RaceMasked, re
           }
           passes++;
         } else if (e.kind === 'probabilities') {
-          clock.stop();
           yield { kind: 'frame', lane, images: Uint8Array.from(current), pending: Uint8Array.from(pending), passes, laneMs: clock.ms };
-          clock.start();
         } else {
           images = e.images;
           passes = e.pixels;
           cancelled = e.reason === 'cancelled';
         }
+        await breathe();
+        clock.start();
       }
     } else {
       const passesWanted = lane === 'nar-t1' ? 1 : T;
-      for await (const e of sampleMaskedImage(masked, { samples: K, seed: request.seed, passes: passesWanted, temperature, choiceNoise: request.choiceNoise, known: request.known, signal })) {
+      for await (const e of sampleMaskedImage(masked, { samples: K, seed: request.seed, passes: passesWanted, temperature, choiceNoise: request.choiceNoise, known: request.known, signal, breathe: noBreathing })) {
+        clock.stop();
         if (e.kind === 'pass') {
           passes = e.pass;
-          clock.stop();
           yield { kind: 'frame', lane, images: e.images, pending: e.masked, passes, laneMs: clock.ms };
-          clock.start();
         } else {
           images = e.images;
           passes = e.passes;
           cancelled = e.reason === 'cancelled';
         }
+        await breathe();
+        clock.start();
       }
     }
     clock.stop();

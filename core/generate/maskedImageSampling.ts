@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { MaskedImageModel } from '../models/maskedImage.ts';
 import { createRng } from '../rng.ts';
-import { nextTurn } from './breathing.ts';
+import { nextTurn, type Breather } from './breathing.ts';
 import { choiceNoiseAfter, choiceRank, choiceStream } from './choiceNoise.ts';
 import { DEFAULT_CHOICE_NOISE, type KnownPixels } from './pixelcnnOptions.ts';
 
@@ -71,6 +71,8 @@ export interface MaskedImageSamplingRequest {
   /** Image side (default 28). */
   side?: number;
   signal?: AbortSignal;
+  /** How the event loop gets its turns between passes (default: a turn after every pass). */
+  breathe?: Breather;
 }
 
 /** Unknown pixels still masked after pass `t` of `T`, out of N: ⌊N·cos(π/2·t/T)⌋ (0 after the last). */
@@ -94,6 +96,7 @@ export async function* sampleMaskedImage(model: Pick<MaskedImageModel, 'logits'>
     throw new RangeError(`known pixels must hold ${P} values and ${P} mask entries (a ${side}×${side} image)`);
   }
   const rng = createRng(request.seed);
+  const breathe = request.breathe ?? nextTurn;
   const choiceNoise = request.choiceNoise ?? DEFAULT_CHOICE_NOISE;
   if (!(choiceNoise >= 0)) throw new RangeError(`choiceNoise must be at least 0, got ${choiceNoise}`);
   const choiceRng = choiceStream(request.seed);
@@ -167,7 +170,7 @@ export async function* sampleMaskedImage(model: Pick<MaskedImageModel, 'logits'>
       probs: Float32Array.from(probs),
     };
     // Let the event loop breathe (cancel requests, other clients) between passes.
-    await nextTurn();
+    await breathe();
   }
   const sampledNll: number[] = [];
   for (let k = 0; k < K; k++) {

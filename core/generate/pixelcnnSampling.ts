@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { pixelCnnReach, type PixelCnnInference, type PixelCnnModel } from '../models/pixelcnn.ts';
 import { createRng } from '../rng.ts';
-import { nextTurn } from './breathing.ts';
+import { createBreather, type Breather } from './breathing.ts';
 import type { KnownPixels, PixelSamplingMethod } from './pixelcnnOptions.ts';
 
 /**
@@ -38,9 +38,9 @@ export type PixelCnnEvent =
       method: PixelSamplingMethod;
       /** K × side² bits, sample-major. Unknown pixels not reached (cancelled) are 0. */
       images: Uint8Array;
-      /** −log p(image) in nats for each sample: every pixel, known ones included (temperature 1). */
+      /** −log p(image) in nats for each sample: every pixel, known ones included (temperature 1); empty when not scored (`score: false`). */
       nll: number[];
-      /** The same in bits per pixel. */
+      /** The same in bits per pixel (empty when not scored). */
       bitsPerDim: number[];
       /** −Σ log p over the pixels drawn, with the probabilities they were drawn from. */
       sampledNll: number[];
@@ -68,6 +68,13 @@ export interface PixelSamplingRequest {
    * (identical there), 1e-3 elsewhere.
    */
   tieTolerance?: number;
+  /** How the event loop gets its turns between pixels (default: at least every ~15 ms). */
+  breathe?: Breather;
+  /**
+   * Whether to score the finished images (`nll`, `bitsPerDim` in the done event; default true).
+   * The image race scores every lane itself, off its clocks, and asks for no second pass.
+   */
+  score?: boolean;
 }
 
 /** The most memory the 'fast' method's activation cache may take (the benchmark shape at K = 16 takes 19 MiB). */
@@ -140,7 +147,7 @@ export async function* samplePixelCnn(model: Pick<PixelCnnModel, 'inference' | '
   let drawn = 0;
   let nll: number[] = [];
   try {
-    let lastBreath = performance.now();
+    const breathe = request.breathe ?? createBreather();
     const u = new Float64Array(K);
     for (let j = 0; j < unknown.length; j++) {
       if (request.signal?.aborted) {
@@ -168,12 +175,9 @@ export async function* samplePixelCnn(model: Pick<PixelCnnModel, 'inference' | '
       const next = unknown[j + 1];
       if (next === undefined || Math.floor(next / side) !== row) yield { kind: 'probabilities', row, map: Float32Array.from(map) };
       // Let the event loop breathe (cancel requests, other clients) at least every ~15 ms.
-      if (performance.now() - lastBreath > 15) {
-        await nextTurn();
-        lastBreath = performance.now();
-      }
+      await breathe();
     }
-    nll = await imageNll(net, x, K, side);
+    if (request.score ?? true) nll = await imageNll(net, x, K, side);
   } finally {
     if (engine !== naive) engine.dispose();
     naive.dispose();

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadMnistDigits } from '../../../core/data/mnistDigits.ts';
-import { pixelCnnImageNll, raceImages, topRowsKnown, type ImageRaceEvent } from '../../../core/generate/imageRace.ts';
+import { pixelCnnImageNll, raceImages, topRowsKnown, type ImageRaceEvent, type RacePixelCnn } from '../../../core/generate/imageRace.ts';
 import { MaskedImageModel } from '../../../core/models/maskedImage.ts';
 import { MaskedImageConfig } from '../../../core/models/maskedImageConfig.ts';
 import { PixelCnnModel } from '../../../core/models/pixelcnn.ts';
@@ -89,6 +89,55 @@ describe('the image race', () => {
     expect(noisy.pixelcnn).toEqual(quiet.pixelcnn);
     expect(noisy['nar-t1']).toEqual(quiet['nar-t1']);
     expect(noisy['nar-tk']).not.toEqual(quiet['nar-tk']);
+  });
+
+  it('times only each lane’s own work: not the event loop’s turns, not the scoring', async () => {
+    // A clock that moves 50 ms when the event loop gets a turn, 10 ms per masked-model pass and
+    // 1000 ms per PixelCNN pass over whole images (what scoring the completions takes): a lane
+    // whose clock ran across a turn, or across a scoring pass, would be charged for it.
+    let now = 0;
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => now);
+    const realSetImmediate = globalThis.setImmediate;
+    let turns = 0;
+    const turn = vi.spyOn(globalThis, 'setImmediate').mockImplementation(((fn: () => void) => {
+      turns++;
+      now += 50;
+      return realSetImmediate(fn);
+    }) as typeof setImmediate);
+    // The PixelCNN's logits for whole images (its scoring pass) cost 1000 ms on this clock.
+    const scored: RacePixelCnn = {
+      config: pixelCnn.config,
+      logits: (x) => pixelCnn.logits(x),
+      inference: () => {
+        const net = pixelCnn.inference();
+        const logits = net.logits.bind(net);
+        net.logits = (x) => {
+          now += 1000;
+          return logits(x);
+        };
+        return net;
+      },
+    };
+    const timed: Pick<MaskedImageModel, 'logits'> = {
+      logits: (x, k) => {
+        now += 10;
+        return masked.logits(x, k);
+      },
+    };
+    try {
+      const events: ImageRaceEvent[] = [];
+      for await (const e of raceImages(scored, timed, { samples: 2, iterations: 4, seed: 3, known: topRowsKnown(digit(), 20) })) events.push(e);
+      const done = events.at(-1);
+      if (done?.kind !== 'done') throw new Error('no done event');
+      expect(turns).toBeGreaterThan(1); // the race did let the event loop run
+      const ms = Object.fromEntries(done.lanes.map((l) => [l.lane, l.wallMs]));
+      expect(ms['nar-t1']).toBe(10);
+      expect(ms['nar-tk']).toBe(40);
+      expect(ms.pixelcnn).toBeLessThan(1000);
+    } finally {
+      turn.mockRestore();
+      clock.mockRestore();
+    }
   });
 
   it('stops when cancelled', async () => {
