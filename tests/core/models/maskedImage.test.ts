@@ -35,7 +35,7 @@ describe('dilatedConv', () => {
 
 describe('MaskedImageModel', () => {
   it('config: the default sees the whole image from every pixel; families and shapes are checked', () => {
-    expect(MaskedImageConfig.parse({ family: 'masked-image', channels: 48, dilations: [1, 2, 4, 7, 1, 2, 4, 7] })).toEqual(DEFAULT_MASKED_IMAGE_CONFIG);
+    expect(MaskedImageConfig.parse({ family: 'masked-image', channels: 32, dilations: [1, 2, 4, 7, 1, 2, 4, 7] })).toEqual(DEFAULT_MASKED_IMAGE_CONFIG);
     expect(maskedImageReceptiveField(DEFAULT_MASKED_IMAGE_CONFIG)).toBeGreaterThanOrEqual(2 * 28 - 1);
     expect(() => MaskedImageConfig.parse({ family: 'pixelcnn', channels: 64, dilations: [1] })).toThrow();
     expect(() => MaskedImageConfig.parse({ family: 'masked-image', channels: 64, dilations: [] })).toThrow();
