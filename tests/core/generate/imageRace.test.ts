@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMnistDigits } from '../../../core/data/mnistDigits.ts';
 import { pixelCnnImageNll, raceImages, topRowsKnown, type ImageRaceEvent, type RacePixelCnn } from '../../../core/generate/imageRace.ts';
 import { MaskedImageModel } from '../../../core/models/maskedImage.ts';
@@ -6,6 +6,7 @@ import { MaskedImageConfig } from '../../../core/models/maskedImageConfig.ts';
 import { PixelCnnModel } from '../../../core/models/pixelcnn.ts';
 import { PixelCnnConfig } from '../../../core/models/pixelcnnConfig.ts';
 import { useAppBackend } from '../../helpers/backend.ts';
+import { mockTurnClock } from '../../helpers/turnClock.ts';
 
 beforeAll(useAppBackend);
 
@@ -95,15 +96,7 @@ describe('the image race', () => {
     // A clock that moves 50 ms when the event loop gets a turn, 10 ms per masked-model pass and
     // 1000 ms per PixelCNN pass over whole images (what scoring the completions takes): a lane
     // whose clock ran across a turn, or across a scoring pass, would be charged for it.
-    let now = 0;
-    const clock = vi.spyOn(performance, 'now').mockImplementation(() => now);
-    const realSetImmediate = globalThis.setImmediate;
-    let turns = 0;
-    const turn = vi.spyOn(globalThis, 'setImmediate').mockImplementation(((fn: () => void) => {
-      turns++;
-      now += 50;
-      return realSetImmediate(fn);
-    }) as typeof setImmediate);
+    const clock = mockTurnClock(50);
     // The PixelCNN's logits for whole images (its scoring pass) cost 1000 ms on this clock.
     const scored: RacePixelCnn = {
       config: pixelCnn.config,
@@ -112,7 +105,7 @@ describe('the image race', () => {
         const net = pixelCnn.inference();
         const logits = net.logits.bind(net);
         net.logits = (x) => {
-          now += 1000;
+          clock.advance(1000);
           return logits(x);
         };
         return net;
@@ -120,7 +113,7 @@ describe('the image race', () => {
     };
     const timed: Pick<MaskedImageModel, 'logits'> = {
       logits: (x, k) => {
-        now += 10;
+        clock.advance(10);
         return masked.logits(x, k);
       },
     };
@@ -129,14 +122,13 @@ describe('the image race', () => {
       for await (const e of raceImages(scored, timed, { samples: 2, iterations: 4, seed: 3, known: topRowsKnown(digit(), 20) })) events.push(e);
       const done = events.at(-1);
       if (done?.kind !== 'done') throw new Error('no done event');
-      expect(turns).toBeGreaterThan(1); // the race did let the event loop run
+      expect(clock.turns()).toBeGreaterThan(1); // the race did let the event loop run
       const ms = Object.fromEntries(done.lanes.map((l) => [l.lane, l.wallMs]));
       expect(ms['nar-t1']).toBe(10);
       expect(ms['nar-tk']).toBe(40);
       expect(ms.pixelcnn).toBeLessThan(1000);
     } finally {
-      turn.mockRestore();
-      clock.mockRestore();
+      clock.restore();
     }
   });
 

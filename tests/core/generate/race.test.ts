@@ -7,6 +7,7 @@ import { MaskPredictConfig, TransformerConfig } from '../../../core/models/confi
 import { MaskPredictModel } from '../../../core/models/maskPredict.ts';
 import { TransformerModel } from '../../../core/models/transformer.ts';
 import { useAppBackend } from '../../helpers/backend.ts';
+import { mockTurnClock } from '../../helpers/turnClock.ts';
 
 beforeAll(useAppBackend);
 
@@ -14,6 +15,22 @@ const vocab = CharVocabulary.fromText('abcdefghijklmnopqrstuvwxyz .\n');
 const shape = { vocabSize: vocab.size, dModel: 32, heads: 2, layers: 2, ffn: 64, context: 64 };
 const arOf = (seed: number) => new TransformerModel(TransformerConfig.parse({ family: 'transformer', ...shape }), seed);
 const narOf = (seed: number) => new MaskPredictModel(MaskPredictConfig.parse({ family: 'maskPredict', ...shape }), seed);
+
+/** The AR model with each token it takes in charged `advance(1)` on a mocked clock. */
+function tokenTimed(ar: TransformerModel, advance: (ms: number) => void): ArModel {
+  return {
+    config: ar.config,
+    createDecoder: (o) => {
+      const d = ar.createDecoder(o);
+      const feedMany = d.feedMany.bind(d);
+      d.feedMany = (ids) => {
+        advance(ids.length);
+        return feedMany(ids);
+      };
+      return d;
+    },
+  };
+}
 
 async function results(models: RaceModels, options: RaceOptions): Promise<LaneResult[]> {
   let last: RaceEvent | undefined;
@@ -77,38 +94,18 @@ describe('race clocks', () => {
     // A clock that moves 1 ms for each token the AR model takes in, and 50 ms each time the event
     // loop gets a turn (other work: other lanes' events, other clients): a lane that let the event
     // loop run inside its clock would be charged for it.
-    let now = 0;
-    const clock = vi.spyOn(performance, 'now').mockImplementation(() => now);
-    const realSetImmediate = globalThis.setImmediate;
-    let turns = 0;
-    const turn = vi.spyOn(globalThis, 'setImmediate').mockImplementation(((fn: () => void) => {
-      turns++;
-      now += 50;
-      return realSetImmediate(fn);
-    }) as typeof setImmediate);
-    const counted: ArModel = {
-      config: ar.config,
-      createDecoder: (o) => {
-        const d = ar.createDecoder(o);
-        const feedMany = d.feedMany.bind(d);
-        d.feedMany = (ids) => {
-          now += ids.length;
-          return feedMany(ids);
-        };
-        return d;
-      },
-    };
+    const clock = mockTurnClock(50);
+    const counted = tokenTimed(ar, clock.advance);
     try {
       const lanes = await results({ ar: counted, nar: narOf(15) }, RaceOptions.parse({ length: 64, lanes: ['ar-naive', 'ar-cache'] }));
-      expect(turns).toBeGreaterThan(4); // the race did let the event loop run
+      expect(clock.turns()).toBeGreaterThan(4); // the race did let the event loop run
       // 64 tokens: the start token and 63 sampled ones fed, 1 ms each.
       expect(lanes.map((l) => [l.lane, l.wallMs])).toEqual([
         ['ar-naive', 64],
         ['ar-cache', 64],
       ]);
     } finally {
-      turn.mockRestore();
-      clock.mockRestore();
+      clock.restore();
       ar.dispose();
     }
   });
@@ -160,40 +157,20 @@ describe('quality–speed frontier', () => {
     const ar = arOf(12);
     const nar = narOf(13);
     // As for the race: a clock that moves 1 ms per token the AR model takes in and 50 ms per
-    // event-loop turn (setImmediate); AR naive feeds its whole prefix each step.
-    let now = 0;
-    const clock = vi.spyOn(performance, 'now').mockImplementation(() => now);
-    const realSetImmediate = globalThis.setImmediate;
-    let turns = 0;
-    const turn = vi.spyOn(globalThis, 'setImmediate').mockImplementation(((fn: () => void) => {
-      turns++;
-      now += 50;
-      return realSetImmediate(fn);
-    }) as typeof setImmediate);
-    const counted: ArModel = {
-      config: ar.config,
-      createDecoder: (o) => {
-        const d = ar.createDecoder(o);
-        const feedMany = d.feedMany.bind(d);
-        d.feedMany = (ids) => {
-          now += ids.length;
-          return feedMany(ids);
-        };
-        return d;
-      },
-    };
+    // event-loop turn.
+    const clock = mockTurnClock(50);
+    const counted = tokenTimed(ar, clock.advance);
     try {
       const got: FrontierProgress[] = [];
       for await (const p of measureFrontier({ ar: counted, nar }, vocab, RaceOptions.parse({ length: 64 }))) {
         got.push(p);
         if (got.length === 2) break;
       }
-      expect(turns).toBeGreaterThan(4); // the frontier did let the event loop run
+      expect(clock.turns()).toBeGreaterThan(4); // the frontier did let the event loop run
       // AR + KV cache: 64 tokens fed one at a time, 1 ms each → 1 ms per token.
       expect(got[1]!.point).toMatchObject({ strategy: 'ar-cache', msPerToken: 1 });
     } finally {
-      turn.mockRestore();
-      clock.mockRestore();
+      clock.restore();
       ar.dispose();
       nar.dispose();
     }
