@@ -145,7 +145,7 @@ export async function* sampleMaskedImage(model: Pick<MaskedImageModel, 'logits'>
     }
     const predicted = toPredict;
     toPredict = maskedAfterPass(N, t, T);
-    // The least confident `toPredict` of each sample's N unknown pixels are masked again.
+    // The lowest ranked `toPredict` of each sample's N unknown pixels are masked again.
     const scale = choiceNoiseAfter(choiceNoise, t, T);
     for (let i = 0; i < K * N; i++) rank[i] = choiceRank(confidence[i]!, scale, choiceRng);
     const order = unknown.map((_, j) => j);
