@@ -116,7 +116,9 @@ export class Trainer {
     let lastTrainLoss: number | null = null;
     let lastValLoss: number | null = null;
     let pending: StepMetric[] = [];
-    let lastFlush = performance.now();
+    // The first step's record is written at once (a page that reloads a second into a fast run
+    // refills its curve from the start); then at least every flushInterval.
+    let lastFlush = -Infinity;
     let step = this.options.startStep;
     let savedStep = this.options.startStep;
     let previewAllowedAt = 0;

@@ -1,3 +1,4 @@
+import { isImageModel } from '../../../../core/protocol/schemas.ts';
 import { imageTraining } from './imageTraining.svelte.ts';
 import { training } from './training.svelte.ts';
 import { worker } from './worker.svelte.ts';
@@ -22,7 +23,8 @@ export async function followRunningTrainings(): Promise<void> {
     } catch {
       continue;
     }
-    const lab = run.model.family === 'pixelcnn' ? imageTraining : training;
+    // Image models (PixelCNN and masked image model) train in the Image lab, text models in the Text lab.
+    const lab = isImageModel(run.model) ? imageTraining : training;
     if (!lab.busy) await lab.follow(job, run);
   }
 }
