@@ -108,7 +108,8 @@ async function warmUp(pixelCnn: RacePixelCnn, masked: RaceMasked, request: Image
   if (lanes.includes('pixelcnn')) {
     const controller = new AbortController();
     let pixels = 0;
-    for await (const e of samplePixelCnn(pixelCnn, { samples: request.samples, seed: request.seed, method: 'fast', known, signal: controller.signal })) {
+    // (score: false, as the lane runs it; the scoring pass is warmed up below)
+    for await (const e of samplePixelCnn(pixelCnn, { samples: request.samples, seed: request.seed, method: 'fast', known, signal: controller.signal, score: false })) {
       if (e.kind === 'pixel' && ++pixels >= (request.warmupPixels ?? 28)) controller.abort();
     }
   }

@@ -161,14 +161,17 @@ async function trainNar(): Promise<JobResult> {
   }
 }
 
+/** A batch of random binary images (a fifth of the pixels ink). */
+function randomImages(rng: Rng): tf.Tensor4D {
+  const px = new Float32Array(IMAGE_BATCH * SIDE * SIDE);
+  for (let i = 0; i < px.length; i++) px[i] = rng.next() < 0.2 ? 1 : 0;
+  return tf.tensor4d(px, [IMAGE_BATCH, SIDE, SIDE, 1]);
+}
+
 async function trainPixelCnn(): Promise<JobResult> {
   const model = new PixelCnnModel(DEFAULT_PIXELCNN_CONFIG, 1);
   const rng = createRng(14);
-  const batches = Array.from({ length: 2 }, () => {
-    const px = new Float32Array(IMAGE_BATCH * SIDE * SIDE);
-    for (let i = 0; i < px.length; i++) px[i] = rng.next() < 0.2 ? 1 : 0;
-    return tf.tensor4d(px, [IMAGE_BATCH, SIDE, SIDE, 1]);
-  });
+  const batches = Array.from({ length: 2 }, () => randomImages(rng));
   try {
     const m = await trainThroughput(model.weights, (s) => model.loss(batches[s % batches.length]!), IMAGE_BATCH);
     return { 'train.pixelcnn': m };
@@ -182,10 +185,9 @@ async function trainMaskedImage(): Promise<JobResult> {
   const model = new MaskedImageModel(DEFAULT_MASKED_IMAGE_CONFIG, 1);
   const rng = createRng(15);
   const batches = Array.from({ length: 2 }, () => {
-    const px = new Float32Array(IMAGE_BATCH * SIDE * SIDE);
-    for (let i = 0; i < px.length; i++) px[i] = rng.next() < 0.2 ? 1 : 0;
-    const known = randomKnownMasks(IMAGE_BATCH, rng, SIDE);
-    return { images: tf.tensor4d(px, [IMAGE_BATCH, SIDE, SIDE, 1]), known: tf.tensor4d(Float32Array.from(known), [IMAGE_BATCH, SIDE, SIDE, 1]) };
+    const images = randomImages(rng);
+    const known = tf.tensor4d(Float32Array.from(randomKnownMasks(IMAGE_BATCH, rng, SIDE)), [IMAGE_BATCH, SIDE, SIDE, 1]);
+    return { images, known };
   });
   try {
     const m = await trainThroughput(model.weights, (s) => {
