@@ -125,7 +125,7 @@ export class MaskedImageModel {
    */
   logits(images: tf.Tensor4D, known: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
-      let h = maskedConv2d(tf.concat([tf.mul(images, known), known], 3) as tf.Tensor4D, this.w('in'), this.b('in'), null, { relu: true });
+      let h = maskedConv2d(tf.concat([tf.mul(images, known), known], 3) as tf.Tensor4D, this.w('in'), this.b('in'), null, { relu: true, inputGrad: false });
       this.config.dilations.forEach((d, l) => {
         h = tf.add(h, dilatedConv(h, this.w(`block${l + 1}`), this.b(`block${l + 1}`), d, true));
       });

@@ -195,9 +195,10 @@ export class PixelCnnModel {
       const L = this.config.residualBlocks;
       // The project's masked convolution skips the masked taps (and their filter gradients) on
       // wasm; elsewhere it is tf.fused.conv2d with the masked kernel.
-      const conv = (i: number, x: tf.Tensor4D, relu: boolean, pad: 'same' | 'valid') =>
-        maskedConv2d(x, this.layers[i]!.w as tf.Tensor4D, this.layers[i]!.b as tf.Tensor1D, this.masks[i] ?? null, { relu, pad });
-      let h = conv(0, images, true, 'same');
+      const conv = (i: number, x: tf.Tensor4D, relu: boolean, pad: 'same' | 'valid', inputGrad = true) =>
+        maskedConv2d(x, this.layers[i]!.w as tf.Tensor4D, this.layers[i]!.b as tf.Tensor1D, this.masks[i] ?? null, { relu, pad, inputGrad });
+      // The first layer's input is the data: no input gradient to compute.
+      let h = conv(0, images, true, 'same', false);
       for (let l = 1; l <= L; l++) h = tf.add(h, conv(l, h, true, 'same'));
       return conv(L + 2, conv(L + 1, h, true, 'valid'), false, 'valid');
     });

@@ -7,6 +7,12 @@ export interface MaskedConvOptions {
   relu: boolean;
   /** 'same' (default) or 'valid'. */
   pad?: 'same' | 'valid';
+  /**
+   * false for a layer whose input is data, not a function of weights (a network's first layer):
+   * its input gradient is then not computed (zeros are returned). With one input channel that
+   * gradient is a product one column wide, which costs as much as the layer's other two passes.
+   */
+  inputGrad?: boolean;
 }
 
 /** The masked convolution with plain tfjs ops: act(conv2d(x, w∘mask) + b), stride 1, NHWC. */
@@ -45,7 +51,10 @@ export function maskedConv2d(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, mas
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sx, swm, sy] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
         const dpre = options.relu ? tf.mul(dy, tf.step(sy)) : dy;
-        const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy: dpre, filter: swm }, { inputShape: sx.shape, strides: [1, 1], pad, dataFormat: 'NHWC' }) as tf.Tensor;
+        const dx =
+          options.inputGrad === false
+            ? tf.zerosLike(sx)
+            : (tf.engine().runKernel('Conv2DBackpropInput', { dy: dpre, filter: swm }, { inputShape: sx.shape, strides: [1, 1], pad, dataFormat: 'NHWC' }) as tf.Tensor);
         const attrs: Record<string, unknown> = { filterShape: swm.shape, strides: [1, 1], pad, dataFormat: 'NHWC' };
         if (taps) attrs.arsTapMask = taps;
         let dw = tf.engine().runKernel('Conv2DBackpropFilter', { x: sx, dy: dpre }, attrs as tf.NamedAttrMap) as tf.Tensor;

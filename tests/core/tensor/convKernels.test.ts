@@ -102,3 +102,23 @@ describe('maskedConv2d (the PixelCNN layer op)', () => {
     });
   }
 });
+
+describe('maskedConv2d on data (inputGrad: false, a first layer)', () => {
+  it('gives the reference weight and bias gradients and does not run the input-gradient kernel', async () => {
+    const x = randn([2, 12, 11, 1], 71) as tf.Tensor4D;
+    const w = randn([7, 7, 1, 8], 72, 0.4) as tf.Tensor4D;
+    const b = randn([8], 73) as tf.Tensor1D;
+    const m = tf.tensor4d(mask(7, 'A'), [7, 7, 1, 1]) as tf.Tensor4D;
+    const cot = randn([2, 12, 11, 8], 74);
+    const gradsOf = (conv: typeof maskedConv2d, inputGrad?: boolean) =>
+      tf.grads((wv: tf.Tensor, bv: tf.Tensor) => tf.sum(tf.mul(conv(x, wv as tf.Tensor4D, bv as tf.Tensor1D, m, { relu: true, inputGrad }), cot)))([w, b]);
+    const want = gradsOf(maskedConv2dReference);
+    let got: tf.Tensor[] = [];
+    const profile = await tf.profile(() => (got = gradsOf(maskedConv2d, false)));
+    got.forEach((g, i) => expect(tf.max(tf.abs(tf.sub(g, want[i]!))).dataSync()[0]!, `gradient ${i}`).toBeLessThan(1e-4));
+    expect(profile.kernelNames).toContain('Conv2DBackpropFilter');
+    expect(profile.kernelNames).not.toContain('Conv2DBackpropInput');
+    // the same op with its input gradient on runs that kernel (so the check above can fail)
+    expect((await tf.profile(() => gradsOf(maskedConv2d))).kernelNames).toContain('Conv2DBackpropInput');
+  });
+});
