@@ -189,16 +189,20 @@ export class PixelCnnModel {
     return mask ? tf.mul(w, mask) : w;
   }
 
-  /** Logits [B, H, W, 1] for images [B, H, W, 1] of 0/1 floats. Differentiable. */
-  logits(images: tf.Tensor4D): tf.Tensor4D {
+  /**
+   * Logits [B, H, W, 1] for images [B, H, W, 1] of 0/1 floats. Differentiable in the weights;
+   * in the images only with `imageGrad` (an analysis such as a receptive-field check: training
+   * never needs the data's gradient, and the first layer skips computing it).
+   */
+  logits(images: tf.Tensor4D, { imageGrad = false }: { imageGrad?: boolean } = {}): tf.Tensor4D {
     return tf.tidy(() => {
       const L = this.config.residualBlocks;
       // The project's masked convolution skips the masked taps (and their filter gradients) on
       // wasm; elsewhere it is tf.fused.conv2d with the masked kernel.
       const conv = (i: number, x: tf.Tensor4D, relu: boolean, pad: 'same' | 'valid', inputGrad = true) =>
         maskedConv2d(x, this.layers[i]!.w as tf.Tensor4D, this.layers[i]!.b as tf.Tensor1D, this.masks[i] ?? null, { relu, pad, inputGrad });
-      // The first layer's input is the data: no input gradient to compute.
-      let h = conv(0, images, true, 'same', false);
+      // The first layer's input is the data: no input gradient to compute unless asked.
+      let h = conv(0, images, true, 'same', imageGrad);
       for (let l = 1; l <= L; l++) h = tf.add(h, conv(l, h, true, 'same'));
       return conv(L + 2, conv(L + 1, h, true, 'valid'), false, 'valid');
     });

@@ -16,7 +16,7 @@ const SMALL = PixelCnnConfig.parse({ family: 'pixelcnn', channels: 16, residualB
 /** d logit[p] / d input, for one random grey image: a [784] array. */
 function logitGradient(model: PixelCnnModel, input: tf.Tensor4D, p: number): Float32Array {
   const pick = tf.tidy(() => tf.oneHot(tf.tensor1d([p], 'int32'), 784).toFloat().reshape([1, 28, 28, 1]));
-  const grad = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(model.logits(x as tf.Tensor4D), pick)))(input));
+  const grad = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(model.logits(x as tf.Tensor4D, { imageGrad: true }), pick)))(input));
   const out = grad.dataSync() as Float32Array;
   tf.dispose([grad, pick]);
   return Float32Array.from(out);
