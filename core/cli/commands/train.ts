@@ -46,6 +46,7 @@ On a terminal, what the model writes after each validation is printed above the 
   --local-context N   nar: each position also sees its N nearest tokens on each side in its input (default ${DEFAULT_LOCAL_CONTEXT}; 0: none)
   --channels N        image model feature maps (default: pixelcnn ${DEFAULT_PIXELCNN_CONFIG.channels}, masked-image ${DEFAULT_MASKED_IMAGE_CONFIG.channels})
   --blocks N          PixelCNN masked 3×3 residual layers (default ${DEFAULT_PIXELCNN_CONFIG.residualBlocks})
+  --first-kernel N    PixelCNN side of the first, type-A masked kernel: odd, 3-11 (default ${DEFAULT_PIXELCNN_CONFIG.firstKernel})
   --binarize HOW      image models: threshold (grey values cut at one half, default) or
                       stochastic (each pixel ink with probability its grey value, drawn
                       afresh every time; sets without grey values keep their bits)
@@ -96,7 +97,7 @@ const MODEL_FLAGS: Record<string, readonly string[]> = {
   rnn: ['seq', 'hidden', 'embedding', 'layers'],
   transformer: ['seq', 'layers', 'd-model', 'heads', 'ffn', 'context'],
   nar: ['seq', 'layers', 'd-model', 'heads', 'ffn', 'context', 'positions', 'local-context'],
-  pixelcnn: ['channels', 'blocks', 'binarize'],
+  pixelcnn: ['channels', 'blocks', 'first-kernel', 'binarize'],
   'masked-image': ['channels', 'binarize'],
 };
 /** What each model-specific flag is for, in warnings. */
@@ -113,6 +114,7 @@ const FLAG_USERS: Record<string, string> = {
   'local-context': 'nar',
   channels: 'pixelcnn and masked-image',
   blocks: 'pixelcnn',
+  'first-kernel': 'pixelcnn',
   binarize: 'pixelcnn and masked-image',
 };
 
@@ -224,6 +226,7 @@ function imageModelChoice(model: string, values: Values): ImageTrainConfigInput[
     family: 'pixelcnn' as const,
     channels: optInt(values, 'channels') ?? DEFAULT_PIXELCNN_CONFIG.channels,
     residualBlocks: optInt(values, 'blocks') ?? DEFAULT_PIXELCNN_CONFIG.residualBlocks,
+    firstKernel: optInt(values, 'first-kernel') ?? DEFAULT_PIXELCNN_CONFIG.firstKernel,
   };
 }
 
@@ -240,7 +243,7 @@ async function trainImages(model: string, values: Values, io: CliIo): Promise<nu
     lr: optNumber(values, 'lr'),
     binarization: binarize as ImageBinarization | undefined,
   });
-  checkAgainst(ImageTrainConfig, config, { steps: '--steps', batch: '--batch', lr: '--lr', 'model.channels': '--channels', 'model.residualBlocks': '--blocks', data: '--data' });
+  checkAgainst(ImageTrainConfig, config, { steps: '--steps', batch: '--batch', lr: '--lr', 'model.channels': '--channels', 'model.residualBlocks': '--blocks', 'model.firstKernel': '--first-kernel', data: '--data' });
   checkDataPath(config.data, model);
   const name = str(values, 'name');
   return withClient(values, io, (client) =>
@@ -252,7 +255,7 @@ export const trainCommand: Command = {
   summary: 'train a new model: character-level text, or images (PixelCNN, masked image model)',
   help: HELP,
   options: {
-    ...stringFlags('model', 'data', 'steps', 'batch', 'seq', 'hidden', 'embedding', 'layers', 'd-model', 'heads', 'ffn', 'context', 'positions', 'local-context', 'channels', 'blocks', 'binarize', 'lr', 'name'),
+    ...stringFlags('model', 'data', 'steps', 'batch', 'seq', 'hidden', 'embedding', 'layers', 'd-model', 'heads', 'ffn', 'context', 'positions', 'local-context', 'channels', 'blocks', 'first-kernel', 'binarize', 'lr', 'name'),
     ...stringFlags('distill-from', 'distill-temperature', 'distill-chars', 'seed'),
     ...STUDIO_OPTIONS,
   },

@@ -18,7 +18,7 @@ afterAll(async () => {
 describe('ars with PixelCNN runs', () => {
   it('trains on MNIST, samples a grid and completes a partial drawing, keeping its known rows', async () => {
     const home = join(dir, 'home');
-    const t = await spawnArs(['train', '--model', 'pixelcnn', '--data', 'mnist', '--steps', '6', '--channels', '8', '--blocks', '1', '--batch', '8', '--runs-dir', home, '--json']);
+    const t = await spawnArs(['train', '--model', 'pixelcnn', '--data', 'mnist', '--steps', '6', '--channels', '8', '--blocks', '1', '--first-kernel', '5', '--batch', '8', '--runs-dir', home, '--json']);
     expect(t.stderr).toBe('');
     expect(t.status).toBe(0);
     const last = JSON.parse(t.stdout.trim().split('\n').at(-1)!) as { runId: string; state: string };
@@ -31,8 +31,9 @@ describe('ars with PixelCNN runs', () => {
     const sampled = JSON.parse(s.stdout) as { nll: number[]; backend: string };
     expect(sampled.nll).toHaveLength(3);
     // Sampling as the first thing a fresh worker does still sets up the chosen backend (not tfjs's default cpu).
-    const meta = JSON.parse(await readFile(join(home, 'runs', last.runId, 'run.json'), 'utf8')) as { backend: string };
+    const meta = JSON.parse(await readFile(join(home, 'runs', last.runId, 'run.json'), 'utf8')) as { backend: string; config: { model: { firstKernel: number } } };
     expect(sampled.backend).toBe(meta.backend);
+    expect(meta.config.model.firstKernel).toBe(5);
     const png = PNG.sync.read(await readFile(grid));
     expect([png.width, png.height]).toEqual([(3 * 28 + 2 * 2) * 4, 28 * 4]);
 
