@@ -35,11 +35,13 @@ export const JOB_NAMES = [
   'train.transformer',
   'train.nar',
   'train.pixelcnn',
+  'train.pixelcnn.default',
   'train.maskedimage',
   'sample.lstm',
   'sample.transformer',
   'sample.nar',
   'sample.pixelcnn',
+  'sample.pixelcnn.default',
   'sample.vocab4k',
 ] as const;
 export type JobName = (typeof JOB_NAMES)[number];
@@ -52,6 +54,9 @@ export const FIGURES: readonly FigureDef[] = [
   { id: 'train.transformer', title: 'transformer training', unit: 'tokens/s', better: 'higher', torch: torch('gpt', 'train_tokens_per_s'), job: 'train.transformer' },
   { id: 'train.nar', title: 'nar training', unit: 'tokens/s', better: 'higher', torch: torch('nar', 'train_tokens_per_s'), job: 'train.nar' },
   { id: 'train.pixelcnn', title: 'pixelcnn training', unit: 'images/s', better: 'higher', torch: torch('pixelcnn', 'train_images_per_s'), job: 'train.pixelcnn' },
+  // The default PixelCNN (deeper and narrower than PyTorch's shape; no PyTorch counterpart): its
+  // step time says how long the default training takes to reach its test NLL (pixelcnnReach.ts).
+  { id: 'train.pixelcnn.default', title: 'pixelcnn training, default shape', unit: 'images/s', better: 'higher', job: 'train.pixelcnn.default' },
   // The Image race's non-autoregressive model (default shape, random known-masks); no PyTorch counterpart.
   { id: 'train.maskedimage', title: 'masked image training', unit: 'images/s', better: 'higher', job: 'train.maskedimage' },
   { id: 'sample.lstm', title: 'lstm sampling', unit: 'ms/token', better: 'lower', torch: torch('char_lstm', 'sample_ms_per_token'), job: 'sample.lstm' },
@@ -65,6 +70,7 @@ export const FIGURES: readonly FigureDef[] = [
   { id: 'sample.pixelcnn.naive', title: 'pixelcnn, one image, naive', unit: 's', better: 'lower', torch: torch('pixelcnn', 'sample_s_per_image_b1'), job: 'sample.pixelcnn' },
   { id: 'sample.pixelcnn.fast', title: 'pixelcnn, one image, fast', unit: 's', better: 'lower', torch: torch('pixelcnn', 'sample_s_per_image_b1'), job: 'sample.pixelcnn' },
   { id: 'sample.pixelcnn.batch16', title: 'pixelcnn, batch of 16, fast', unit: 's', better: 'lower', job: 'sample.pixelcnn' },
+  { id: 'sample.pixelcnn.default', title: 'pixelcnn default, one image, fast', unit: 's', better: 'lower', job: 'sample.pixelcnn.default' },
   // A 4,000-character vocabulary (Chinese text): largeVocabSampling.ts.
   { id: 'sample.vocab4k.lstm', title: 'lstm sampling, vocab 4000', unit: 'ms/token', better: 'lower', job: 'sample.vocab4k' },
   { id: 'sample.vocab4k.transformer.kv', title: 'transformer KV, vocab 4000', unit: 'ms/token', better: 'lower', job: 'sample.vocab4k' },

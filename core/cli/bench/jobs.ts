@@ -14,7 +14,7 @@ import { MaskPredictModel, type MaskedBatch } from '../../models/maskPredict.ts'
 import { MaskedImageModel } from '../../models/maskedImage.ts';
 import { DEFAULT_MASKED_IMAGE_CONFIG } from '../../models/maskedImageConfig.ts';
 import { PixelCnnModel } from '../../models/pixelcnn.ts';
-import { DEFAULT_PIXELCNN_CONFIG } from '../../models/pixelcnnConfig.ts';
+import { BENCH_PIXELCNN_CONFIG, DEFAULT_PIXELCNN_CONFIG, type PixelCnnConfig } from '../../models/pixelcnnConfig.ts';
 import { RnnModel } from '../../models/rnn.ts';
 import type { Decoder } from '../../models/textModel.ts';
 import { TransformerModel } from '../../models/transformer.ts';
@@ -168,13 +168,14 @@ function randomImages(rng: Rng): tf.Tensor4D {
   return tf.tensor4d(px, [IMAGE_BATCH, SIDE, SIDE, 1]);
 }
 
-async function trainPixelCnn(): Promise<JobResult> {
-  const model = new PixelCnnModel(DEFAULT_PIXELCNN_CONFIG, 1);
+/** PixelCNN training throughput of one shape: the benchmark shape (PyTorch's) or the default. */
+async function trainPixelCnn(config: PixelCnnConfig, figure: string): Promise<JobResult> {
+  const model = new PixelCnnModel(config, 1);
   const rng = createRng(14);
   const batches = Array.from({ length: 2 }, () => randomImages(rng));
   try {
     const m = await trainThroughput(model.weights, (s) => model.loss(batches[s % batches.length]!), IMAGE_BATCH);
-    return { 'train.pixelcnn': m };
+    return { [figure]: m };
   } finally {
     tf.dispose(batches);
     model.dispose();
@@ -283,16 +284,23 @@ async function samplePixelCnn(): Promise<JobResult> {
   return pixelCnnSamplingBench();
 }
 
+async function samplePixelCnnDefault(): Promise<JobResult> {
+  const { defaultPixelCnnSamplingBench } = await import('./pixelcnnSampling.ts');
+  return defaultPixelCnnSamplingBench();
+}
+
 export const JOBS: Record<JobName, () => Promise<JobResult>> = {
   'train.lstm': () => trainRnn('lstm'),
   'train.rnn': () => trainRnn('rnn'),
   'train.transformer': trainTransformer,
   'train.nar': trainNar,
-  'train.pixelcnn': trainPixelCnn,
+  'train.pixelcnn': () => trainPixelCnn(BENCH_PIXELCNN_CONFIG, 'train.pixelcnn'),
+  'train.pixelcnn.default': () => trainPixelCnn(DEFAULT_PIXELCNN_CONFIG, 'train.pixelcnn.default'),
   'train.maskedimage': trainMaskedImage,
   'sample.lstm': sampleLstm,
   'sample.transformer': sampleTransformer,
   'sample.nar': sampleNar,
   'sample.pixelcnn': samplePixelCnn,
+  'sample.pixelcnn.default': samplePixelCnnDefault,
   'sample.vocab4k': async () => (await import('./largeVocabSampling.ts')).largeVocabSamplingBench(),
 };

@@ -2,7 +2,7 @@
 import { samplePixelCnn } from '../../generate/pixelcnnSampling.ts';
 import type { PixelSamplingMethod } from '../../generate/pixelcnnOptions.ts';
 import { PixelCnnModel } from '../../models/pixelcnn.ts';
-import { DEFAULT_PIXELCNN_CONFIG } from '../../models/pixelcnnConfig.ts';
+import { BENCH_PIXELCNN_CONFIG, DEFAULT_PIXELCNN_CONFIG } from '../../models/pixelcnnConfig.ts';
 import type { JobResult, Measured } from './jobs.ts';
 import { median } from './measure.ts';
 
@@ -27,7 +27,7 @@ async function measure(model: PixelCnnModel, method: PixelSamplingMethod, sample
 }
 
 export async function pixelCnnSamplingBench(): Promise<JobResult> {
-  const model = new PixelCnnModel(DEFAULT_PIXELCNN_CONFIG, 1);
+  const model = new PixelCnnModel(BENCH_PIXELCNN_CONFIG, 1);
   try {
     return {
       'sample.pixelcnn.fast': await measure(model, 'fast', 1, 3, 60),
@@ -35,6 +35,16 @@ export async function pixelCnnSamplingBench(): Promise<JobResult> {
       // The baseline: one whole-image pass per pixel. One timed run (it is the slow one).
       'sample.pixelcnn.naive': await measure(model, 'naive', 1, 1, 10),
     };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** One image on the fast path with the default PixelCNN (deeper than the benchmark shape): what a user waits in the Image lab. */
+export async function defaultPixelCnnSamplingBench(): Promise<JobResult> {
+  const model = new PixelCnnModel(DEFAULT_PIXELCNN_CONFIG, 1);
+  try {
+    return { 'sample.pixelcnn.default': await measure(model, 'fast', 1, 3, 60) };
   } finally {
     model.dispose();
   }

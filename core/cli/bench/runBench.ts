@@ -11,6 +11,7 @@ import type { BackendInfo } from '../../tensor/backend.ts';
 import { MEMORY_TARGET_BYTES, ratioToTorch, selectFigures, type FigureDef, type JobName } from './figures.ts';
 import type { Measured } from './jobs.ts';
 import { formatProfile, jobProfile, type JobProfile } from './profileTable.ts';
+import { reachEstimate, reachLine, type ReachEstimate } from './pixelcnnReach.ts';
 import { findTorchBench, runTorchBench, torchArgs, torchSections, torchValue, type TorchOutput } from './torchReference.ts';
 import type { CompareWith, JobOutcome } from './runJob.ts';
 
@@ -80,6 +81,8 @@ export interface BenchReport {
   torchReference?: { script: string | null; meta: Record<string, unknown> | null; seconds: number | null; error: string | null };
   /** With `profile`: time per kernel per training step, per job. */
   profiles?: JobProfile[];
+  /** With the default PixelCNN's training figure: how long its training takes here to reach the test NLL of issue 17. */
+  pixelCnnReach?: ReachEstimate;
 }
 
 const UNIT_SHORT: Record<string, string> = { 'tokens/s': 'tok/s', 'images/s': 'img/s' };
@@ -254,6 +257,7 @@ export async function runBench(options: BenchOptions, io: BenchIo): Promise<numb
     if (torchReference?.error) io.stderr.write(`PyTorch reference: ${torchReference.error}\n`);
   }
   const seconds = (performance.now() - started) / 1000;
+  const reach = reachEstimate(reports.find((r) => r.id === 'train.pixelcnn.default')?.value);
   const report: BenchReport = {
     backend: info?.backend ?? null,
     device: info?.device ?? 'unknown',
@@ -269,6 +273,7 @@ export async function runBench(options: BenchOptions, io: BenchIo): Promise<numb
     errors,
     ...(torchReference ? { torchReference } : {}),
     ...(options.profile ? { profiles } : {}),
+    ...(reach ? { pixelCnnReach: reach } : {}),
   };
   if (options.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else {
@@ -277,6 +282,7 @@ export async function runBench(options: BenchOptions, io: BenchIo): Promise<numb
       const ok = peak <= MEMORY_TARGET_BYTES;
       io.stdout.write(`\nworker peak memory (largest job): ${mib(peak)} (target ≤ ${mib(MEMORY_TARGET_BYTES)})${ok ? ' ✓' : ''}\n`);
     }
+    if (reach) io.stdout.write(`\n${reachLine(reach)}\n`);
     for (const p of profiles) io.stdout.write(`\n${formatProfile(p)}\n`);
     if (torchReference && !torchReference.error) {
       const meta = torchReference.meta ?? {};

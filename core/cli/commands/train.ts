@@ -223,7 +223,7 @@ function imageSource(raw: string, model: string, cwd: string): ImageTrainConfigI
 function imageModelChoice(model: string, values: Values): ImageTrainConfigInput['model'] {
   if (model === 'masked-image') return { ...DEFAULT_MASKED_IMAGE_CONFIG, channels: optInt(values, 'channels') ?? DEFAULT_MASKED_IMAGE_CONFIG.channels };
   return {
-    family: 'pixelcnn' as const,
+    ...DEFAULT_PIXELCNN_CONFIG,
     channels: optInt(values, 'channels') ?? DEFAULT_PIXELCNN_CONFIG.channels,
     residualBlocks: optInt(values, 'blocks') ?? DEFAULT_PIXELCNN_CONFIG.residualBlocks,
     firstKernel: optInt(values, 'first-kernel') ?? DEFAULT_PIXELCNN_CONFIG.firstKernel,

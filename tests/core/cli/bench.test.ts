@@ -6,6 +6,7 @@ import { FIGURES, JOB_NAMES, ratioToTorch, selectFigures } from '../../../core/c
 import { jobProfile, formatProfile } from '../../../core/cli/bench/profileTable.ts';
 import { findTorchBench, torchArgs, torchSections, torchValue } from '../../../core/cli/bench/torchReference.ts';
 import { median } from '../../../core/cli/bench/measure.ts';
+import { DEFAULT_PIXELCNN_REACH, reachEstimate, reachLine } from '../../../core/cli/bench/pixelcnnReach.ts';
 import { formatValue, torchTable, withTorch, type FigureReport } from '../../../core/cli/bench/runBench.ts';
 import { runCli, type CliIo } from '../../../core/cli/runCli.ts';
 
@@ -19,6 +20,7 @@ describe('ars bench figures', () => {
       'train.transformer',
       'train.nar',
       'train.pixelcnn',
+      'train.pixelcnn.default',
       'train.maskedimage',
       'sample.lstm',
       'sample.transformer.naive',
@@ -29,15 +31,18 @@ describe('ars bench figures', () => {
       'sample.pixelcnn.naive',
       'sample.pixelcnn.fast',
       'sample.pixelcnn.batch16',
+      'sample.pixelcnn.default',
       'sample.vocab4k.lstm',
       'sample.vocab4k.transformer.kv',
       'sample.vocab4k.nar.t1',
     ]);
     for (const f of FIGURES) expect(JOB_NAMES).toContain(f.job);
-    // Every figure but the masked image model's, the batch of 16 and the large-vocabulary ones has PyTorch's counterpart in the reference.
+    // Every figure but the default PixelCNN's, the masked image model's, the batch of 16 and the large-vocabulary ones has PyTorch's counterpart in the reference.
     expect(FIGURES.filter((f) => f.torch === undefined).map((f) => f.id)).toEqual([
+      'train.pixelcnn.default',
       'train.maskedimage',
       'sample.pixelcnn.batch16',
+      'sample.pixelcnn.default',
       'sample.vocab4k.lstm',
       'sample.vocab4k.transformer.kv',
       'sample.vocab4k.nar.t1',
@@ -47,9 +52,9 @@ describe('ars bench figures', () => {
   it('--only selects by id, group or model, comma-separated, and rejects unknown names', () => {
     expect(selectFigures('lstm').map((f) => f.id)).toEqual(['train.lstm', 'sample.lstm', 'sample.vocab4k.lstm']);
     expect(selectFigures('vocab4k').map((f) => f.id)).toEqual(['sample.vocab4k.lstm', 'sample.vocab4k.transformer.kv', 'sample.vocab4k.nar.t1']);
-    expect(selectFigures('train').map((f) => f.id)).toEqual(['train.lstm', 'train.rnn', 'train.transformer', 'train.nar', 'train.pixelcnn', 'train.maskedimage']);
+    expect(selectFigures('train').map((f) => f.id)).toEqual(['train.lstm', 'train.rnn', 'train.transformer', 'train.nar', 'train.pixelcnn', 'train.pixelcnn.default', 'train.maskedimage']);
     expect(selectFigures('sample.nar.t10').map((f) => f.id)).toEqual(['sample.nar.t10']);
-    expect(selectFigures('rnn,pixelcnn').map((f) => f.id)).toEqual(['train.rnn', 'train.pixelcnn', 'sample.pixelcnn.naive', 'sample.pixelcnn.fast', 'sample.pixelcnn.batch16']);
+    expect(selectFigures('rnn,pixelcnn').map((f) => f.id)).toEqual(['train.rnn', 'train.pixelcnn', 'train.pixelcnn.default', 'sample.pixelcnn.naive', 'sample.pixelcnn.fast', 'sample.pixelcnn.batch16', 'sample.pixelcnn.default']);
     expect(selectFigures(undefined)).toHaveLength(FIGURES.length);
     expect(() => selectFigures('gpt5')).toThrow(/names no figure/);
   });
@@ -72,14 +77,16 @@ describe('ars bench figures', () => {
     const out = { meta: {}, gpt: { train_tokens_per_s: 30_000, sample_naive_ms_per_token: 1.6, sample_kvcache_ms_per_token: 'x' }, pixelcnn: { train_images_per_s: 200 } };
     expect(torchValue(figures[0]!, out)).toBe(30_000);
     expect(torchValue(figures.find((f) => f.id === 'sample.transformer.kv')!, out)).toBeNull();
-    const reports: FigureReport[] = figures.map((f, i) => ({
-      id: f.id, title: f.title, unit: f.unit, better: f.better, value: [15_000, 200, 0.8, 0.1][i] ?? null,
+    const ours: Record<string, number> = { 'train.transformer': 15_000, 'train.pixelcnn': 200, 'train.pixelcnn.default': 150, 'sample.transformer.naive': 0.8, 'sample.transformer.kv': 0.1 };
+    const reports: FigureReport[] = figures.map((f) => ({
+      id: f.id, title: f.title, unit: f.unit, better: f.better, value: ours[f.id] ?? null,
       torch: null, ratio: null, meets: null, repeats: 5, detail: null, unavailable: null, peakRssBytes: null,
     }));
     const done = withTorch(reports, figures, out);
     expect(done.map((r) => [r.id, r.torch, r.ratio, r.meets])).toEqual([
       ['train.transformer', 30_000, 0.5, false],
       ['train.pixelcnn', 200, 1, true],
+      ['train.pixelcnn.default', null, null, null],
       ['sample.transformer.naive', 1.6, 2, true],
       ['sample.transformer.kv', null, null, null],
       ['sample.vocab4k.transformer.kv', null, null, null],
@@ -122,6 +129,15 @@ describe('ars bench figures', () => {
     expect(text).toContain('train.transformer: 10.0 ms/step over 10 steps');
     expect(text).toMatch(/BatchMatMul\s+4\s+6\.00\s+60\.0%\s+10\.00\s+90\.9%/);
     expect(text).toMatch(/\(outside kernels\)\s+3\.00\s+30\.0%/);
+  });
+
+  it('says how long the default PixelCNN trains here to reach its test NLL, from the measured step rate', () => {
+    const e = reachEstimate(96)!;
+    expect(e.minutes).toBeCloseTo((DEFAULT_PIXELCNN_REACH.steps * DEFAULT_PIXELCNN_REACH.batch) / 96 / 60, 6);
+    expect(e.measuredNats).toBeLessThanOrEqual(e.targetNats);
+    expect(reachEstimate(192)!.minutes).toBeCloseTo(e.minutes / 2, 6);
+    expect(reachLine(e)).toContain(`~${e.minutes.toFixed(1)} min`);
+    for (const none of [null, undefined, Number.NaN, 0]) expect(reachEstimate(none)).toBeNull();
   });
 
   it('medians and units', () => {
