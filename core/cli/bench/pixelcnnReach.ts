@@ -26,7 +26,7 @@ export const DEFAULT_PIXELCNN_REACH: PixelCnnReach = { targetNats: 90, measuredN
 export interface ReachEstimate extends PixelCnnReach {
   /** The bench's default-shape training throughput. */
   imagesPerSecond: number;
-  /** The steps' optimisation time at that throughput (training adds validation and checkpoints, ~5 %). */
+  /** The steps' optimisation time at that throughput (a training run also validates and checkpoints). */
   minutes: number;
 }
 
