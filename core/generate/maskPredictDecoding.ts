@@ -7,10 +7,16 @@ import { sampleToken, type SamplingParams } from './samplers.ts';
 import { createBreather, type Breather } from './breathing.ts';
 import { choiceNoiseAfter, choiceRank, choiceStream } from './choiceNoise.ts';
 import { doneEvent, type TextGenerationEvent } from './textEvents.ts';
+import { spreadRadius, spreadRemask } from './spreadRemask.ts';
 
 export interface MaskPredictOptions extends SampleOptions {
   /** Refinement passes T per block (1 = one shot). */
   iterations: number;
+  /**
+   * Keep apart what one pass predicted together (spreadRemask.ts; default true): false masks
+   * again simply the least confident positions, as Ghazvininejad et al. 2019 do.
+   */
+  spread?: boolean;
 }
 
 /** How many positions pass t (0-based, t ≥ 1) re-masks out of n with T passes: n·(T−t)/T, at least 1. */
@@ -43,7 +49,8 @@ export function predictSlots(
 /**
  * Non-autoregressive generation: all positions of a block at once, refined by mask-predict —
  * pass 1 predicts every slot; each later pass t re-masks the n·(T−t)/T least confident slots and
- * predicts them again. Texts longer than the model's context are made block by block, each
+ * predicts them again, except that two slots the same pass predicted are not both kept when
+ * they are close (`spread`: they were drawn independently of each other). Texts longer than the model's context are made block by block, each
  * block conditioned on what came before. Every pass streams the whole canvas. `breathe`: as in
  * generateAutoregressive.
  */
@@ -75,6 +82,7 @@ export async function* generateMaskPredict(
     const prefix = history.slice(Math.max(0, history.length - (context - block)));
     const canvas = new Int32Array(block).fill(model.maskId);
     const conf = new Float64Array(block);
+    const lastPredicted: boolean[] = new Array<boolean>(block).fill(false);
     for (let t = 0; t < options.iterations; t++) {
       if (signal?.aborted) {
         reason = 'cancelled';
@@ -87,12 +95,14 @@ export async function* generateMaskPredict(
         // (t is 0-based here: the ranking before pass t + 1 comes after pass t.)
         const scale = choiceNoiseAfter(choiceNoise, t, options.iterations);
         const rank = Float64Array.from(conf, (c) => choiceRank(c, scale, choiceRng));
-        slots = Array.from({ length: block }, (_, i) => i)
-          .sort((a, b) => rank[a]! - rank[b]! || a - b)
-          .slice(0, n);
+        slots = options.spread === false
+          ? Array.from({ length: block }, (_, i) => i).sort((a, b) => rank[a]! - rank[b]! || a - b).slice(0, n)
+          : spreadRemask(rank, lastPredicted, n, spreadRadius(options.iterations));
         for (const s of slots) canvas[s] = model.maskId;
       }
       const p = predictSlots(model, prefix, canvas, slots, options, rng);
+      lastPredicted.fill(false);
+      for (const s of slots) lastPredicted[s] = true;
       for (const [s, q] of p) conf[s] = q;
       steps++;
       iteration++;
