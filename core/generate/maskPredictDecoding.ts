@@ -50,9 +50,9 @@ export function predictSlots(
  * Non-autoregressive generation: all positions of a block at once, refined by mask-predict —
  * pass 1 predicts every slot; each later pass t re-masks the n·(T−t)/T least confident slots and
  * predicts them again, except that two slots the same pass predicted are not both kept when
- * they are close (`spread`: they were drawn independently of each other). Texts longer than the model's context are made block by block, each
- * block conditioned on what came before. Every pass streams the whole canvas. `breathe`: as in
- * generateAutoregressive.
+ * they are close (`spread`: they were drawn independently of each other). Texts longer than the
+ * model's context are made block by block, each block conditioned on what came before. Every
+ * pass streams the whole canvas. `breathe`: as in generateAutoregressive.
  */
 export async function* generateMaskPredict(
   model: MaskPredictModel,
