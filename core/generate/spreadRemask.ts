@@ -46,8 +46,8 @@ function clashes(i: number, radius: number, kept: Uint8Array, fresh: ArrayLike<b
  * The neighbourhood for T passes: each pass keeps about 1/T of a block, so the positions one pass
  * keeps lie about T apart on average; kept fresh positions are held at least ⌊T/2⌋ + 1 apart.
  * Measured on the sonnets (docs/DISTILLATION.md, 12 seeds, T = 10): radius 6 brought the NAR
- * text's NLL under the AR model from 1.66 to 0.90 nats/char above the AR text's; 2 and 4 gave
- * 1.01 and 0.97, and 8 and 12 (6 seeds) 1.20 and 1.28.
+ * text's NLL under the AR model from 1.66 to 0.90 nats/char above the AR text's; 2, 4, 5 and 7
+ * gave 1.01, 0.97, 0.94 and 1.08, and 8 and 12 (6 seeds) 1.20 and 1.28.
  */
 export function spreadRadius(iterations: number): number {
   return Math.floor(Math.max(1, iterations) / 2) + 1;
