@@ -95,9 +95,8 @@ export async function* generateMaskPredict(
         // (t is 0-based here: the ranking before pass t + 1 comes after pass t.)
         const scale = choiceNoiseAfter(choiceNoise, t, options.iterations);
         const rank = Float64Array.from(conf, (c) => choiceRank(c, scale, choiceRng));
-        slots = options.spread === false
-          ? Array.from({ length: block }, (_, i) => i).sort((a, b) => rank[a]! - rank[b]! || a - b).slice(0, n)
-          : spreadRemask(rank, lastPredicted, n, spreadRadius(options.iterations));
+        // Radius 0: plainly the n lowest ranks.
+        slots = spreadRemask(rank, lastPredicted, n, options.spread === false ? 0 : spreadRadius(options.iterations));
         for (const s of slots) canvas[s] = model.maskId;
       }
       const p = predictSlots(model, prefix, canvas, slots, options, rng);

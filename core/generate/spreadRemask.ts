@@ -8,7 +8,8 @@
  *
  * `rank[i]`: how much position i deserves keeping (log confidence, perhaps with choice noise);
  * `fresh[i]`: whether position i was predicted in the latest pass; `n`: positions to mask again.
- * `radius`: how near counts as neighbours. Returns the n positions to mask again, ascending.
+ * `radius`: how near counts as neighbours (0: none, the n lowest ranks). Returns the n positions
+ * to mask again, ascending.
  */
 export function spreadRemask(rank: ArrayLike<number>, fresh: ArrayLike<boolean>, n: number, radius = 1): number[] {
   const size = rank.length;

@@ -33,6 +33,8 @@ describe('spreadRemask', () => {
     // Keep 3 of 8 with radius 2: 0, then 3 (1 and 2 are within 2 of 0), then 6.
     expect(spreadRemask(rank, fresh, 5, 2)).toEqual([1, 2, 4, 5, 7]);
     expect(spreadRemask(rank, fresh, 5, 1)).toEqual([1, 3, 5, 6, 7]);
+    // Radius 0: the n lowest ranks, neighbours or not.
+    expect(spreadRemask(rank, fresh, 5, 0)).toEqual([3, 4, 5, 6, 7]);
     expect([1, 2, 4, 10].map(spreadRadius)).toEqual([1, 2, 3, 6]);
   });
 });
