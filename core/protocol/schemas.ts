@@ -20,6 +20,7 @@ export { frontierLabel, laneLabel, type LaneSettings, type RaceLaneId } from '..
 export { IMAGE_RACE_LANE_IDS, ImageRaceOptions, imageLaneLabel, type ImageRaceLaneId } from '../generate/imageRaceOptions.ts';
 export { DEFAULT_CHOICE_NOISE } from '../generate/pixelcnnOptions.ts';
 export { DEFAULT_IMAGE_LR } from '../train/imageConfig.ts';
+export { DEFAULT_LEARNING_RATES } from '../train/config.ts';
 export {
   LIMITS_EXPERIMENTS,
   MODES_STRATEGIES,

@@ -8,7 +8,7 @@ import { DEFAULT_MASKED_IMAGE_CONFIG } from '../../models/maskedImageConfig.ts';
 import { DEFAULT_PIXELCNN_CONFIG } from '../../models/pixelcnnConfig.ts';
 import { DISTILL_DEFAULTS, DISTILL_MAX_CHARACTERS } from '../../generate/distillOptions.ts';
 import { Methods, type ParamsOf } from '../../protocol/messages.ts';
-import { TrainConfig, type TrainConfigInput } from '../../train/config.ts';
+import { DEFAULT_LEARNING_RATES, TrainConfig, type TrainConfigInput } from '../../train/config.ts';
 import { ImageTrainConfig, type ImageTrainConfigInput } from '../../train/imageConfig.ts';
 import type { Command } from '../command.ts';
 import { UsageError, UserError } from '../exitStatus.ts';
@@ -50,7 +50,7 @@ On a terminal, what the model writes after each validation is printed above the 
   --binarize HOW      image models: threshold (grey values cut at one half, default) or
                       stochastic (each pixel ink with probability its grey value, drawn
                       afresh every time; sets without grey values keep their bits)
-  --lr X              peak learning rate (default 0.003)
+  --lr X              peak learning rate (default ${DEFAULT_LEARNING_RATES.maskPredict} for nar, ${DEFAULT_LEARNING_RATES.transformer} otherwise)
   --name TEXT         a name for the run
   --distill-from RUN  sequence-level distillation: train on text that causal run (Transformer or RNN;
                       its id, a unique start or latest) writes first, in its vocabulary (--data defaults to that run's data)

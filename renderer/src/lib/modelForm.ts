@@ -5,7 +5,7 @@
  * must hold a training sequence).
  */
 import type { z } from 'zod';
-import { TextModelChoice, type RnnCell, type RunModelConfig } from '../../../core/protocol/schemas.ts';
+import { DEFAULT_LEARNING_RATES, TextModelChoice, type RnnCell, type RunModelConfig } from '../../../core/protocol/schemas.ts';
 import { RNN_DEFAULTS, TRANSFORMER_DEFAULTS } from '../../../core/protocol/modelDefaults.ts';
 import { issueMessage, schemaAt } from '../../../core/protocol/validationMessages.ts';
 import { translate } from './i18n/translate.ts';
@@ -158,4 +158,12 @@ export function describeModel(model: ModelChoiceInput | TextModelChoice | RunMod
 /** Whether a run's model writes left to right (AR) or fills a canvas (NAR). */
 export function isNonAutoregressive(model: { family: string } | undefined | null): boolean {
   return model?.family === 'maskPredict';
+}
+
+/**
+ * The learning rate once the form's family changes from `from` to `to`: one still at `from`'s
+ * default becomes `to`'s (the mask-predict Transformer's is lower), one the person typed stays.
+ */
+export function learningRateForFamily(lr: number, from: ModelFamily, to: ModelFamily): number {
+  return lr === DEFAULT_LEARNING_RATES[from] ? DEFAULT_LEARNING_RATES[to] : lr;
 }

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TextModelChoice, type RunModelConfig } from '../../../core/models/config.ts';
 import { RNN_DEFAULTS, TRANSFORMER_DEFAULTS } from '../../../core/protocol/modelDefaults.ts';
 import { setCurrentLocale } from '../../../renderer/src/lib/i18n/translate.ts';
-import { DEFAULT_MODEL_FIELDS, describeModel, effectiveContext, modelChoice, modelFields, modelProblems, type ModelFields } from '../../../renderer/src/lib/modelForm.ts';
+import { DEFAULT_MODEL_FIELDS, describeModel, effectiveContext, learningRateForFamily, modelChoice, modelFields, modelProblems, type ModelFields } from '../../../renderer/src/lib/modelForm.ts';
+import { DEFAULT_LEARNING_RATES } from '../../../core/protocol/schemas.ts';
 
 const base: ModelFields = {
   family: 'rnn',
@@ -127,5 +128,14 @@ describe('modelProblems, cross-field only', () => {
     expect(modelProblems({ ...base, hidden: Number.NaN }, 64, { crossFieldOnly: true })).toEqual([]);
     expect(modelProblems({ ...base, hidden: Number.NaN }, 64)).toEqual(['Hidden: enter a whole number from 4 to 2,048']);
     expect(modelProblems({ ...base, family: 'transformer', dModel: 30, heads: 4 }, 64, { crossFieldOnly: true })[0]).toMatch(/^d_model \(30\) must be a multiple of heads \(4\)/);
+  });
+});
+
+describe('learningRateForFamily', () => {
+  it('moves a default learning rate to the new family default and keeps one the person typed', () => {
+    expect(learningRateForFamily(DEFAULT_LEARNING_RATES.transformer, 'transformer', 'maskPredict')).toBe(DEFAULT_LEARNING_RATES.maskPredict);
+    expect(learningRateForFamily(DEFAULT_LEARNING_RATES.maskPredict, 'maskPredict', 'rnn')).toBe(DEFAULT_LEARNING_RATES.rnn);
+    expect(learningRateForFamily(0.01, 'transformer', 'maskPredict')).toBe(0.01);
+    expect(learningRateForFamily(DEFAULT_LEARNING_RATES.maskPredict, 'rnn', 'transformer')).toBe(DEFAULT_LEARNING_RATES.maskPredict);
   });
 });

@@ -1,4 +1,5 @@
 import type { ParamsOf } from '../../../../core/protocol/messages.ts';
+import { DEFAULT_LEARNING_RATES } from '../../../../core/protocol/schemas.ts';
 import { formatNumber, t } from '../i18n/index.svelte.ts';
 import { rangeProblem } from '../messages.ts';
 import { JobFollower } from './jobFollower.ts';
@@ -79,7 +80,7 @@ class RacePair {
         steps: this.steps,
         batch: 32,
         seq: 64,
-        lr: 3e-3,
+        lr: DEFAULT_LEARNING_RATES[family],
         evalEvery: Math.max(1, Math.round(this.steps / 6)),
         checkpointEvery: Math.max(1, Math.round(this.steps / 3)),
         seed: 1,

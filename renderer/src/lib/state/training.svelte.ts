@@ -3,7 +3,8 @@ import { distillSources } from '../distillSources.ts';
 import { errorSentence } from '../../../../core/protocol/validationMessages.ts';
 import { paramsProblem } from '../messages.ts';
 import { errorText } from '../i18n/validation.ts';
-import { DEFAULT_MODEL_FIELDS, modelChoice, modelFields, modelProblems, type ModelFields } from '../modelForm.ts';
+import { DEFAULT_MODEL_FIELDS, learningRateForFamily, modelChoice, modelFields, modelProblems, type ModelFamily, type ModelFields } from '../modelForm.ts';
+import { DEFAULT_LEARNING_RATES } from '../../../../core/protocol/schemas.ts';
 import { notices } from './notices.svelte.ts';
 import { runs } from './runs.svelte.ts';
 import { sampling } from './sampling.svelte.ts';
@@ -46,7 +47,7 @@ class Training extends TrainingJob {
     steps: 500,
     batch: 32,
     seq: 64,
-    lr: 3e-3,
+    lr: DEFAULT_LEARNING_RATES[DEFAULT_MODEL_FIELDS.family],
     evalEvery: 50,
     checkpointEvery: 200,
     seed: 1,
@@ -58,6 +59,12 @@ class Training extends TrainingJob {
 
   constructor() {
     super('tokens', 'lab');
+  }
+
+  /** Chooses the model family, and with it the learning rate's default (learningRateForFamily). */
+  setFamily(family: ModelFamily): void {
+    this.form.lr = learningRateForFamily(this.form.lr, this.form.family, family);
+    this.form.family = family;
   }
 
   /** What is wrong with the model fields, in sentences (empty when nothing is). */
