@@ -6,9 +6,9 @@ export const LrSchedule = z.enum(['constant', 'cosine', 'linear']);
 
 /**
  * The peak learning rate a new text run gets when it names none, by model family. The mask-predict
- * Transformer's is lower: with 20 warm-up steps, 3e-3 holds its masked-LM loss near the unigram
- * plateau much longer (a 1 MB text, 1,500 steps, maskedLoss50: lr 6e-3 3.11, 3e-3 2.87, 1.5e-3
- * 2.65, 1e-3 2.65, 5e-4 2.67; docs/DISTILLATION.md).
+ * Transformer's is lower: it learns context much sooner there (a 1 MB text, maskedLoss50 after
+ * 1,500 steps: lr 6e-3 3.11, 3e-3 2.87, 1.5e-3 2.65, 1e-3 2.65, 5e-4 2.67; 1e-3 is at 2.89 after
+ * 250 steps, where 3e-3 arrives after about 1,300; docs/DISTILLATION.md).
  */
 export const DEFAULT_LEARNING_RATES = {
   rnn: 3e-3,
