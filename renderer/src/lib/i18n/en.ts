@@ -536,7 +536,7 @@ export const en = {
     sameText: 'Both models must be trained on the same text.',
     drafter: 'Drafter (hybrid)',
     drafterNar: 'The NAR run (one parallel pass a draft)',
-    drafterHint: 'A small AR Transformer on the same text drafts K characters one by one with its own KV cache (classic speculative decoding).',
+    drafterHint: 'A small AR Transformer on the same text drafts K characters one by one with its own KV cache (classic speculative decoding). On a CPU, K = 1 is usually the fastest: checking 2 characters costs the AR model about one step, checking more costs more.',
     promptPlaceholder: 'optional, e.g. Shall I compare thee',
     lengthHint: 'Characters every lane writes',
     temperatureHint: '0 picks the most likely character (then the hybrid writes exactly what AR writes)',
