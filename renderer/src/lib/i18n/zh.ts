@@ -538,7 +538,7 @@ export const zh: Messages = {
     sameText: '两个模型必须在同一文本上训练。',
     drafter: '起草模型（混合）',
     drafterNar: '非自回归模型（每份草稿一次并行前向）',
-    drafterHint: '一个在同一文本上训练的小型自回归 Transformer 借助自己的 KV 缓存逐个起草 K 个字符（经典的推测解码）。在 CPU 上通常 K = 1 最快：自回归模型核验 2 个字符约花一步，核验更多则更慢。',
+    drafterHint: '一个在同一文本上训练的小型自回归 Transformer 借助自己的 KV 缓存逐个起草 K 个字符（经典的推测解码）。在中央处理器上通常 K = 1 最快：自回归模型核验 2 个字符约花一步，核验更多则更慢。',
     promptPlaceholder: '可选，例如 Shall I compare thee',
     lengthHint: '每条赛道写出的字符数',
     temperatureHint: '0 表示总是选最可能的字符（此时混合赛道写出的文本与自回归完全相同）',
