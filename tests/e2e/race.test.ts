@@ -111,6 +111,12 @@ describe.skipIf(!HAVE_CHROMIUM)('Race in Chromium (web mode)', () => {
     expect(drafters).toHaveLength(2);
     expect(drafters[0]).toContain('The NAR run');
     expect(drafters[1]).toContain('tiny AR');
+    // A small AR drafter brings its own default draft length (1), the NAR run its own (4).
+    expect(await page.getByTestId('race-draft').inputValue()).toBe('4');
+    await page.getByTestId('race-drafter-run').selectOption({ index: 1 });
+    await expect.poll(() => page.getByTestId('race-draft').inputValue()).toBe('1');
+    await page.getByTestId('race-drafter-run').selectOption({ index: 0 });
+    await expect.poll(() => page.getByTestId('race-draft').inputValue()).toBe('4');
 
     await page.getByTestId('race-prompt').fill('Shall I ');
     await page.getByTestId('race-length').fill('32');

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { RaceOptions } from '../../generate/options.ts';
+import { DEFAULT_DRAFT, RaceOptions } from '../../generate/options.ts';
 import { frontierLabel, laneLabel } from '../../generate/raceLanes.ts';
 import type { FrontierPoint, LaneResult } from '../../protocol/messages.ts';
 import type { Command } from '../command.ts';
@@ -38,7 +38,8 @@ against NLL per character under the AR model.
   --top-k N, --top-p X as for ars sample
   --iterations T      mask-predict passes for the NAR T=k lane (default 4)
   --choice-noise X    mask-predict's choice noise (as for ars sample; default 0)
-  --draft K           tokens the drafter proposes per hybrid round (default 4)
+  --draft K           tokens the drafter proposes per hybrid round (default ${DEFAULT_DRAFT.nar}; ${DEFAULT_DRAFT.ar} when a
+                      transformer run drafts: on a CPU that is usually the fastest)
 ${STUDIO_HELP}`,
   options: {
     ...stringFlags('ar', 'nar', 'drafter', 'length', 'prompt', 'seed', 'temperature', 'top-k', 'top-p', 'iterations', 'choice-noise', 'draft'),
@@ -49,13 +50,15 @@ ${STUDIO_HELP}`,
     const narRef = required(values, 'nar', 'race');
     const drafterRef = str(values, 'drafter');
     const length = intValue('length', required(values, 'length', 'race'));
-    const options: RaceOptionsInput = defined({ ...sampleFlagOptions(values), length, draft: optInt(values, 'draft') });
+    let options: RaceOptionsInput = defined({ ...sampleFlagOptions(values), length, draft: optInt(values, 'draft') });
     checkAgainst(RaceOptions, options, { ...SAMPLE_FLAGS, draft: '--draft' });
-    const settings = RaceOptions.parse(options);
     return withClient(values, io, async (client) => {
       const arRunId = (await resolveRun(client, arRef, '--ar', 'transformer')).id;
       const narRunId = (await resolveRun(client, narRef, '--nar', 'nar')).id;
-      const drafterRunId = drafterRef === undefined ? undefined : (await resolveRun(client, drafterRef, '--drafter')).id;
+      const drafter = drafterRef === undefined ? undefined : await resolveRun(client, drafterRef, '--drafter');
+      const drafterRunId = drafter?.id;
+      if (options.draft === undefined && drafter?.model.family === 'transformer') options = { ...options, draft: DEFAULT_DRAFT.ar };
+      const settings = RaceOptions.parse(options);
       let results: LaneResult[] = [];
       const frontier: FrontierPoint[] = [];
       const params = { arRunId, narRunId, ...(drafterRunId !== undefined ? { drafterRunId } : {}), options };

@@ -4,7 +4,7 @@
  * chart measures. Pure (no runes): race.svelte.ts holds the state and feeds it through these.
  */
 import type { LaneEvent } from '../../../core/protocol/messages.ts';
-import { RACE_LANES, type LaneSettings, type RaceLaneId } from '../../../core/protocol/schemas.ts';
+import { DEFAULT_DRAFT, RACE_LANES, type LaneSettings, type RaceLaneId } from '../../../core/protocol/schemas.ts';
 import { numberText, ordinalText, translate } from './i18n/translate.ts';
 import { maskedCells, passCells, typedCell, type TokenCell } from './tokenCells.ts';
 
@@ -146,4 +146,13 @@ export function runOptionLabel(run: { name: string; dataset: string; checkpointS
   if (!run.name.includes(run.dataset)) parts.push(run.dataset);
   parts.push(run.checkpointStep === null ? translate('jobs.noCheckpoint') : translate('jobs.step', { step: numberText(run.checkpointStep, { useGrouping: false }) }));
   return parts.join(' · ');
+}
+
+/**
+ * The draft length once the hybrid's drafter changes between the NAR run and a small AR run: one
+ * still at the old drafter's default becomes the new one's (DEFAULT_DRAFT), one the person typed stays.
+ */
+export function draftForDrafter(draft: number, fromAr: boolean, toAr: boolean): number {
+  const byKind = (ar: boolean) => (ar ? DEFAULT_DRAFT.ar : DEFAULT_DRAFT.nar);
+  return draft === byKind(fromAr) ? byKind(toAr) : draft;
 }

@@ -86,6 +86,19 @@ describe('ars race --json', () => {
     }
   }, 120_000);
 
+  it('drafts 4 tokens a round with the NAR run and 1 with a small AR run unless --draft says otherwise', async () => {
+    const hybridLabel = async (...extra: string[]) => {
+      const h = harness(studio);
+      const status = await run(h, 'race', '--ar', ids.ar, '--nar', ids.nar, '--length', '12', '--temperature', '0', '--json', ...extra);
+      expect(status).toBe(0);
+      return (JSON.parse(h.stdout.text) as RaceJson).lanes.find((l) => l.lane === 'hybrid')!.label;
+    };
+    expect(await hybridLabel()).toBe('Hybrid (draft 4)');
+    expect(await hybridLabel('--drafter', ids.nar)).toBe('Hybrid (draft 4)');
+    expect(await hybridLabel('--drafter', ids.small)).toBe('Hybrid (draft 1)');
+    expect(await hybridLabel('--drafter', ids.small, '--draft', '3')).toBe('Hybrid (draft 3)');
+  }, 120_000);
+
   it('refuses a drafter on another text, or one that cannot draft, with a clear error', async () => {
     const other = await race('--drafter', ids.other);
     expect(other.status).toBe(1);

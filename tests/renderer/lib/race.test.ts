@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { LaneEvent } from '../../../core/protocol/messages.ts';
 import { frontierLabel as protocolFrontierLabel, laneLabel as protocolLaneLabel } from '../../../core/protocol/schemas.ts';
 import { setCurrentLocale } from '../../../renderer/src/lib/i18n/translate.ts';
-import { applyLaneEvent, frontierLabel, laneLabel, LANES, newLaneView, ordinal, scalingLengths, tokensPerSecond } from '../../../renderer/src/lib/race.ts';
+import { applyLaneEvent, draftForDrafter, frontierLabel, laneLabel, LANES, newLaneView, ordinal, scalingLengths, tokensPerSecond } from '../../../renderer/src/lib/race.ts';
+import { DEFAULT_DRAFT } from '../../../core/protocol/schemas.ts';
 
 const settings = { iterations: 4, draft: 3 };
 const token = (index: number, text: string, prob = 0.5): LaneEvent => ({ kind: 'token', index, tokenId: index, text, prob });
@@ -108,5 +109,16 @@ describe('helpers', () => {
     expect(scalingLengths(64)).toEqual([16, 32, 64]);
     expect(scalingLengths(100)).toEqual([16, 32, 64, 100]);
     expect(scalingLengths(8)).toEqual([8]);
+  });
+});
+
+describe('draftForDrafter', () => {
+  it('moves a default draft length with the drafter and keeps one the person typed', () => {
+    expect(DEFAULT_DRAFT.ar).toBeLessThan(DEFAULT_DRAFT.nar);
+    expect(draftForDrafter(DEFAULT_DRAFT.nar, false, true)).toBe(DEFAULT_DRAFT.ar);
+    expect(draftForDrafter(DEFAULT_DRAFT.ar, true, false)).toBe(DEFAULT_DRAFT.nar);
+    expect(draftForDrafter(DEFAULT_DRAFT.ar, true, true)).toBe(DEFAULT_DRAFT.ar);
+    expect(draftForDrafter(6, false, true)).toBe(6);
+    expect(draftForDrafter(6, true, false)).toBe(6);
   });
 });

@@ -1,7 +1,7 @@
-import type { RaceOptions } from '../../../../core/protocol/schemas.ts';
+import { DEFAULT_DRAFT, type RaceOptions } from '../../../../core/protocol/schemas.ts';
 import { Methods, type FrontierPoint, type JobEvent, type LaneResult, type ParamsOf, type RunSummary } from '../../../../core/protocol/messages.ts';
 import { logLogSlope, type Point } from '../points.ts';
-import { applyLaneEvent, laneLabel, LANES, newLaneView, scalingLengths, SLOW_SCALING_LENGTH, type LaneView, type RaceLane } from '../race.ts';
+import { applyLaneEvent, draftForDrafter, laneLabel, LANES, newLaneView, scalingLengths, SLOW_SCALING_LENGTH, type LaneView, type RaceLane } from '../race.ts';
 import { paramsProblem } from '../messages.ts';
 import { endingWith, JobFollower } from './jobFollower.ts';
 import { notices } from './notices.svelte.ts';
@@ -71,7 +71,7 @@ class Race {
     topK: 0,
     topP: 1,
     iterations: 4,
-    draft: 4,
+    draft: DEFAULT_DRAFT.nar,
     lanes: { 'ar-naive': true, 'ar-cache': true, 'nar-1': true, 'nar-k': true, hybrid: true },
   });
 
@@ -129,6 +129,12 @@ class Race {
   get drafterChoices(): RunSummary[] {
     const dataset = this.ar?.dataset;
     return this.arChoices.filter((r) => dataset === undefined || r.dataset === dataset);
+  }
+
+  /** Chooses what drafts for the hybrid (null: the NAR run), and with it the draft length's default (draftForDrafter). */
+  setDrafter(runId: string | null): void {
+    this.form.draft = draftForDrafter(this.form.draft, this.drafter !== undefined, runId !== null);
+    this.form.drafterRunId = runId;
   }
 
   /** The AR run chosen to draft; undefined when the NAR run drafts. */
