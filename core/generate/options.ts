@@ -34,6 +34,11 @@ export const RaceLane = z.enum(RACE_LANES);
  */
 export const DEFAULT_DRAFT = { nar: 4, ar: 1 } as const;
 
+/** The default draft length when a small AR run drafts (`arDrafts`) or the NAR run does. */
+export function defaultDraft(arDrafts: boolean): number {
+  return arDrafts ? DEFAULT_DRAFT.ar : DEFAULT_DRAFT.nar;
+}
+
 /** A race: one prompt, length and seed for every lane. */
 export const RaceOptions = SampleOptions.extend({
   length: z.number().int().min(1).max(4096).default(128),

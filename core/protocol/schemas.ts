@@ -15,7 +15,7 @@ export {
   ImageModelConfig,
   isImageModel,
 } from '../models/config.ts';
-export { DEFAULT_DRAFT, FRONTIER_DRAFTS, FRONTIER_ITERATIONS, frontierSettings, RACE_LANES, RaceLane, RaceOptions } from '../generate/options.ts';
+export { DEFAULT_DRAFT, defaultDraft, FRONTIER_DRAFTS, FRONTIER_ITERATIONS, frontierSettings, RACE_LANES, RaceLane, RaceOptions } from '../generate/options.ts';
 export { frontierLabel, laneLabel, type LaneSettings, type RaceLaneId } from '../generate/raceLanes.ts';
 export { IMAGE_RACE_LANE_IDS, ImageRaceOptions, imageLaneLabel, type ImageRaceLaneId } from '../generate/imageRaceOptions.ts';
 export { DEFAULT_CHOICE_NOISE } from '../generate/pixelcnnOptions.ts';

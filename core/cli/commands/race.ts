@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { DEFAULT_DRAFT, RaceOptions } from '../../generate/options.ts';
+import { DEFAULT_DRAFT, defaultDraft, RaceOptions } from '../../generate/options.ts';
 import { frontierLabel, laneLabel } from '../../generate/raceLanes.ts';
 import type { FrontierPoint, LaneResult } from '../../protocol/messages.ts';
 import type { Command } from '../command.ts';
@@ -57,7 +57,7 @@ ${STUDIO_HELP}`,
       const narRunId = (await resolveRun(client, narRef, '--nar', 'nar')).id;
       const drafter = drafterRef === undefined ? undefined : await resolveRun(client, drafterRef, '--drafter');
       const drafterRunId = drafter?.id;
-      if (options.draft === undefined && drafter?.model.family === 'transformer') options = { ...options, draft: DEFAULT_DRAFT.ar };
+      if (options.draft === undefined) options = { ...options, draft: defaultDraft(drafter?.model.family === 'transformer') };
       const settings = RaceOptions.parse(options);
       let results: LaneResult[] = [];
       const frontier: FrontierPoint[] = [];

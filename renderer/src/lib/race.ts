@@ -4,7 +4,7 @@
  * chart measures. Pure (no runes): race.svelte.ts holds the state and feeds it through these.
  */
 import type { LaneEvent } from '../../../core/protocol/messages.ts';
-import { DEFAULT_DRAFT, RACE_LANES, type LaneSettings, type RaceLaneId } from '../../../core/protocol/schemas.ts';
+import { defaultDraft, RACE_LANES, type LaneSettings, type RaceLaneId } from '../../../core/protocol/schemas.ts';
 import { numberText, ordinalText, translate } from './i18n/translate.ts';
 import { maskedCells, passCells, typedCell, type TokenCell } from './tokenCells.ts';
 
@@ -150,9 +150,8 @@ export function runOptionLabel(run: { name: string; dataset: string; checkpointS
 
 /**
  * The draft length once the hybrid's drafter changes between the NAR run and a small AR run: one
- * still at the old drafter's default becomes the new one's (DEFAULT_DRAFT), one the person typed stays.
+ * still at the old drafter's default becomes the new one's (defaultDraft), one the person typed stays.
  */
 export function draftForDrafter(draft: number, fromAr: boolean, toAr: boolean): number {
-  const byKind = (ar: boolean) => (ar ? DEFAULT_DRAFT.ar : DEFAULT_DRAFT.nar);
-  return draft === byKind(fromAr) ? byKind(toAr) : draft;
+  return draft === defaultDraft(fromAr) ? defaultDraft(toAr) : draft;
 }

@@ -1,4 +1,4 @@
-import { DEFAULT_DRAFT, type RaceOptions } from '../../../../core/protocol/schemas.ts';
+import { defaultDraft, type RaceOptions } from '../../../../core/protocol/schemas.ts';
 import { Methods, type FrontierPoint, type JobEvent, type LaneResult, type ParamsOf, type RunSummary } from '../../../../core/protocol/messages.ts';
 import { logLogSlope, type Point } from '../points.ts';
 import { applyLaneEvent, draftForDrafter, laneLabel, LANES, newLaneView, scalingLengths, SLOW_SCALING_LENGTH, type LaneView, type RaceLane } from '../race.ts';
@@ -71,7 +71,7 @@ class Race {
     topK: 0,
     topP: 1,
     iterations: 4,
-    draft: DEFAULT_DRAFT.nar,
+    draft: defaultDraft(false),
     lanes: { 'ar-naive': true, 'ar-cache': true, 'nar-1': true, 'nar-k': true, hybrid: true },
   });
 
