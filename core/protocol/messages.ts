@@ -83,6 +83,8 @@ export const RunSummary = z.object({
   backend: z.string(),
   /** A starter run shipped with the app (deletable; `runs.restoreStarters` brings it back). Absent on other runs. */
   starter: z.boolean().optional(),
+  /** A distilled run: the AR run whose text it trained on (RunDetail.distillFrom has the settings). Absent on other runs. */
+  distilledFrom: RunId.optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 

@@ -137,5 +137,6 @@ export function runSummary(meta: RunMeta): RunSummary {
     checkpointStep: meta.checkpointStep,
     backend: meta.backend,
     ...(meta.starter ? { starter: true } : {}),
+    ...(meta.distillFrom ? { distilledFrom: meta.distillFrom.runId } : {}),
   };
 }

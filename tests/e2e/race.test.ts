@@ -31,8 +31,10 @@ const LANES = ['ar-naive', 'ar-cache', 'nar-1', 'nar-k', 'hybrid'];
 const TINY = ['--data', 'sonnets', '--steps', '150', '--d-model', '32', '--heads', '2', '--layers', '1', '--ffn', '64', '--seq', '32', '--batch', '16'];
 
 /** Trains a run with the CLI; resolves with its id (the last line of --json output). */
-async function trainRun(model: 'transformer' | 'nar', runsDir: string, name: string): Promise<string> {
-  const out = await ars(['train', '--model', model, ...TINY, '--name', name, '--runs-dir', runsDir, '--json']);
+async function trainRun(model: 'transformer' | 'nar', runsDir: string, name: string, extra: string[] = []): Promise<string> {
+  // Flags in `extra` replace TINY's.
+  const tiny = TINY.flatMap((v, i) => (i % 2 === 0 && !extra.includes(v) ? [v, TINY[i + 1]!] : []));
+  const out = await ars(['train', '--model', model, ...tiny, ...extra, '--name', name, '--runs-dir', runsDir, '--json']);
   const last = JSON.parse(out.trim().split('\n').at(-1)!) as { runId: string; state: string };
   expect(last.state).toBe('completed');
   return last.runId;
@@ -43,11 +45,14 @@ const lanesFinished = (page: Page) => page.locator('[data-testid=race-lane][data
 describe.skipIf(!HAVE_CHROMIUM)('Race in Chromium (web mode)', () => {
   let arRunId = '';
   let narRunId = '';
+  let drafterRunId = '';
 
   const studio = useStudio({
     prepare: async (runsDir) => {
       arRunId = await trainRun('transformer', runsDir, 'tiny AR');
       narRunId = await trainRun('nar', runsDir, 'tiny NAR');
+      // A smaller causal Transformer distilled from the AR run: a drafter for the hybrid.
+      drafterRunId = await trainRun('transformer', runsDir, 'tiny drafter', ['--d-model', '16', '--steps', '20', '--distill-from', arRunId, '--distill-chars', '2000']);
     },
     timeout: 240_000,
   });
@@ -68,6 +73,15 @@ describe.skipIf(!HAVE_CHROMIUM)('Race in Chromium (web mode)', () => {
     await page.getByTestId('model-d-model').fill('32');
     await expect.poll(() => page.getByTestId('model-problems').count()).toBe(0);
     expect(await page.getByTestId('train-button').isEnabled()).toBe(true);
+    // A causal model can be distilled from an AR run too (a drafter for the hybrid), as the NAR model can.
+    const sources = await page.getByTestId('distill-from').locator('option').allTextContents();
+    expect(sources).toEqual(['— the text itself —', expect.stringContaining('tiny drafter'), expect.stringContaining('tiny AR')]);
+    await page.getByTestId('distill-from').selectOption(arRunId);
+    await expect.poll(() => page.getByTestId('distill-note').textContent()).toContain('the drafter to pick for the Race’s hybrid');
+    await page.getByTestId('model-family').selectOption('maskPredict');
+    await expect.poll(() => page.getByTestId('distill-note').textContent()).toContain('mask-predict model fills in');
+    await page.getByTestId('distill-from').selectOption('');
+    await page.getByTestId('model-family').selectOption('transformer');
 
     // Sampling the NAR run: an iterations field, and a canvas filled pass by pass.
     await expect.poll(() => page.getByTestId('sample-run').locator('option').count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
@@ -102,18 +116,22 @@ describe.skipIf(!HAVE_CHROMIUM)('Race in Chromium (web mode)', () => {
 
     // The Race tab offers the Transformer for AR and the mask-predict run for NAR.
     await page.getByTestId('tab-race').click();
-    await expect.poll(() => page.getByTestId('race-ar-run').inputValue(), { timeout: 30_000 }).toBe(arRunId);
-    expect(await page.getByTestId('race-ar-run').locator('option').allTextContents()).toHaveLength(1);
+    await expect.poll(() => page.getByTestId('race-ar-run').locator('option').count(), { timeout: 30_000 }).toBe(2);
+    await page.getByTestId('race-ar-run').selectOption(arRunId);
     expect(await page.getByTestId('race-nar-run').inputValue()).toBe(narRunId);
     expect(await page.getByTestId('race-nar-hint').textContent()).toContain('sonnets');
-    // The hybrid's drafter: the NAR run by default, or an AR Transformer on the same text.
+    // The hybrid's drafter: the NAR run by default, or an AR Transformer on the same text — the
+    // one distilled from the chosen AR run first, and said so.
     const drafters = await page.getByTestId('race-drafter-run').locator('option').allTextContents();
-    expect(drafters).toHaveLength(2);
+    expect(drafters).toHaveLength(3);
     expect(drafters[0]).toContain('The NAR run');
-    expect(drafters[1]).toContain('tiny AR');
+    expect(drafters[1]).toMatch(/tiny drafter.* · distilled from this AR model$/);
+    expect(drafters[2]).toContain('tiny AR');
+    expect(drafters[2]).not.toContain('distilled');
     // A small AR drafter brings its own default draft length (1), the NAR run its own (4).
     expect(await page.getByTestId('race-draft').inputValue()).toBe('4');
     await page.getByTestId('race-drafter-run').selectOption({ index: 1 });
+    expect(await page.getByTestId('race-drafter-run').inputValue()).toBe(drafterRunId);
     await expect.poll(() => page.getByTestId('race-draft').inputValue()).toBe('1');
     await page.getByTestId('race-drafter-run').selectOption({ index: 0 });
     await expect.poll(() => page.getByTestId('race-draft').inputValue()).toBe('4');

@@ -30,7 +30,8 @@ against NLL per character under the AR model.
   --ar RUN            a trained transformer run (autoregressive): ${RUN_REF_HELP}
   --nar RUN           a trained nar run on the same text (latest: the newest nar run)
   --drafter RUN       what drafts for the hybrid: a nar run, or a (small) transformer run
-                      on the same text (default: the --nar run)
+                      on the same text (default: the --nar run); one trained with
+                      ars train --distill-from <the --ar run> agrees with it most often
   --length N          tokens to generate
   --prompt TEXT       text to start from
   --seed N            random seed (default 1)

@@ -53,7 +53,8 @@ On a terminal, what the model writes after each validation is printed above the 
   --lr X              peak learning rate (default ${DEFAULT_LEARNING_RATES.maskPredict} for nar, ${DEFAULT_LEARNING_RATES.transformer} otherwise)
   --name TEXT         a name for the run
   --distill-from RUN  sequence-level distillation: train on text that causal run (Transformer or RNN;
-                      its id, a unique start or latest) writes first, in its vocabulary (--data defaults to that run's data)
+                      its id, a unique start or latest) writes first, in its vocabulary (--data defaults to that run's data);
+                      a nar model, or a small transformer to draft for that run in ars race --drafter
   --distill-temperature X   its sampling temperature (default ${DISTILL_DEFAULTS.temperature})
   --distill-chars N   characters it writes (default: as many as it trained on, at most ${DISTILL_MAX_CHARACTERS})
   --seed N            random seed (default 1; also the distillation text's)

@@ -155,3 +155,13 @@ export function runOptionLabel(run: { name: string; dataset: string; checkpointS
 export function draftForDrafter(draft: number, fromAr: boolean, toAr: boolean): number {
   return draft === defaultDraft(fromAr) ? defaultDraft(toAr) : draft;
 }
+
+/**
+ * The hybrid's possible AR drafters, those distilled from the chosen AR run first (each group in
+ * the order given): a drafter that trained on the AR model's own text agrees with its choices far
+ * more often (docs/DISTILLATION.md), so it is the one to try first.
+ */
+export function orderDrafters<R extends { distilledFrom?: string }>(runs: readonly R[], arRunId: string | undefined): R[] {
+  const fromAr = (r: R) => arRunId !== undefined && r.distilledFrom === arRunId;
+  return [...runs.filter(fromAr), ...runs.filter((r) => !fromAr(r))];
+}

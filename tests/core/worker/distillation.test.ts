@@ -13,9 +13,9 @@ import { TrainConfig } from '../../../core/train/config.ts';
 import { Studio, type Job } from '../../../core/worker/studio.ts';
 import { REPETITIVE_TEXT } from '../../helpers/corpus.ts';
 
-const tiny = (family: 'transformer' | 'maskPredict' | 'rnn', steps = 10) =>
+const tiny = (family: 'transformer' | 'maskPredict' | 'rnn', steps = 10, dModel = 16) =>
   TrainConfig.parse({
-    model: family === 'rnn' ? { family, cell: 'gru', embedding: 8, hidden: 16, layers: 1 } : { family, dModel: 16, heads: 2, layers: 1, ffn: 32, context: 24 },
+    model: family === 'rnn' ? { family, cell: 'gru', embedding: 8, hidden: 16, layers: 1 } : { family, dModel, heads: 2, layers: 1, ffn: 32, context: 24 },
     data: { kind: 'upload', name: 'cats.txt', bytes: new TextEncoder().encode(REPETITIVE_TEXT) },
     steps,
     batch: 4,
@@ -76,6 +76,22 @@ describe('distilled runs', () => {
     expect(corpus).toBe(await expectedText(home, ar.runId, run.distillFrom));
     expect(corpus).not.toBe(REPETITIVE_TEXT);
     expect((await studio.getRun(job.runId)).distillFrom).toEqual(run.distillFrom);
+  });
+
+  it('distils a causal Transformer too (a drafter for the hybrid), and the run list says from which run', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'ars-distil-'));
+    const studio = new Studio({ home, progressIntervalMs: 0 });
+    const ar = await studio.startTraining(tiny('transformer'));
+    await drain(ar);
+    const job = await studio.startTraining(tiny('transformer', 10, 8), undefined, { runId: ar.runId, characters: 1200 });
+    expect((await drain(job)).at(-1)).toMatchObject({ kind: 'done', reason: 'completed' });
+    const corpus = readFileSync(join(home, 'runs', job.runId, 'corpus.txt'), 'utf8');
+    const detail = await studio.getRun(job.runId);
+    expect(detail.model).toMatchObject({ family: 'transformer', dModel: 8 });
+    expect(corpus).toBe(await expectedText(home, ar.runId, detail.distillFrom!));
+    const listed = new Map((await studio.listRuns()).map((r) => [r.id, r]));
+    expect(listed.get(job.runId)!.distilledFrom).toBe(ar.runId);
+    expect(listed.get(ar.runId)!).not.toHaveProperty('distilledFrom');
   });
 
   it('a run stopped while its text was written writes the same text again when resumed', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { LaneEvent } from '../../../core/protocol/messages.ts';
 import { frontierLabel as protocolFrontierLabel, laneLabel as protocolLaneLabel } from '../../../core/protocol/schemas.ts';
 import { setCurrentLocale } from '../../../renderer/src/lib/i18n/translate.ts';
-import { applyLaneEvent, draftForDrafter, frontierLabel, laneLabel, LANES, newLaneView, ordinal, scalingLengths, tokensPerSecond } from '../../../renderer/src/lib/race.ts';
+import { applyLaneEvent, draftForDrafter, frontierLabel, orderDrafters, laneLabel, LANES, newLaneView, ordinal, scalingLengths, tokensPerSecond } from '../../../renderer/src/lib/race.ts';
 import { DEFAULT_DRAFT } from '../../../core/protocol/schemas.ts';
 
 const settings = { iterations: 4, draft: 3 };
@@ -120,5 +120,17 @@ describe('draftForDrafter', () => {
     expect(draftForDrafter(DEFAULT_DRAFT.ar, true, true)).toBe(DEFAULT_DRAFT.ar);
     expect(draftForDrafter(6, false, true)).toBe(6);
     expect(draftForDrafter(6, true, false)).toBe(6);
+  });
+});
+
+describe('orderDrafters', () => {
+  const runs = [{ id: 'big' }, { id: 'd1', distilledFrom: 'other' }, { id: 'd2', distilledFrom: 'ar' }, { id: 'ar' }, { id: 'd3', distilledFrom: 'ar' }];
+  it('lists the runs distilled from the chosen AR run first, each group in the given order', () => {
+    expect(orderDrafters(runs, 'ar').map((r) => r.id)).toEqual(['d2', 'd3', 'big', 'd1', 'ar']);
+    expect(orderDrafters(runs, 'other').map((r) => r.id)).toEqual(['d1', 'big', 'd2', 'ar', 'd3']);
+  });
+  it('keeps the order when no AR run is chosen or none was distilled from it', () => {
+    expect(orderDrafters(runs, undefined).map((r) => r.id)).toEqual(['big', 'd1', 'd2', 'ar', 'd3']);
+    expect(orderDrafters(runs, 'big').map((r) => r.id)).toEqual(['big', 'd1', 'd2', 'ar', 'd3']);
   });
 });

@@ -1,7 +1,7 @@
 import { defaultDraft, type RaceOptions } from '../../../../core/protocol/schemas.ts';
 import { Methods, type FrontierPoint, type JobEvent, type LaneResult, type ParamsOf, type RunSummary } from '../../../../core/protocol/messages.ts';
 import { logLogSlope, type Point } from '../points.ts';
-import { applyLaneEvent, draftForDrafter, laneLabel, LANES, newLaneView, scalingLengths, SLOW_SCALING_LENGTH, type LaneView, type RaceLane } from '../race.ts';
+import { applyLaneEvent, draftForDrafter, laneLabel, orderDrafters, LANES, newLaneView, scalingLengths, SLOW_SCALING_LENGTH, type LaneView, type RaceLane } from '../race.ts';
 import { paramsProblem } from '../messages.ts';
 import { endingWith, JobFollower } from './jobFollower.ts';
 import { notices } from './notices.svelte.ts';
@@ -125,10 +125,13 @@ class Race {
     return choices.find((r) => r.id === this.form.narRunId) ?? choices[0];
   }
 
-  /** AR Transformer runs on the same text that can draft for the hybrid (besides the NAR run). */
+  /** AR Transformer runs on the same text that can draft for the hybrid (besides the NAR run), those distilled from the chosen AR run first. */
   get drafterChoices(): RunSummary[] {
-    const dataset = this.ar?.dataset;
-    return this.arChoices.filter((r) => dataset === undefined || r.dataset === dataset);
+    const ar = this.ar;
+    return orderDrafters(
+      this.arChoices.filter((r) => ar === undefined || r.dataset === ar.dataset),
+      ar?.id,
+    );
   }
 
   /** Chooses what drafts for the hybrid (null: the NAR run), and with it the draft length's default (draftForDrafter). */

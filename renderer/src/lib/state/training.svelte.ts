@@ -82,7 +82,7 @@ class Training extends TrainingJob {
     return this.corpora.find((c) => c.name === this.form.corpus);
   }
 
-  /** The runs the NAR model may be distilled from: causal text runs of the chosen text with a checkpoint. */
+  /** The runs the new model may be distilled from: causal text runs of the chosen text with a checkpoint. */
   get distillSources() {
     const dataset = this.form.corpus === UPLOAD ? (this.upload?.name ?? null) : this.form.corpus;
     return distillSources(runs.list, dataset);
@@ -133,7 +133,7 @@ class Training extends TrainingJob {
     else return { ok: false, message: t('trainForm.openTextFirst') };
     const problems = modelProblems(f, f.seq);
     if (problems.length) return { ok: false, message: problems[0]! };
-    const distill = f.family === 'maskPredict' && this.distillSources.some((r) => r.id === f.distillFrom);
+    const distill = this.distillSources.some((r) => r.id === f.distillFrom);
     const params = {
       name: f.name.trim() || undefined,
       ...(distill ? { distillFrom: { runId: f.distillFrom } } : {}),
