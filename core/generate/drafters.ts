@@ -19,12 +19,14 @@ export interface DraftSampling {
   rng: Rng;
 }
 
-/** k proposed tokens, the distribution q each was drawn from, and the sequential passes it took. */
+/** k proposed tokens, the distribution q each was drawn from (empty when greedy: not needed), and the sequential passes it took. */
 export interface Draft {
   ids: number[];
   q: Float64Array[];
   passes: number;
 }
+
+const NO_Q = new Float64Array(0);
 
 /** Proposes the next k tokens after a history; owns whatever state it keeps (dispose when done). */
 export interface Drafter {
@@ -33,8 +35,9 @@ export interface Drafter {
 }
 
 function pick(row: ArrayLike<number>, s: DraftSampling): { id: number; q: Float64Array } {
+  if (s.greedy) return { id: argmax(row), q: NO_Q };
   const q = s.dist(row);
-  return { id: s.greedy ? argmax(row) : drawFrom(q, s.rng), q };
+  return { id: drawFrom(q, s.rng), q };
 }
 
 /** The NAR model drafts k masked slots after the history in one parallel pass. */

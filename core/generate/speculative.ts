@@ -43,7 +43,8 @@ export async function* generateSpeculative(
   let arPasses = 0;
   let drafterPasses = 0;
   let reason: 'completed' | 'cancelled' = 'completed';
-  const dist = (logits: ArrayLike<number>) => samplingDistribution(logits, { ...options, temperature: greedy ? 1 : options.temperature });
+  const params = { temperature: greedy ? 1 : options.temperature, topK: options.topK, topP: options.topP };
+  const dist = (logits: ArrayLike<number>) => samplingDistribution(logits, params);
   const sampling = { dist, greedy, rng };
   /** Tokens of the history the AR model has not seen yet (never empty at a verification: at first the start and prompt, then the last round's AR token). */
   let unfed: number[] = [...history];
@@ -83,11 +84,13 @@ export async function* generateSpeculative(
       arPasses++;
       let accepted = 0;
       let correction: { id: number; prob: number } | null = null;
+      /** p at each draft position checked (the accepted ones' give their tokens' probabilities). */
+      const ps: Float64Array[] = [];
       for (let i = 0; i < k; i++) {
         const x = draft.ids[i]!;
-        const q = draft.q[i]!;
         const p = dist(pLogits[i]!);
-        const ok = greedy ? x === argmax(pLogits[i]!) : rng.next() < Math.min(1, p[x]! / q[x]!);
+        ps.push(p);
+        const ok = greedy ? x === argmax(pLogits[i]!) : rng.next() < Math.min(1, p[x]! / draft.q[i]![x]!);
         if (ok) {
           accepted++;
           continue;
@@ -96,6 +99,7 @@ export async function* generateSpeculative(
           const id = argmax(pLogits[i]!);
           correction = { id, prob: p[id]! };
         } else {
+          const q = draft.q[i]!;
           const residual = p.map((pv, v) => Math.max(0, pv - q[v]!));
           const total = residual.reduce((a, b) => a + b, 0);
           const id = total > 0 ? drawFrom(residual.map((r) => r / total), rng) : drawFrom(p, rng);
@@ -104,10 +108,7 @@ export async function* generateSpeculative(
         break;
       }
       yield { kind: 'draft', proposed: k, accepted, steps: arPasses + drafterPasses };
-      for (let i = 0; i < accepted; i++) {
-        const p = dist(pLogits[i]!);
-        yield* emit(draft.ids[i]!, p[draft.ids[i]!]!);
-      }
+      for (let i = 0; i < accepted; i++) yield* emit(draft.ids[i]!, ps[i]![draft.ids[i]!]!);
       let last: { id: number; prob: number };
       if (correction) {
         decoder.truncate(before + fed + accepted);

@@ -1,7 +1,7 @@
 /**
  * The Race tab with no runs yet, in Chromium against `ars serve`: "Train a pair" trains a causal
  * Transformer, then a mask-predict Transformer distilled from it (the AR model writes the text
- * the NAR model trains on), chooses them, and the race runs on them.
+ * the NAR model trains on), chooses them, and the race runs on them and charts its frontier.
  */
 import { describe, expect, it } from 'vitest';
 import { HAVE_CHROMIUM, openApp, openPage, useStudio, warnIfNoChromium } from './harness.ts';
@@ -43,6 +43,10 @@ describe.skipIf(!HAVE_CHROMIUM)('race pair (Chromium, web mode)', () => {
     await page.getByTestId('race-length').fill('16');
     await page.getByTestId('race-start').click();
     await expect.poll(() => page.getByTestId('race-status').textContent(), { timeout: 120_000 }).toBe('Every lane finished.');
+    // Beside the results, the quality–speed frontier: a point for every strategy.
+    await expect.poll(() => page.getByTestId('frontier-chart').count(), { timeout: 60_000 }).toBe(1);
+    expect(await page.getByTestId('frontier-status').textContent()).toMatch(/10 \/ 10/);
+    expect(await page.getByTestId('frontier-point').count()).toBe(10);
     await page.getByTestId('tab-runs').click();
     await expect.poll(() => page.getByTestId('run-row').count(), { timeout: 30_000 }).toBe(2);
     expect(problems).toEqual([]);
