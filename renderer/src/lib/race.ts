@@ -165,3 +165,11 @@ export function orderDrafters<R extends { distilledFrom?: string }>(runs: readon
   const fromAr = (r: R) => arRunId !== undefined && r.distilledFrom === arRunId;
   return [...runs.filter(fromAr), ...runs.filter((r) => !fromAr(r))];
 }
+
+/**
+ * The AR run a race starts from when none is chosen: the first (newest) that was not distilled
+ * from another of the choices — a drafter made for an AR run is not the run to race — else the first.
+ */
+export function defaultArRun<R extends { id: string; distilledFrom?: string }>(choices: readonly R[]): R | undefined {
+  return choices.find((r) => !choices.some((c) => c.id === r.distilledFrom)) ?? choices[0];
+}

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { LaneEvent } from '../../../core/protocol/messages.ts';
 import { frontierLabel as protocolFrontierLabel, laneLabel as protocolLaneLabel } from '../../../core/protocol/schemas.ts';
 import { setCurrentLocale } from '../../../renderer/src/lib/i18n/translate.ts';
-import { applyLaneEvent, draftForDrafter, frontierLabel, orderDrafters, laneLabel, LANES, newLaneView, ordinal, scalingLengths, tokensPerSecond } from '../../../renderer/src/lib/race.ts';
+import { applyLaneEvent, defaultArRun, draftForDrafter, frontierLabel, orderDrafters, laneLabel, LANES, newLaneView, ordinal, scalingLengths, tokensPerSecond } from '../../../renderer/src/lib/race.ts';
 import { DEFAULT_DRAFT } from '../../../core/protocol/schemas.ts';
 
 const settings = { iterations: 4, draft: 3 };
@@ -132,5 +132,15 @@ describe('orderDrafters', () => {
   it('keeps the order when no AR run is chosen or none was distilled from it', () => {
     expect(orderDrafters(runs, undefined).map((r) => r.id)).toEqual(['big', 'd1', 'd2', 'ar', 'd3']);
     expect(orderDrafters(runs, 'big').map((r) => r.id)).toEqual(['big', 'd1', 'd2', 'ar', 'd3']);
+  });
+});
+
+describe('defaultArRun', () => {
+  it('passes over runs distilled from another choice (drafters), newest first otherwise', () => {
+    expect(defaultArRun([{ id: 'drafter', distilledFrom: 'big' }, { id: 'big' }, { id: 'old' }])?.id).toBe('big');
+    // Distilled from a run that is not a choice (a NAR, a deleted run): an AR run like any other.
+    expect(defaultArRun([{ id: 'student', distilledFrom: 'gone' }, { id: 'big' }])?.id).toBe('student');
+    expect(defaultArRun([{ id: 'a', distilledFrom: 'b' }, { id: 'b', distilledFrom: 'a' }])?.id).toBe('a');
+    expect(defaultArRun([])).toBeUndefined();
   });
 });

@@ -1,7 +1,7 @@
 import { defaultDraft, type RaceOptions } from '../../../../core/protocol/schemas.ts';
 import { Methods, type FrontierPoint, type JobEvent, type LaneResult, type ParamsOf, type RunSummary } from '../../../../core/protocol/messages.ts';
 import { logLogSlope, type Point } from '../points.ts';
-import { applyLaneEvent, draftForDrafter, laneLabel, orderDrafters, LANES, newLaneView, scalingLengths, SLOW_SCALING_LENGTH, type LaneView, type RaceLane } from '../race.ts';
+import { applyLaneEvent, defaultArRun, draftForDrafter, laneLabel, orderDrafters, LANES, newLaneView, scalingLengths, SLOW_SCALING_LENGTH, type LaneView, type RaceLane } from '../race.ts';
 import { paramsProblem } from '../messages.ts';
 import { endingWith, JobFollower } from './jobFollower.ts';
 import { notices } from './notices.svelte.ts';
@@ -105,7 +105,7 @@ class Race {
 
   get ar(): RunSummary | undefined {
     const choices = this.arChoices;
-    return choices.find((r) => r.id === this.form.arRunId) ?? choices[0];
+    return choices.find((r) => r.id === this.form.arRunId) ?? defaultArRun(choices);
   }
 
   /** NAR runs trained on the same text as the chosen AR run. */
