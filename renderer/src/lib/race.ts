@@ -162,8 +162,13 @@ export function draftForDrafter(draft: number, fromAr: boolean, toAr: boolean): 
  * more often (docs/DISTILLATION.md), so it is the one to try first.
  */
 export function orderDrafters<R extends { distilledFrom?: string }>(runs: readonly R[], arRunId: string | undefined): R[] {
-  const fromAr = (r: R) => arRunId !== undefined && r.distilledFrom === arRunId;
+  const fromAr = (r: R) => distilledFromAr(r, arRunId);
   return [...runs.filter(fromAr), ...runs.filter((r) => !fromAr(r))];
+}
+
+/** Whether `run` was distilled from the AR run `arRunId` (none chosen: no). */
+export function distilledFromAr(run: { distilledFrom?: string }, arRunId: string | undefined): boolean {
+  return arRunId !== undefined && run.distilledFrom === arRunId;
 }
 
 /**
