@@ -68,28 +68,19 @@ export interface Task {
   args: readonly number[];
 }
 
-/**
- * The lag is the time the caller waited for the workers over the time of its own share, summed
- * over recent runs (each run's weight decaying by DECAY a run), so a run's say is its size: many
- * small runs that keep the caller waiting (workers asleep or descheduled) add up, and one hiccup
- * among them does not. A share counts as at least MIN_SHARE_MS (timer noise below that).
- */
-const MIN_SHARE_MS = 0.05;
-const DECAY = 0.9;
+/** Threaded runs whose own share took less than this (ms) do not count toward the lag. */
+const MIN_MEASURED_MS = 0.3;
 /** When the workers lag their own share by more than this on average, threads stop paying. */
 const LAG_LIMIT = 0.75;
-/** Runs measured before the lag may switch threads off. */
-const MIN_SAMPLES = 3;
 /** How long to stay on one thread before trying threads again (ms). */
 const BACKOFF_MS = 1000;
-/** One slow hand-over (a worker descheduled once) counts at most this many shares. */
+/** One slow hand-over (a worker descheduled once) counts at most this much. */
 const MAX_SAMPLE = 3;
 
 export class ThreadPool {
   private readonly workers: Worker[] = [];
-  /** Decaying sums of the time spent waiting for the workers and of the caller's own shares (ms). */
-  private waited = 0;
-  private owned = 0;
+  /** Moving average of (time waiting for the workers) / (time of the caller's own share). */
+  private lag = 0;
   private samples = 0;
   private singleUntil = 0;
   /**
@@ -137,7 +128,7 @@ export class ThreadPool {
 
   /** The current lag estimate and whether threads are in use (for the bench's report). */
   get state(): { lag: number; threaded: boolean } {
-    return { lag: this.owned > 0 ? this.waited / this.owned : 0, threaded: this.parallelism() > 1 };
+    return { lag: this.lag, threaded: this.parallelism() > 1 };
   }
 
   private base(worker: number): number {
@@ -208,15 +199,14 @@ export class ThreadPool {
       if (!ran) this.warm.set(w, (ran = new Set()));
       ran.add(tasks[w]!.fn);
     }
-    if (allWarm) {
-      const share = Math.max(t1 - t0, MIN_SHARE_MS);
-      this.waited = DECAY * this.waited + Math.min(performance.now() - t1, MAX_SAMPLE * share);
-      this.owned = DECAY * this.owned + share;
+    const own = t1 - t0;
+    if (own >= MIN_MEASURED_MS && allWarm) {
+      const wait = performance.now() - t1;
+      this.lag = 0.8 * this.lag + 0.2 * Math.min(MAX_SAMPLE, wait / own);
       this.samples++;
-      if (this.samples >= MIN_SAMPLES && this.waited > LAG_LIMIT * this.owned) {
+      if (this.lag > LAG_LIMIT && this.samples >= 3) {
         this.singleUntil = performance.now() + BACKOFF_MS;
-        this.waited = 0;
-        this.owned = 0;
+        this.lag = 0;
         this.samples = 0;
       }
     }
